@@ -1,0 +1,22 @@
+//! Wire types of the OnAir HTTP API, shared by the server (`onair-server`) and the browser app
+//! (`onair-frontend`). Serde only, so it builds for native targets and for `wasm32`; with the
+//! `openapi` feature the types also describe themselves for the generated OpenAPI document.
+//!
+//! JSON is camelCase throughout. Validated values (`DisplayName`, `StreamTitle`, `RoomId`)
+//! cannot hold an invalid value: deserialising a bad one fails with a message that the server
+//! turns into a 400 naming the field.
+
+pub mod error;
+pub mod names;
+pub mod recordings;
+pub mod rooms;
+pub mod tokens;
+
+pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use names::{DisplayName, NameError, RoomId, StreamTitle};
+pub use recordings::{
+    RecordingList, RecordingStarted, RecordingStatus, RecordingStopped, RecordingSummary,
+    StartRecordingRequest, StopRecordingRequest,
+};
+pub use rooms::{CreateRoomRequest, CreatedRoom, RoomInfo};
+pub use tokens::{TokenRequest, TokenResponse};

@@ -1,0 +1,80 @@
+//! Streams (LiveKit rooms): creating one, looking one up.
+
+use crate::names::{DisplayName, RoomId, StreamTitle};
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/rooms` — a streamer creates a stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CreateRoomRequest {
+    pub host_name: DisplayName,
+    #[serde(default, deserialize_with = "optional_title")]
+    pub title: Option<StreamTitle>,
+}
+
+/// A blank or `null` title means "no title", like an empty optional form field.
+fn optional_title<'de, D>(deserializer: D) -> Result<Option<StreamTitle>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let raw: Option<String> = Option::deserialize(deserializer)?;
+    match raw {
+        None => Ok(None),
+        Some(raw) => StreamTitle::parse_optional(&raw).map_err(serde::de::Error::custom),
+    }
+}
+
+/// Answer to `POST /api/rooms`: everything the host studio needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedRoom {
+    pub room_id: RoomId,
+    /// Proof of being this stream's host: send as `Authorization: Bearer <hostKey>`. Keep it
+    /// private; it is never part of the share link.
+    pub host_key: String,
+    /// A LiveKit token for the host (publish rights).
+    pub host_token: String,
+    /// The LiveKit URL browsers connect to.
+    pub server_url: String,
+    /// The link viewers open.
+    pub share_url: String,
+}
+
+/// `GET /api/rooms/:roomId` — public facts about a stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RoomInfo {
+    pub room_id: RoomId,
+    pub host_name: String,
+    pub title: Option<String>,
+    /// Creation time, milliseconds since the Unix epoch.
+    pub created_at: u64,
+    /// The host is connected and publishing.
+    pub live: bool,
+    /// Viewers connected now (the host is not counted).
+    pub viewer_count: u32,
+    pub is_recording: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blank_title_means_no_title() {
+        let req: CreateRoomRequest =
+            serde_json::from_str(r#"{"hostName":"Ada","title":"   "}"#).unwrap();
+        assert_eq!(req.title, None);
+        let req: CreateRoomRequest = serde_json::from_str(r#"{"hostName":"Ada"}"#).unwrap();
+        assert_eq!(req.title, None);
+    }
+
+    #[test]
+    fn an_overlong_title_is_refused() {
+        let body = format!(r#"{{"hostName":"Ada","title":"{}"}}"#, "x".repeat(121));
+        assert!(serde_json::from_str::<CreateRoomRequest>(&body).is_err());
+    }
+}

@@ -1,0 +1,28 @@
+//! LiveKit access tokens for viewers and hosts.
+
+use crate::names::{DisplayName, RoomId};
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/token` — a viewer (or the host, with its host key) asks to join a stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TokenRequest {
+    pub room_name: RoomId,
+    pub participant_name: DisplayName,
+    /// Ask for host (publish) rights; requires `Authorization: Bearer <hostKey>`.
+    #[serde(default)]
+    pub is_host: bool,
+}
+
+/// Answer to `POST /api/token`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TokenResponse {
+    pub token: String,
+    /// The LiveKit URL to connect to with `token`.
+    pub server_url: String,
+    /// The unique identity the server chose for this participant.
+    pub identity: String,
+}

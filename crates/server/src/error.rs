@@ -1,0 +1,138 @@
+//! `ApiError`: the one error type of the HTTP boundary. Each variant maps to a status and an
+//! `ErrorCode`; upstream failures carry a retry hint; internal details are logged once with
+//! context and never shown to the client.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use onair_api::{ErrorBody, ErrorCode, ErrorDetail};
+
+/// Seconds a client should wait before retrying after LiveKit or S3 was unreachable.
+pub const UPSTREAM_RETRY_AFTER_SECONDS: u64 = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{field}: {message}")]
+    InvalidField { field: String, message: String },
+    #[error("malformed JSON: {0}")]
+    MalformedJson(String),
+    #[error("expected a JSON body (Content-Type: application/json)")]
+    UnsupportedMediaType,
+    #[error("request body is larger than {limit_bytes} bytes")]
+    PayloadTooLarge { limit_bytes: usize },
+    #[error("this call needs the host key (Authorization: Bearer <hostKey>)")]
+    MissingHostKey,
+    #[error("the host key is not valid for this stream")]
+    HostKeyRejected,
+    #[error("stream not found")]
+    StreamNotFound,
+    #[error("participant not found")]
+    ParticipantNotFound,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("too many streams created from this address; try again in {retry_after_seconds} s")]
+    RateLimited { retry_after_seconds: u64 },
+    #[error("a recording of this stream is already running")]
+    RecordingActive,
+    #[error("recording is not configured on this server")]
+    RecordingUnavailable,
+    #[error("the streaming server is unavailable; try again in a few seconds")]
+    LiveKitUnavailable,
+    #[error("the recording store is unavailable; try again in a few seconds")]
+    StorageUnavailable,
+    #[error("{0}")]
+    Upstream(String),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn invalid_field(field: impl Into<String>, message: impl ToString) -> Self {
+        Self::InvalidField {
+            field: field.into(),
+            message: message.to_string(),
+        }
+    }
+
+    fn status_and_code(&self) -> (StatusCode, ErrorCode) {
+        use ApiError::*;
+        match self {
+            InvalidField { .. } => (StatusCode::BAD_REQUEST, ErrorCode::InvalidField),
+            MalformedJson(_) => (StatusCode::BAD_REQUEST, ErrorCode::MalformedJson),
+            UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::UnsupportedMediaType,
+            ),
+            PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
+            MissingHostKey => (StatusCode::UNAUTHORIZED, ErrorCode::MissingHostKey),
+            HostKeyRejected => (StatusCode::FORBIDDEN, ErrorCode::HostKeyRejected),
+            StreamNotFound => (StatusCode::NOT_FOUND, ErrorCode::StreamNotFound),
+            ParticipantNotFound => (StatusCode::NOT_FOUND, ErrorCode::ParticipantNotFound),
+            NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
+            RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            RecordingActive => (StatusCode::CONFLICT, ErrorCode::RecordingActive),
+            RecordingUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::RecordingUnavailable,
+            ),
+            LiveKitUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::LivekitUnavailable,
+            ),
+            StorageUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::StorageUnavailable,
+            ),
+            Upstream(_) => (StatusCode::BAD_GATEWAY, ErrorCode::UpstreamError),
+            Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
+        }
+    }
+
+    fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            ApiError::RateLimited {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            ApiError::LiveKitUnavailable | ApiError::StorageUnavailable | ApiError::Upstream(_) => {
+                Some(UPSTREAM_RETRY_AFTER_SECONDS)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if let ApiError::Internal(err) = &self {
+            tracing::error!(error = ?err, "internal error");
+        }
+        let retry_after = self.retry_after_seconds();
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: self.to_string(),
+                field: match &self {
+                    ApiError::InvalidField { field, .. } => Some(field.clone()),
+                    _ => None,
+                },
+                retry_after_seconds: retry_after,
+            },
+        };
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(err: anyhow::Error) -> Self {
+        ApiError::Internal(err)
+    }
+}

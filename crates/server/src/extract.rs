@@ -1,0 +1,149 @@
+//! Request extractors that validate at the edge and reject in the API's own error format:
+//! `ApiJson<T>` for bodies (malformed JSON, a bad field named by its JSON path, too large, wrong
+//! content type) and `StreamId` for the `:roomId` path segment.
+
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::{StatusCode, header, request::Parts};
+use bytes::Bytes;
+use onair_api::RoomId;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// Largest accepted request body.
+pub const BODY_LIMIT_BYTES: usize = 16 * 1024;
+
+/// A JSON body deserialised (and so validated) into `T`.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        if !has_json_content_type(req.headers()) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge {
+                    limit_bytes: BODY_LIMIT_BYTES,
+                }
+            } else {
+                ApiError::MalformedJson(rejection.body_text())
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+fn has_json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+}
+
+/// Deserialises `bytes`, turning serde's error into one that names the offending field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        let message = without_position(&inner.to_string());
+        if inner.is_syntax() || inner.is_eof() {
+            return ApiError::MalformedJson(message);
+        }
+        let field = match message.strip_prefix("missing field `") {
+            Some(rest) => rest.split('`').next().unwrap_or("body").to_owned(),
+            None if path == "." => "body".to_owned(),
+            None => path,
+        };
+        ApiError::invalid_field(field, message)
+    })?;
+    // Trailing garbage after the object is malformed JSON too.
+    deserializer
+        .end()
+        .map_err(|err| ApiError::MalformedJson(without_position(&err.to_string())))?;
+    Ok(value)
+}
+
+/// serde_json appends " at line 1 column 20"; people do not need it.
+fn without_position(message: &str) -> String {
+    match message.rsplit_once(" at line ") {
+        Some((head, _)) => head.to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// The `:roomId` path segment. A malformed id cannot name a stream, so it answers 404
+/// "stream not found" like an unknown one.
+#[derive(Debug)]
+pub struct StreamId(pub RoomId);
+
+impl<S: Send + Sync> FromRequestParts<S> for StreamId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::StreamNotFound)?;
+        let raw = params
+            .iter()
+            .find(|(name, _)| name == "roomId")
+            .map(|(_, value)| value.as_str())
+            .unwrap_or_default();
+        RoomId::parse(raw)
+            .map(StreamId)
+            .map_err(|_| ApiError::StreamNotFound)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use onair_api::CreateRoomRequest;
+
+    fn field_error(body: &str) -> (String, String) {
+        match parse_json::<CreateRoomRequest>(body.as_bytes()) {
+            Err(ApiError::InvalidField { field, message }) => (field, message),
+            other => panic!("expected an invalid field, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_blank_host_name_is_named() {
+        let (field, message) = field_error(r#"{"hostName":"  "}"#);
+        assert_eq!(field, "hostName");
+        assert_eq!(message, "must not be blank");
+    }
+
+    #[test]
+    fn a_missing_host_name_is_named() {
+        assert_eq!(field_error("{}").0, "hostName");
+    }
+
+    #[test]
+    fn a_wrongly_typed_field_is_named() {
+        let (field, message) = field_error(r#"{"hostName":42}"#);
+        assert_eq!(field, "hostName");
+        assert!(message.contains("invalid type"), "{message}");
+    }
+
+    #[test]
+    fn broken_json_is_malformed() {
+        assert!(matches!(
+            parse_json::<CreateRoomRequest>(b"{\"hostName\":"),
+            Err(ApiError::MalformedJson(_))
+        ));
+        assert!(matches!(
+            parse_json::<CreateRoomRequest>(br#"{"hostName":"Ada"} trailing"#),
+            Err(ApiError::MalformedJson(_))
+        ));
+    }
+}

@@ -1,0 +1,207 @@
+//! Host keys: the proof that a caller is the host of one stream. A host key is an HS256 JWT
+//! bound to one room (`sub`), for one purpose (`aud = "onair-host"`), with an expiry. Nothing is
+//! stored: any replica with the same secret verifies it, and it never appears in a share link.
+
+use axum::extract::FromRequestParts;
+use axum::http::{HeaderMap, header, request::Parts};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use onair_api::RoomId;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::error::ApiError;
+
+const AUDIENCE: &str = "onair-host";
+/// Clock skew tolerated between replicas.
+const LEEWAY_SECONDS: u64 = 5;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    aud: String,
+    iat: u64,
+    exp: u64,
+}
+
+/// Why a host key was refused.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum HostKeyError {
+    #[error("host key is for another stream")]
+    WrongRoom,
+    #[error("host key has expired")]
+    Expired,
+    #[error("host key is malformed or its signature is wrong")]
+    Invalid,
+}
+
+impl From<HostKeyError> for ApiError {
+    fn from(_: HostKeyError) -> Self {
+        ApiError::HostKeyRejected
+    }
+}
+
+/// Issues and verifies host keys with one secret.
+#[derive(Clone)]
+pub struct HostKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    ttl: Duration,
+}
+
+impl std::fmt::Debug for HostKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostKeys")
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+impl HostKeys {
+    pub fn new(secret: &SecretString, ttl: Duration) -> Self {
+        let bytes = secret.expose_secret().as_bytes();
+        Self {
+            encoding: EncodingKey::from_secret(bytes),
+            decoding: DecodingKey::from_secret(bytes),
+            ttl,
+        }
+    }
+
+    /// A new host key for `room`, valid for the configured lifetime.
+    pub fn issue(&self, room: &RoomId) -> String {
+        self.issue_at(room, unix_now())
+    }
+
+    fn issue_at(&self, room: &RoomId, issued_at: u64) -> String {
+        let claims = Claims {
+            sub: room.to_string(),
+            aud: AUDIENCE.to_owned(),
+            iat: issued_at,
+            exp: issued_at + self.ttl.as_secs(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .expect("HS256 signing of plain claims cannot fail")
+    }
+
+    /// Checks that `key` was issued by this server for `room` and has not expired.
+    pub fn verify(&self, key: &str, room: &RoomId) -> Result<(), HostKeyError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "sub", "aud"]);
+        validation.leeway = LEEWAY_SECONDS;
+        let data =
+            jsonwebtoken::decode::<Claims>(key, &self.decoding, &validation).map_err(|err| {
+                match err.kind() {
+                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => HostKeyError::Expired,
+                    _ => HostKeyError::Invalid,
+                }
+            })?;
+        if data.claims.sub != room.as_str() {
+            return Err(HostKeyError::WrongRoom);
+        }
+        Ok(())
+    }
+}
+
+/// The bearer credential of a host-only request; absent → 401 `missing_host_key`.
+#[derive(Debug)]
+pub struct BearerHostKey(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for BearerHostKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        bearer_token(&parts.headers)
+            .map(BearerHostKey)
+            .ok_or(ApiError::MissingHostKey)
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header, if there is a non-empty one.
+pub fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> HostKeys {
+        HostKeys::new(
+            &SecretString::from("k".repeat(32)),
+            Duration::from_secs(3600),
+        )
+    }
+
+    fn room(id: &str) -> RoomId {
+        RoomId::parse(id).unwrap()
+    }
+
+    #[test]
+    fn a_host_key_opens_its_own_room() {
+        let keys = keys();
+        let key = keys.issue(&room("aaaaaaaaaaaaaa"));
+        assert_eq!(keys.verify(&key, &room("aaaaaaaaaaaaaa")), Ok(()));
+    }
+
+    #[test]
+    fn a_host_key_does_not_open_another_room() {
+        let keys = keys();
+        let key = keys.issue(&room("aaaaaaaaaaaaaa"));
+        assert_eq!(
+            keys.verify(&key, &room("bbbbbbbbbbbbbb")),
+            Err(HostKeyError::WrongRoom)
+        );
+    }
+
+    #[test]
+    fn an_expired_host_key_is_refused() {
+        let keys = keys();
+        let two_hours_ago = unix_now() - 7200;
+        let key = keys.issue_at(&room("aaaaaaaaaaaaaa"), two_hours_ago);
+        assert_eq!(
+            keys.verify(&key, &room("aaaaaaaaaaaaaa")),
+            Err(HostKeyError::Expired)
+        );
+    }
+
+    #[test]
+    fn a_tampered_or_foreign_host_key_is_refused() {
+        let key = keys().issue(&room("aaaaaaaaaaaaaa"));
+        let mut tampered = key.clone();
+        tampered.pop();
+        tampered.push(if key.ends_with('A') { 'B' } else { 'A' });
+        assert_eq!(
+            keys().verify(&tampered, &room("aaaaaaaaaaaaaa")),
+            Err(HostKeyError::Invalid)
+        );
+        let other_server = HostKeys::new(
+            &SecretString::from("x".repeat(32)),
+            Duration::from_secs(3600),
+        );
+        assert_eq!(
+            other_server.verify(&key, &room("aaaaaaaaaaaaaa")),
+            Err(HostKeyError::Invalid)
+        );
+        assert_eq!(
+            keys().verify("not-a-jwt", &room("aaaaaaaaaaaaaa")),
+            Err(HostKeyError::Invalid)
+        );
+    }
+
+    #[test]
+    fn any_replica_with_the_same_secret_verifies() {
+        let key = keys().issue(&room("aaaaaaaaaaaaaa"));
+        assert_eq!(keys().verify(&key, &room("aaaaaaaaaaaaaa")), Ok(()));
+    }
+}

@@ -1,0 +1,15 @@
+//! The OnAir server: an Axum HTTP API over LiveKit (rooms, tokens, egress) and S3, serving the
+//! browser app. `main.rs` only loads the configuration and runs an [`startup::Application`].
+
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod host_key;
+pub mod livekit;
+pub mod metrics;
+pub mod rate_limit;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod streams;
+pub mod telemetry;

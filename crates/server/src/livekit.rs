@@ -1,0 +1,295 @@
+//! Everything OnAir asks of LiveKit: access tokens, and the RoomService calls through LiveKit's
+//! own `livekit-api` crate. Each call is bounded by the configured timeout (LiveKit's SDK would
+//! wait 10 s), counted in `/metrics` by method, and its failure classified so that an unreachable
+//! LiveKit becomes a quick 503 and a refusal a 502, logged here with the method that failed.
+
+use livekit_api::access_token::{AccessToken, VideoGrants};
+use livekit_api::services::room::{CreateRoomOptions, RemoveParticipantOptions};
+use livekit_api::services::{LiveKitApi, ServerError, ServerErrorCode, ServiceError};
+use livekit_protocol as proto;
+use onair_api::{DisplayName, RoomId};
+use rand::Rng;
+use secrecy::ExposeSecret;
+use std::future::Future;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::config::LiveKitSettings;
+use crate::error::ApiError;
+
+/// Name of the counter of LiveKit API calls, labelled by `method` and `outcome`.
+pub const LIVEKIT_REQUESTS_METRIC: &str = "onair_livekit_requests_total";
+
+/// How a LiveKit call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveKitError {
+    /// No answer in time, connection refused, or LiveKit said it is unavailable.
+    #[error("LiveKit unreachable: {0}")]
+    Unavailable(String),
+    /// LiveKit answered `not_found`.
+    #[error("not found in LiveKit")]
+    NotFound,
+    /// LiveKit answered with another error.
+    #[error("LiveKit refused the call: {0}")]
+    Refused(String),
+}
+
+impl From<LiveKitError> for ApiError {
+    fn from(err: LiveKitError) -> Self {
+        ApiError::from(&err)
+    }
+}
+
+impl From<&LiveKitError> for ApiError {
+    fn from(err: &LiveKitError) -> Self {
+        match err {
+            LiveKitError::Unavailable(_) => ApiError::LiveKitUnavailable,
+            LiveKitError::NotFound => ApiError::StreamNotFound,
+            LiveKitError::Refused(_) => {
+                ApiError::Upstream("the streaming server refused the request".into())
+            }
+        }
+    }
+}
+
+/// A participant's role, carried in its identity prefix and in the token's `role` attribute so
+/// that browsers can tell the host apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Host,
+    Viewer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Host => "host",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    /// The role of a participant, read from the identity the server gave it.
+    pub fn of_identity(identity: &str) -> Option<Role> {
+        if identity.starts_with("host-") {
+            Some(Role::Host)
+        } else if identity.starts_with("viewer-") {
+            Some(Role::Viewer)
+        } else {
+            None
+        }
+    }
+
+    /// A fresh unique identity such as `viewer-4k2x9q0m7c1z`.
+    pub fn new_identity(self) -> String {
+        const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+        let mut rng = rand::rng();
+        let suffix: String = (0..12)
+            .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+            .collect();
+        format!("{}-{suffix}", self.as_str())
+    }
+}
+
+/// A signed LiveKit access token and the identity it was issued to.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub jwt: String,
+    pub identity: String,
+}
+
+/// The LiveKit server as OnAir sees it.
+pub struct LiveKit {
+    api: LiveKitApi,
+    settings: LiveKitSettings,
+}
+
+impl std::fmt::Debug for LiveKit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveKit")
+            .field("url", &self.settings.url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl LiveKit {
+    pub fn new(settings: LiveKitSettings) -> Self {
+        let api = LiveKitApi::with_api_key(
+            settings.url.as_str().trim_end_matches('/'),
+            &settings.api_key,
+            settings.api_secret.expose_secret(),
+        )
+        .with_request_timeout(settings.request_timeout);
+        Self { api, settings }
+    }
+
+    /// The URL browsers connect to.
+    pub fn public_url(&self) -> String {
+        self.settings
+            .public_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    /// A token for a new participant of `room`. Viewers may subscribe and send chat (data) but
+    /// never publish media — set explicitly, because LiveKit's default grants allow publishing.
+    pub fn issue_token(
+        &self,
+        room: &RoomId,
+        name: &DisplayName,
+        role: Role,
+        ttl: Duration,
+    ) -> Result<IssuedToken, ApiError> {
+        let identity = role.new_identity();
+        let grants = VideoGrants {
+            room_join: true,
+            room: room.to_string(),
+            can_publish: Some(role == Role::Host),
+            can_subscribe: Some(true),
+            can_publish_data: Some(true),
+            can_update_own_metadata: Some(false),
+            ..VideoGrants::default()
+        };
+        let jwt = AccessToken::with_api_key(
+            &self.settings.api_key,
+            self.settings.api_secret.expose_secret(),
+        )
+        .with_identity(&identity)
+        .with_name(name.as_str())
+        .with_attributes([("role", role.as_str())])
+        .with_grants(grants)
+        .with_ttl(ttl)
+        .to_jwt()
+        .map_err(|err| ApiError::Internal(anyhow::anyhow!("signing a LiveKit token: {err}")))?;
+        Ok(IssuedToken { jwt, identity })
+    }
+
+    /// Runs one LiveKit call under the timeout, counting it and classifying its failure.
+    async fn call<T>(
+        &self,
+        method: &'static str,
+        request: impl Future<Output = Result<T, ServiceError>>,
+    ) -> Result<T, LiveKitError> {
+        let started = Instant::now();
+        // The SDK's own timeout covers one HTTP attempt; this one bounds the whole call.
+        let outcome = match tokio::time::timeout(self.settings.request_timeout, request).await {
+            Err(_) => Err(LiveKitError::Unavailable(format!(
+                "no answer within {} ms",
+                self.settings.request_timeout.as_millis()
+            ))),
+            Ok(result) => result.map_err(classify),
+        };
+        let label = match &outcome {
+            Ok(_) => "ok",
+            Err(LiveKitError::NotFound) => "not_found",
+            Err(_) => "error",
+        };
+        metrics::counter!(LIVEKIT_REQUESTS_METRIC, "method" => method, "outcome" => label)
+            .increment(1);
+        metrics::histogram!("onair_livekit_request_duration_seconds", "method" => method)
+            .record(started.elapsed().as_secs_f64());
+        if let Err(err @ (LiveKitError::Unavailable(_) | LiveKitError::Refused(_))) = &outcome {
+            tracing::warn!(method, url = %self.settings.url, error = %err, "LiveKit call failed");
+        }
+        outcome
+    }
+
+    /// Creates the room of a new stream with its public metadata.
+    pub async fn create_room(&self, room: &RoomId, metadata: String) -> Result<(), LiveKitError> {
+        let options = CreateRoomOptions {
+            empty_timeout: self.settings.empty_timeout.as_secs() as u32,
+            departure_timeout: self.settings.departure_timeout.as_secs() as u32,
+            metadata,
+            ..CreateRoomOptions::default()
+        };
+        self.call(
+            "CreateRoom",
+            self.api.room().create_room(room.as_str(), options),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The room, if LiveKit has it.
+    pub async fn find_room(&self, room: &RoomId) -> Result<Option<proto::Room>, LiveKitError> {
+        let rooms = self
+            .call(
+                "ListRooms",
+                self.api.room().list_rooms(vec![room.to_string()]),
+            )
+            .await?;
+        Ok(rooms.into_iter().find(|r| r.name == room.as_str()))
+    }
+
+    pub async fn list_participants(
+        &self,
+        room: &RoomId,
+    ) -> Result<Vec<proto::ParticipantInfo>, LiveKitError> {
+        self.call(
+            "ListParticipants",
+            self.api.room().list_participants(room.as_str()),
+        )
+        .await
+    }
+
+    /// Ends the stream for everyone. `NotFound` when there was no such room.
+    pub async fn delete_room(&self, room: &RoomId) -> Result<(), LiveKitError> {
+        self.call("DeleteRoom", self.api.room().delete_room(room.as_str()))
+            .await
+    }
+
+    /// Disconnects a participant and revokes the tokens issued to it so far, so that its
+    /// browser cannot simply reconnect.
+    pub async fn remove_participant(
+        &self,
+        room: &RoomId,
+        identity: &str,
+    ) -> Result<(), LiveKitError> {
+        let options = RemoveParticipantOptions {
+            revoke_token_ts: unix_millis() as i64,
+        };
+        self.call(
+            "RemoveParticipant",
+            self.api
+                .room()
+                .remove_participant_with_options(room.as_str(), identity, options),
+        )
+        .await
+    }
+
+    /// A cheap call that proves LiveKit answers and accepts our credentials.
+    pub async fn check_ready(&self) -> Result<(), LiveKitError> {
+        self.call(
+            "ListRooms",
+            self.api
+                .room()
+                .list_rooms(vec!["onair-readiness-probe".into()]),
+        )
+        .await
+        .map(drop)
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn unix_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default()
+}
+
+fn classify(err: ServiceError) -> LiveKitError {
+    match err {
+        ServiceError::Twirp(ServerError::Twirp(code)) => match code.code.as_str() {
+            ServerErrorCode::NOT_FOUND => LiveKitError::NotFound,
+            ServerErrorCode::UNAVAILABLE | ServerErrorCode::DEADLINE_EXCEEDED => {
+                LiveKitError::Unavailable(code.to_string())
+            }
+            _ => LiveKitError::Refused(code.to_string()),
+        },
+        ServiceError::Twirp(ServerError::Request(err)) => {
+            // reqwest errors name the URL but never the Authorization header.
+            LiveKitError::Unavailable(err.to_string())
+        }
+        other => LiveKitError::Refused(other.to_string()),
+    }
+}

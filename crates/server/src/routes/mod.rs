@@ -1,0 +1,57 @@
+//! The route table (one screen) and the generated OpenAPI document.
+
+pub mod health;
+pub mod recordings;
+pub mod rooms;
+pub mod tokens;
+
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "OnAir API", description = "Live streaming on LiveKit: streams, tokens, recordings."),
+    components(schemas(onair_api::ErrorBody, onair_api::ErrorCode)),
+    tags(
+        (name = "rooms", description = "Streams and their participants"),
+        (name = "tokens", description = "LiveKit access tokens"),
+        (name = "recordings", description = "Recording to S3"),
+        (name = "operations", description = "Health, readiness, metrics"),
+    )
+)]
+struct ApiDoc;
+
+/// The API routes with their OpenAPI description, plus `/api/openapi.json` serving it.
+pub fn api_router() -> Router<AppState> {
+    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(rooms::create_room))
+        .routes(routes!(rooms::get_room, rooms::end_stream))
+        .routes(routes!(rooms::remove_participant))
+        .routes(routes!(tokens::issue_token))
+        .routes(routes!(recordings::start_recording))
+        .routes(routes!(recordings::stop_recording))
+        .routes(routes!(recordings::list_recordings))
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(health::metrics))
+        .split_for_parts();
+    router.route(
+        "/api/openapi.json",
+        get(move || async move { Json(openapi) }),
+    )
+}
+
+/// Any `/api/...` path that names no route.
+pub async fn api_not_found() -> ApiError {
+    ApiError::NotFound("no such API route".into())
+}
+
+/// A known path asked with the wrong HTTP method.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}

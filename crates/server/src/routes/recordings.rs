@@ -1,0 +1,75 @@
+//! Recording endpoints. Recording through LiveKit egress is not wired yet: with no S3 bucket
+//! configured (and until egress support lands) they answer 503 `recording_unavailable`, after
+//! the same host checks the working version will make.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use onair_api::{
+    ErrorBody, RecordingList, RecordingStarted, RecordingStopped, StartRecordingRequest,
+    StopRecordingRequest,
+};
+
+use crate::error::ApiError;
+use crate::extract::{ApiJson, StreamId};
+use crate::host_key::bearer_token;
+use crate::state::AppState;
+
+/// POST /api/recordings/start — the host starts recording the stream to S3.
+#[utoipa::path(
+    post, path = "/api/recordings/start", tag = "recordings",
+    request_body = StartRecordingRequest,
+    security(("hostKey" = [])),
+    responses(
+        (status = 200, body = RecordingStarted),
+        (status = 401, description = "No host key", body = ErrorBody),
+        (status = 403, description = "Host key of another stream", body = ErrorBody),
+        (status = 409, description = "A recording is already running", body = ErrorBody),
+        (status = 503, description = "Recording not configured, or egress/S3 unreachable", body = ErrorBody),
+    )
+)]
+pub async fn start_recording(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<StartRecordingRequest>,
+) -> Result<Json<RecordingStarted>, ApiError> {
+    app.authorize_host(&headers, &request.room_name)?;
+    Err(ApiError::RecordingUnavailable)
+}
+
+/// POST /api/recordings/stop — the host stops the recording; answers when the file is written.
+#[utoipa::path(
+    post, path = "/api/recordings/stop", tag = "recordings",
+    request_body = StopRecordingRequest,
+    security(("hostKey" = [])),
+    responses(
+        (status = 200, body = RecordingStopped),
+        (status = 401, description = "No host key", body = ErrorBody),
+        (status = 403, description = "Host key of another stream", body = ErrorBody),
+        (status = 503, description = "Recording not configured, or egress/S3 unreachable", body = ErrorBody),
+    )
+)]
+pub async fn stop_recording(
+    State(_app): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(_request): ApiJson<StopRecordingRequest>,
+) -> Result<Json<RecordingStopped>, ApiError> {
+    bearer_token(&headers).ok_or(ApiError::MissingHostKey)?;
+    Err(ApiError::RecordingUnavailable)
+}
+
+/// GET /api/recordings/{roomId} — the running recording and the finished ones, with playback URLs.
+#[utoipa::path(
+    get, path = "/api/recordings/{roomId}", tag = "recordings",
+    params(("roomId" = String, Path, description = "Stream id")),
+    responses(
+        (status = 200, body = RecordingList),
+        (status = 503, description = "Recording not configured, or S3 unreachable", body = ErrorBody),
+    )
+)]
+pub async fn list_recordings(
+    State(_app): State<AppState>,
+    StreamId(_room_id): StreamId,
+) -> Result<Json<RecordingList>, ApiError> {
+    Err(ApiError::RecordingUnavailable)
+}

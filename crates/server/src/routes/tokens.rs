@@ -1,0 +1,51 @@
+//! LiveKit access tokens. The hot path of a viral link: it answers from the stream cache and
+//! signs locally, so hundreds of viewers cost no LiveKit call each.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use onair_api::{ErrorBody, TokenRequest, TokenResponse};
+
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::livekit::Role;
+use crate::state::AppState;
+
+/// POST /api/token — a token to join a stream: subscribe-only for viewers; with the host key
+/// and `isHost: true`, publish rights for the host (e.g. after a reload of the studio).
+#[utoipa::path(
+    post, path = "/api/token", tag = "tokens",
+    request_body = TokenRequest,
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 400, description = "A field is invalid", body = ErrorBody),
+        (status = 401, description = "isHost without a host key", body = ErrorBody),
+        (status = 403, description = "Host key of another stream, tampered or expired", body = ErrorBody),
+        (status = 404, description = "Stream not found", body = ErrorBody),
+        (status = 503, description = "LiveKit unreachable", body = ErrorBody),
+    )
+)]
+pub async fn issue_token(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<TokenRequest>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let role = if request.is_host {
+        app.authorize_host(&headers, &request.room_name)?;
+        Role::Host
+    } else {
+        Role::Viewer
+    };
+    app.streams.get(&request.room_name).await?;
+    let token = app.livekit.issue_token(
+        &request.room_name,
+        &request.participant_name,
+        role,
+        app.config.token_ttl,
+    )?;
+    Ok(Json(TokenResponse {
+        token: token.jwt,
+        server_url: app.livekit.public_url(),
+        identity: token.identity,
+    }))
+}

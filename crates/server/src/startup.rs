@@ -1,0 +1,117 @@
+//! Putting the server together: the router with its layers (body limit, security headers,
+//! metrics, request tracing, JSON fallbacks) and an `Application` that binds (port 0 works, for
+//! tests), serves with connection info, and shuts down gracefully.
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::extract::BODY_LIMIT_BYTES;
+use crate::routes;
+use crate::state::AppState;
+
+/// The whole HTTP app for `state`.
+pub fn app(state: AppState) -> Router {
+    let csp = content_security_policy(&state.config);
+    routes::api_router()
+        .route_layer(axum::middleware::from_fn(crate::metrics::track_http))
+        .fallback(routes::api_not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .layer(security_header(header::CONTENT_SECURITY_POLICY, &csp))
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security_header(
+            header::REFERRER_POLICY,
+            "strict-origin-when-cross-origin",
+        ))
+        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(security_header(
+            HeaderName::from_static("permissions-policy"),
+            "camera=(self), microphone=(self), display-capture=(self), fullscreen=(self)",
+        ))
+}
+
+fn security_header(name: HeaderName, value: &str) -> SetResponseHeaderLayer<HeaderValue> {
+    let value = HeaderValue::from_str(value).expect("security header values are ASCII");
+    SetResponseHeaderLayer::if_not_present(name, value)
+}
+
+/// Scripts and WASM only from this origin; network access to this origin and to LiveKit.
+fn content_security_policy(config: &Config) -> String {
+    let livekit_ws = config.livekit.public_url.origin().ascii_serialization();
+    let livekit_http = livekit_ws.replacen("ws", "http", 1);
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self'; \
+         connect-src 'self' {livekit_ws} {livekit_http}; object-src 'none'; base-uri 'self'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    /// Binds the configured address (port 0 picks a free port).
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .map_err(|err| anyhow::anyhow!("cannot listen on {}: {err}", config.bind))?;
+        let router = app(AppState::new(config));
+        Ok(Self { listener, router })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
+        Ok(())
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,71 @@
+//! The shared state of one OnAir server: configuration and the services the handlers call.
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use onair_api::RoomId;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::host_key::{HostKeys, bearer_token};
+use crate::livekit::LiveKit;
+use crate::rate_limit::RoomCreationLimiter;
+use crate::streams::Streams;
+
+/// Cheap to clone; every handler gets one.
+#[derive(Clone)]
+pub struct AppState(Arc<App>);
+
+pub struct App {
+    pub config: Config,
+    pub livekit: Arc<LiveKit>,
+    pub streams: Streams,
+    pub host_keys: HostKeys,
+    pub room_creation: RoomCreationLimiter,
+    pub prometheus: PrometheusHandle,
+}
+
+impl Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(config: Config) -> Self {
+        let livekit = Arc::new(LiveKit::new(config.livekit.clone()));
+        let streams = Streams::new(livekit.clone(), config.room_cache_ttl);
+        let host_keys = HostKeys::new(&config.host_key_secret, config.host_key_ttl);
+        let room_creation = RoomCreationLimiter::new(config.room_creation);
+        Self(Arc::new(App {
+            livekit,
+            streams,
+            host_keys,
+            room_creation,
+            prometheus: crate::metrics::prometheus(),
+            config,
+        }))
+    }
+}
+
+impl App {
+    /// Checks the request carries the host key of `room`: none → 401, any other key → 403.
+    pub fn authorize_host(
+        &self,
+        headers: &axum::http::HeaderMap,
+        room: &RoomId,
+    ) -> Result<(), ApiError> {
+        let key = bearer_token(headers).ok_or(ApiError::MissingHostKey)?;
+        self.host_keys.verify(&key, room)?;
+        Ok(())
+    }
+
+    /// The link viewers open.
+    pub fn share_url(&self, room: &RoomId) -> String {
+        format!(
+            "{}/stream/{room}",
+            self.config.public_url.as_str().trim_end_matches('/')
+        )
+    }
+}

@@ -1,0 +1,235 @@
+//! Streams as the API sees them: a LiveKit room plus the OnAir metadata stored in it. LiveKit is
+//! the source of truth; this module keeps a short-lived cache of room snapshots so that a viral
+//! link (hundreds of viewers asking for tokens within seconds) costs a couple of LiveKit calls per
+//! cache period instead of one per viewer. Concurrent lookups of one room share one load
+//! (`moka`'s `try_get_with` coalesces them); failures are not cached.
+
+use livekit_protocol as proto;
+use moka::future::Cache;
+use onair_api::{DisplayName, RoomId, RoomInfo, StreamTitle};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::ApiError;
+use crate::livekit::{LiveKit, LiveKitError, Role, unix_millis};
+
+/// What OnAir stores in the LiveKit room's metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomMetadata {
+    pub host_name: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: u64,
+}
+
+/// A stream at one moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamSnapshot {
+    pub metadata: RoomMetadata,
+    pub live: bool,
+    pub viewer_count: u32,
+    pub is_recording: bool,
+}
+
+impl StreamSnapshot {
+    pub fn to_room_info(&self, room_id: &RoomId) -> RoomInfo {
+        RoomInfo {
+            room_id: room_id.clone(),
+            host_name: self.metadata.host_name.clone(),
+            title: self.metadata.title.clone(),
+            created_at: self.metadata.created_at,
+            live: self.live,
+            viewer_count: self.viewer_count,
+            is_recording: self.is_recording,
+        }
+    }
+}
+
+/// A new, unguessable room id.
+pub fn new_room_id() -> RoomId {
+    let alphabet = onair_api::names::ROOM_ID_ALPHABET;
+    let mut rng = rand::rng();
+    let raw: String = (0..onair_api::names::ROOM_ID_LEN)
+        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+        .collect();
+    RoomId::parse(&raw).expect("generated from the room id alphabet")
+}
+
+/// Looks streams up in LiveKit, through the snapshot cache.
+pub struct Streams {
+    livekit: Arc<LiveKit>,
+    snapshots: Cache<RoomId, Option<Arc<StreamSnapshot>>>,
+}
+
+impl Streams {
+    pub fn new(livekit: Arc<LiveKit>, cache_ttl: Duration) -> Self {
+        let snapshots = Cache::builder()
+            .max_capacity(100_000)
+            .time_to_live(cache_ttl)
+            .build();
+        Self { livekit, snapshots }
+    }
+
+    /// Creates the LiveKit room of a new stream and remembers it, so that the host's first
+    /// requests need no lookup.
+    pub async fn create(
+        &self,
+        host_name: &DisplayName,
+        title: Option<&StreamTitle>,
+    ) -> Result<RoomId, ApiError> {
+        let room_id = new_room_id();
+        let metadata = RoomMetadata {
+            host_name: host_name.to_string(),
+            title: title.map(ToString::to_string),
+            created_at: unix_millis(),
+        };
+        let encoded = serde_json::to_string(&metadata).map_err(anyhow::Error::from)?;
+        self.livekit.create_room(&room_id, encoded).await?;
+        let snapshot = StreamSnapshot {
+            metadata,
+            live: false,
+            viewer_count: 0,
+            is_recording: false,
+        };
+        self.snapshots
+            .insert(room_id.clone(), Some(Arc::new(snapshot)))
+            .await;
+        Ok(room_id)
+    }
+
+    /// The stream, or `StreamNotFound`. Served from the cache when fresh.
+    pub async fn get(&self, room_id: &RoomId) -> Result<Arc<StreamSnapshot>, ApiError> {
+        let loaded = self
+            .snapshots
+            .try_get_with(room_id.clone(), load_snapshot(&self.livekit, room_id))
+            .await
+            .map_err(|err: Arc<LiveKitError>| ApiError::from(err.as_ref()))?;
+        loaded.ok_or(ApiError::StreamNotFound)
+    }
+
+    /// Ends the stream for everyone and stops token issuance for it at once on this replica
+    /// (other replicas follow within the cache period).
+    pub async fn end(&self, room_id: &RoomId) -> Result<(), ApiError> {
+        let result = self.livekit.delete_room(room_id).await;
+        self.snapshots.invalidate(room_id).await;
+        result.map_err(ApiError::from)
+    }
+
+    /// Disconnects a viewer.
+    pub async fn remove_viewer(&self, room_id: &RoomId, identity: &str) -> Result<(), ApiError> {
+        if Role::of_identity(identity) != Some(Role::Viewer) {
+            return Err(ApiError::ParticipantNotFound);
+        }
+        let result = self.livekit.remove_participant(room_id, identity).await;
+        self.snapshots.invalidate(room_id).await;
+        result.map_err(|err| match err {
+            LiveKitError::NotFound => ApiError::ParticipantNotFound,
+            other => ApiError::from(other),
+        })
+    }
+
+    /// Forgets what is cached about a stream (after something changed it).
+    pub async fn forget(&self, room_id: &RoomId) {
+        self.snapshots.invalidate(room_id).await;
+    }
+}
+
+/// Reads a stream from LiveKit: `None` when there is no room, or the room is not OnAir's.
+async fn load_snapshot(
+    livekit: &LiveKit,
+    room_id: &RoomId,
+) -> Result<Option<Arc<StreamSnapshot>>, LiveKitError> {
+    let Some(room) = livekit.find_room(room_id).await? else {
+        return Ok(None);
+    };
+    let Ok(metadata) = serde_json::from_str::<RoomMetadata>(&room.metadata) else {
+        tracing::debug!(room = %room_id, "room without OnAir metadata treated as not found");
+        return Ok(None);
+    };
+    let participants = match livekit.list_participants(room_id).await {
+        Ok(participants) => participants,
+        Err(LiveKitError::NotFound) => return Ok(None),
+        Err(err) => return Err(err),
+    };
+    Ok(Some(Arc::new(snapshot_of(&room, metadata, &participants))))
+}
+
+fn snapshot_of(
+    room: &proto::Room,
+    metadata: RoomMetadata,
+    participants: &[proto::ParticipantInfo],
+) -> StreamSnapshot {
+    let role = |p: &proto::ParticipantInfo| Role::of_identity(&p.identity);
+    let viewer_count = participants
+        .iter()
+        .filter(|p| role(p) == Some(Role::Viewer))
+        .count();
+    let live = participants
+        .iter()
+        .any(|p| role(p) == Some(Role::Host) && !p.tracks.is_empty());
+    StreamSnapshot {
+        metadata,
+        live,
+        viewer_count: u32::try_from(viewer_count).unwrap_or(u32::MAX),
+        is_recording: room.active_recording,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn participant(identity: &str, publishing: bool) -> proto::ParticipantInfo {
+        proto::ParticipantInfo {
+            identity: identity.into(),
+            tracks: if publishing {
+                vec![proto::TrackInfo::default()]
+            } else {
+                vec![]
+            },
+            ..Default::default()
+        }
+    }
+
+    fn metadata() -> RoomMetadata {
+        RoomMetadata {
+            host_name: "Ada".into(),
+            title: None,
+            created_at: 1,
+        }
+    }
+
+    #[test]
+    fn viewers_are_counted_without_the_host() {
+        let people = [
+            participant("host-a", true),
+            participant("viewer-b", false),
+            participant("viewer-c", false),
+        ];
+        let snapshot = snapshot_of(&proto::Room::default(), metadata(), &people);
+        assert_eq!(snapshot.viewer_count, 2);
+        assert!(snapshot.live);
+    }
+
+    #[test]
+    fn a_connected_host_that_publishes_nothing_is_not_live() {
+        let snapshot = snapshot_of(
+            &proto::Room::default(),
+            metadata(),
+            &[participant("host-a", false)],
+        );
+        assert!(!snapshot.live);
+    }
+
+    #[test]
+    fn new_room_ids_are_valid_and_distinct() {
+        let a = new_room_id();
+        let b = new_room_id();
+        assert_ne!(a, b);
+        assert!(RoomId::parse(a.as_str()).is_ok());
+    }
+}

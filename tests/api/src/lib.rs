@@ -1,0 +1,374 @@
+//! Helpers for the black-box API suites: start the real `onair` binary against a real
+//! `livekit-server` and talk to it over HTTP, one method per endpoint.
+//!
+//! The shared LiveKit server comes from `cargo xtask test` through `ONAIR_TEST_LIVEKIT_*`;
+//! suites that must stop or freeze LiveKit start their own with [`own_livekit`]. The `onair`
+//! binary is `ONAIR_TEST_BIN`, else `target/debug/onair` (built by `cargo xtask test`).
+
+use anyhow::{Context, Result, bail};
+use onair_api::CreatedRoom;
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use xtask::stack::{LiveKitOptions, LiveKitServer};
+
+/// Where a LiveKit server is and how to sign for it.
+#[derive(Debug, Clone)]
+pub struct LiveKitTarget {
+    pub url: String,
+    pub api_key: String,
+    pub api_secret: String,
+}
+
+impl LiveKitTarget {
+    /// The LiveKit server `cargo xtask test` started for the whole run.
+    pub fn shared() -> Self {
+        let var = |name: &str| {
+            std::env::var(name).unwrap_or_else(|_| {
+                panic!("{name} is not set: run the suites with `cargo xtask test`, which starts livekit-server")
+            })
+        };
+        Self {
+            url: var("ONAIR_TEST_LIVEKIT_URL"),
+            api_key: var("ONAIR_TEST_LIVEKIT_API_KEY"),
+            api_secret: var("ONAIR_TEST_LIVEKIT_API_SECRET"),
+        }
+    }
+
+    pub fn of(server: &LiveKitServer) -> Self {
+        Self {
+            url: server.url(),
+            api_key: server.api_key().to_owned(),
+            api_secret: server.api_secret().to_owned(),
+        }
+    }
+
+    /// `http://` form of the URL, for LiveKit's own HTTP endpoints such as `/rtc/validate`.
+    pub fn http_url(&self) -> String {
+        self.url
+            .replacen("ws://", "http://", 1)
+            .replacen("wss://", "https://", 1)
+    }
+}
+
+/// A LiveKit server of the test's own, on free ports, that it may pause, stop and restart.
+pub fn own_livekit() -> LiveKitServer {
+    let binary = std::env::var("ONAIR_TEST_LIVEKIT_BIN")
+        .map(PathBuf::from)
+        .or_else(|_| xtask::tools::livekit_server_path())
+        .expect("ONAIR_TEST_LIVEKIT_BIN is not set: run the suites with `cargo xtask test`");
+    LiveKitServer::start(LiveKitOptions::free_ports(binary)).expect("livekit-server starts")
+}
+
+fn onair_binary() -> PathBuf {
+    std::env::var("ONAIR_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| xtask::target_dir().join("debug/onair"))
+}
+
+/// A running `onair` process. Killed on drop.
+pub struct TestApp {
+    pub address: String,
+    pub livekit: LiveKitTarget,
+    pub client: reqwest::Client,
+    log_file: PathBuf,
+    child: Child,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log_file);
+    }
+}
+
+/// Settings every test app gets unless it overrides them: a generous room-creation limit, so
+/// that suites creating many streams from 127.0.0.1 are not throttled.
+fn base_settings(livekit: &LiveKitTarget, port: u16) -> Vec<(String, String)> {
+    [
+        ("LIVEKIT_URL", livekit.url.clone()),
+        ("LIVEKIT_API_KEY", livekit.api_key.clone()),
+        ("LIVEKIT_API_SECRET", livekit.api_secret.clone()),
+        ("PORT", port.to_string()),
+        ("PUBLIC_URL", format!("http://127.0.0.1:{port}")),
+        ("ROOM_CREATE_PER_MINUTE", "10000".into()),
+        ("ROOM_CREATE_BURST", "10000".into()),
+        ("RUST_LOG", "info".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// Starts `onair` against the shared LiveKit server.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&LiveKitTarget::shared(), &[]).await
+}
+
+/// Starts `onair` against `livekit`, with extra settings (environment variables) on top.
+pub async fn spawn_app_with(livekit: &LiveKitTarget, overrides: &[(&str, &str)]) -> TestApp {
+    let port = xtask::net::free_tcp_port().expect("a free port");
+    let mut settings = base_settings(livekit, port);
+    for (key, value) in overrides {
+        settings.retain(|(k, _)| k != key);
+        settings.push(((*key).to_owned(), (*value).to_owned()));
+    }
+    let log_file =
+        std::env::temp_dir().join(format!("onair-test-{port}-{}.log", std::process::id()));
+    let log = std::fs::File::create(&log_file).expect("log file");
+    let child = Command::new(onair_binary())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("ONAIR_CONFIG", "/nonexistent/onair.toml")
+        .envs(settings)
+        .stdout(log.try_clone().expect("log file"))
+        .stderr(log)
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "starting {}: {e} (build it with `cargo build -p onair-server`)",
+                onair_binary().display()
+            )
+        });
+    let app = TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        livekit: livekit.clone(),
+        client: reqwest::Client::new(),
+        log_file,
+        child,
+    };
+    app.wait_until_healthy().await;
+    app
+}
+
+/// Runs `onair` with `settings` only (no defaults) and returns its exit code and output, for
+/// start-up failures.
+pub fn run_app_expecting_exit(settings: &[(&str, &str)]) -> (Option<i32>, String) {
+    let output = Command::new(onair_binary())
+        .env_clear()
+        .env("ONAIR_CONFIG", "/nonexistent/onair.toml")
+        .envs(settings.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .expect("onair runs");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.code(), text)
+}
+
+impl TestApp {
+    async fn wait_until_healthy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            let response = self.client.get(self.url("/healthz")).send().await;
+            if response.is_ok_and(|r| r.status() == StatusCode::OK) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("onair did not become healthy; its log:\n{}", self.logs());
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Everything the process printed so far.
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log_file).unwrap_or_default()
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value, host_key: Option<&str>) -> Response {
+        let mut request = self.client.post(self.url(path)).json(body);
+        if let Some(key) = host_key {
+            request = request.bearer_auth(key);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// POST with a raw body and content type, for malformed input.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        self.client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn delete(&self, path: &str, host_key: Option<&str>) -> Response {
+        let mut request = self.client.delete(self.url(path));
+        if let Some(key) = host_key {
+            request = request.bearer_auth(key);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// POST /api/rooms
+    pub async fn create_stream(&self, body: &Value) -> Response {
+        self.post_json("/api/rooms", body, None).await
+    }
+
+    /// POST /api/rooms, expecting success.
+    pub async fn create_stream_as(&self, host_name: &str) -> CreatedRoom {
+        let response = self
+            .create_stream(&json!({"hostName": host_name, "title": "Test stream"}))
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED, "creating a stream");
+        response.json().await.expect("CreatedRoom JSON")
+    }
+
+    /// GET /api/rooms/:roomId
+    pub async fn get_stream(&self, room_id: &str) -> Response {
+        self.get(&format!("/api/rooms/{room_id}")).await
+    }
+
+    /// DELETE /api/rooms/:roomId
+    pub async fn end_stream(&self, room_id: &str, host_key: Option<&str>) -> Response {
+        self.delete(&format!("/api/rooms/{room_id}"), host_key)
+            .await
+    }
+
+    /// DELETE /api/rooms/:roomId/participants/:identity
+    pub async fn remove_participant(
+        &self,
+        room_id: &str,
+        identity: &str,
+        host_key: Option<&str>,
+    ) -> Response {
+        self.delete(
+            &format!("/api/rooms/{room_id}/participants/{identity}"),
+            host_key,
+        )
+        .await
+    }
+
+    /// POST /api/token as a viewer.
+    pub async fn viewer_token(&self, room_id: &str, name: &str) -> Response {
+        self.post_json(
+            "/api/token",
+            &json!({"roomName": room_id, "participantName": name, "isHost": false}),
+            None,
+        )
+        .await
+    }
+
+    /// POST /api/token as the host.
+    pub async fn host_token(&self, room_id: &str, name: &str, host_key: Option<&str>) -> Response {
+        self.post_json(
+            "/api/token",
+            &json!({"roomName": room_id, "participantName": name, "isHost": true}),
+            host_key,
+        )
+        .await
+    }
+
+    /// The `/metrics` text.
+    pub async fn metrics(&self) -> String {
+        self.get("/metrics")
+            .await
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
+    /// How many calls of `method` (e.g. `ListRooms`) this process made to LiveKit so far.
+    pub async fn livekit_calls(&self, method: &str) -> u64 {
+        let metrics = self.metrics().await;
+        metrics
+            .lines()
+            .filter(|line| line.starts_with("onair_livekit_requests_total{"))
+            .filter(|line| line.contains(&format!("method=\"{method}\"")))
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>() as u64
+    }
+
+    /// Asks livekit-server itself whether it accepts `token` (`GET /rtc/validate`).
+    pub async fn livekit_accepts(&self, token: &str) -> Result<()> {
+        let url = format!(
+            "{}/rtc/validate?access_token={token}",
+            self.livekit.http_url()
+        );
+        let response = self
+            .client
+            .get(url)
+            .send()
+            .await
+            .context("asking livekit-server")?;
+        if response.status() != StatusCode::OK {
+            bail!(
+                "livekit-server refused the token: {} {}",
+                response.status(),
+                response.text().await.unwrap_or_default()
+            );
+        }
+        Ok(())
+    }
+
+    /// The claims of a LiveKit token, verified with the LiveKit secret.
+    pub fn token_claims(&self, token: &str) -> livekit_api::access_token::Claims {
+        livekit_api::access_token::TokenVerifier::with_api_key(
+            &self.livekit.api_key,
+            &self.livekit.api_secret,
+        )
+        .verify(token)
+        .expect("a token signed with the LiveKit secret")
+    }
+}
+
+/// The `error` object of a JSON error response, after checking its status.
+pub async fn expect_error(response: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status, "status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/json"),
+        "errors are JSON, got {content_type:?}"
+    );
+    let body: Value = response.json().await.expect("JSON error body");
+    assert_eq!(body["error"]["code"], code, "error code in {body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "a message in {body}"
+    );
+    body["error"].clone()
+}
+
+/// Polls `check` until it returns true or `within` passes; returns the time it took.
+pub async fn eventually<F, Fut>(within: Duration, mut check: F) -> Option<Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    while started.elapsed() < within {
+        if check().await {
+            return Some(started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
+}

@@ -1,0 +1,159 @@
+//! Bad input gets a clear JSON error naming what is wrong, never a 500.
+
+use onair_api_tests::{LiveKitTarget, expect_error, spawn_app, spawn_app_with};
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn malformed_json_is_a_400() {
+    let app = spawn_app().await;
+    let response = app
+        .post_raw("/api/rooms", "application/json", r#"{"hostName": "Ada""#)
+        .await;
+    expect_error(response, StatusCode::BAD_REQUEST, "malformed_json").await;
+}
+
+#[tokio::test]
+async fn a_bad_field_is_a_400_naming_the_field() {
+    let app = spawn_app().await;
+    let cases = [
+        (json!({}), "hostName"),
+        (json!({"hostName": ""}), "hostName"),
+        (json!({"hostName": "   "}), "hostName"),
+        (json!({"hostName": "x".repeat(65)}), "hostName"),
+        (json!({"hostName": "Ada\u{0007}"}), "hostName"),
+        (json!({"hostName": "Ada\nLovelace"}), "hostName"),
+        (json!({"hostName": 42}), "hostName"),
+        (
+            json!({"hostName": "Ada", "title": "t".repeat(121)}),
+            "title",
+        ),
+        (json!({"hostName": "Ada", "title": "bell\u{0007}"}), "title"),
+    ];
+    for (body, field) in cases {
+        let error = expect_error(
+            app.create_stream(&body).await,
+            StatusCode::BAD_REQUEST,
+            "invalid_field",
+        )
+        .await;
+        assert_eq!(error["field"], field, "for {body}");
+        assert!(
+            error["message"].as_str().unwrap().contains(field),
+            "the message names {field}: {error}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_sixty_four_character_name_is_fine() {
+    let app = spawn_app().await;
+    let response = app
+        .create_stream(&json!({"hostName": "é".repeat(64)}))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn token_requests_are_validated_too() {
+    let app = spawn_app().await;
+    let stream = app.create_stream_as("Ada").await;
+    let room = stream.room_id.as_str();
+    let cases = [
+        (json!({"participantName": "Bob"}), "roomName"),
+        (
+            json!({"roomName": "../../etc", "participantName": "Bob"}),
+            "roomName",
+        ),
+        (
+            json!({"roomName": room, "participantName": ""}),
+            "participantName",
+        ),
+        (
+            json!({"roomName": room, "participantName": "\u{0000}"}),
+            "participantName",
+        ),
+        (
+            json!({"roomName": room, "participantName": "Bob", "isHost": "yes"}),
+            "isHost",
+        ),
+    ];
+    for (body, field) in cases {
+        let response = app.post_json("/api/token", &body, None).await;
+        let error = expect_error(response, StatusCode::BAD_REQUEST, "invalid_field").await;
+        assert_eq!(error["field"], field, "for {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_body_over_16_kib_is_a_413() {
+    let app = spawn_app().await;
+    let huge = format!(
+        r#"{{"hostName":"Ada","title":"{}"}}"#,
+        "x".repeat(17 * 1024)
+    );
+    let response = app.post_raw("/api/rooms", "application/json", huge).await;
+    expect_error(response, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_refused() {
+    let app = spawn_app().await;
+    let response = app
+        .post_raw("/api/rooms", "text/plain", "hostName=Ada")
+        .await;
+    expect_error(
+        response,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_api_routes_and_wrong_methods_answer_in_json() {
+    let app = spawn_app().await;
+    expect_error(
+        app.get("/api/nope").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let wrong_method = app.client.put(app.url("/api/rooms")).send().await.unwrap();
+    expect_error(
+        wrong_method,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn room_creation_over_the_rate_limit_is_a_429_with_retry_after() {
+    let app = spawn_app_with(
+        &LiveKitTarget::shared(),
+        &[("ROOM_CREATE_PER_MINUTE", "2"), ("ROOM_CREATE_BURST", "2")],
+    )
+    .await;
+    app.create_stream_as("Ada").await;
+    app.create_stream_as("Ada").await;
+
+    let response = app.create_stream(&json!({"hostName": "Ada"})).await;
+
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=60).contains(&retry_after),
+        "Retry-After: {retry_after}"
+    );
+    let error = expect_error(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    assert_eq!(error["retryAfterSeconds"], retry_after);
+    assert_eq!(
+        app.viewer_token("zzzzzzzzzzzzzz", "Bob").await.status(),
+        StatusCode::NOT_FOUND,
+        "other calls are not limited"
+    );
+}

@@ -1,0 +1,87 @@
+//! LiveKit goes away (frozen, then killed) and comes back: OnAir answers 503 quickly with a
+//! retry hint, stays alive, reports not-ready, and recovers by itself.
+
+use onair_api_tests::{LiveKitTarget, eventually, expect_error, own_livekit, spawn_app_with};
+use reqwest::StatusCode;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+/// The promise: an answer within 3 s even when LiveKit never answers.
+const ANSWER_WITHIN: Duration = Duration::from_secs(3);
+
+async fn assert_livekit_unavailable_quickly(
+    response: impl std::future::Future<Output = reqwest::Response>,
+) {
+    let started = Instant::now();
+    let response = response.await;
+    let took = started.elapsed();
+    assert!(took < ANSWER_WITHIN, "answered after {took:?}");
+    let retry_after = response.headers().get("retry-after").cloned();
+    expect_error(
+        response,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "livekit_unavailable",
+    )
+    .await;
+    assert!(retry_after.is_some(), "a Retry-After hint");
+}
+
+#[tokio::test]
+async fn a_frozen_then_dead_livekit_gives_quick_503s_and_onair_recovers_without_a_restart() {
+    let mut livekit = own_livekit();
+    let app = spawn_app_with(
+        &LiveKitTarget::of(&livekit),
+        &[("ROOM_CACHE_TTL_MS", "300")],
+    )
+    .await;
+    let stream = app.create_stream_as("Ada").await;
+    let room = stream.room_id.as_str().to_owned();
+
+    // Frozen: connections are accepted but never answered.
+    livekit.pause().unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_livekit_unavailable_quickly(app.create_stream(&json!({"hostName": "Ada"}))).await;
+    assert_livekit_unavailable_quickly(app.get_stream(&room)).await;
+    assert_livekit_unavailable_quickly(app.viewer_token(&room, "Bob")).await;
+    let started = Instant::now();
+    assert_eq!(
+        app.get("/readyz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert!(started.elapsed() < ANSWER_WITHIN);
+    assert_eq!(
+        app.get("/healthz").await.status(),
+        StatusCode::OK,
+        "alive while LiveKit is down"
+    );
+
+    livekit.resume().unwrap();
+    let recovered = eventually(Duration::from_secs(10), || async {
+        app.get("/readyz").await.status() == StatusCode::OK
+    })
+    .await;
+    assert!(recovered.is_some(), "ready again once LiveKit answers");
+    assert_eq!(app.get_stream(&room).await.status(), StatusCode::OK);
+
+    // Dead: connections are refused.
+    livekit.stop().unwrap();
+    assert_livekit_unavailable_quickly(app.create_stream(&json!({"hostName": "Ada"}))).await;
+    assert_eq!(
+        app.get("/readyz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+
+    livekit.restart().unwrap();
+    let recovered = eventually(Duration::from_secs(10), || async {
+        app.create_stream(&json!({"hostName": "Ada"}))
+            .await
+            .status()
+            == StatusCode::CREATED
+    })
+    .await;
+    assert!(
+        recovered.is_some(),
+        "streams can be created again, without restarting OnAir"
+    );
+    assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+}

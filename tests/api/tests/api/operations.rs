@@ -1,0 +1,165 @@
+//! What an operator relies on: health, readiness, metrics, OpenAPI, headers, logs, config.
+
+use onair_api_tests::{
+    LiveKitTarget, expect_error, run_app_expecting_exit, spawn_app, spawn_app_with,
+};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+#[tokio::test]
+async fn health_and_readiness_are_green_with_livekit_up() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), StatusCode::OK);
+    let body: Value = ready.json().await.unwrap();
+    assert_eq!(body["livekit"], "ok");
+}
+
+#[tokio::test]
+async fn every_response_carries_security_headers() {
+    let app = spawn_app().await;
+    let responses = [
+        app.get("/healthz").await,
+        app.get("/api/rooms/zzzzzzzzzzzzzz").await,
+        app.post_raw("/api/rooms", "application/json", "{").await,
+        app.get("/api/openapi.json").await,
+    ];
+    for response in responses {
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+            "{csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(
+            csp.contains(&app.livekit.url.trim_end_matches('/').to_string()),
+            "LiveKit is allowed in connect-src: {csp}"
+        );
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(
+            headers["referrer-policy"],
+            "strict-origin-when-cross-origin"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_endpoint() {
+    let app = spawn_app().await;
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/rooms", "post"),
+        ("/api/rooms/{roomId}", "get"),
+        ("/api/rooms/{roomId}", "delete"),
+        ("/api/rooms/{roomId}/participants/{identity}", "delete"),
+        ("/api/token", "post"),
+        ("/api/recordings/start", "post"),
+        ("/api/recordings/stop", "post"),
+        ("/api/recordings/{roomId}", "get"),
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/metrics", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} is documented"
+        );
+    }
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for schema in [
+        "CreateRoomRequest",
+        "CreatedRoom",
+        "RoomInfo",
+        "TokenRequest",
+        "TokenResponse",
+        "ErrorBody",
+    ] {
+        assert!(schemas.contains_key(schema), "schema {schema}");
+    }
+}
+
+#[tokio::test]
+async fn metrics_count_livekit_calls_by_method() {
+    let app = spawn_app().await;
+    let stream = app.create_stream_as("Ada").await;
+    app.end_stream(stream.room_id.as_str(), Some(&stream.host_key))
+        .await;
+
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    assert_eq!(app.livekit_calls("CreateRoom").await, 1);
+    assert_eq!(app.livekit_calls("DeleteRoom").await, 1);
+    assert!(app.metrics().await.contains("onair_http_requests_total{"));
+}
+
+#[tokio::test]
+async fn json_logs_never_contain_secrets() {
+    let livekit = LiveKitTarget::shared();
+    let host_key_secret = "a-host-key-secret-of-more-than-32-characters";
+    let app = spawn_app_with(
+        &livekit,
+        &[
+            ("LOG_FORMAT", "json"),
+            ("HOST_KEY_SECRET", host_key_secret),
+            ("RUST_LOG", "debug"),
+        ],
+    )
+    .await;
+    let stream = app.create_stream_as("Ada").await;
+    app.viewer_token(stream.room_id.as_str(), "Bob").await;
+    expect_error(
+        app.get_stream("zzzzzzzzzzzzzz").await,
+        StatusCode::NOT_FOUND,
+        "stream_not_found",
+    )
+    .await;
+
+    let logs = app.logs();
+    assert!(!logs.is_empty());
+    for line in logs.lines().filter(|l| !l.trim().is_empty()) {
+        serde_json::from_str::<Value>(line)
+            .unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
+    }
+    for secret in [
+        livekit.api_secret.as_str(),
+        host_key_secret,
+        stream.host_key.as_str(),
+        stream.host_token.as_str(),
+    ] {
+        assert!(!logs.contains(secret), "a secret reached the logs");
+    }
+}
+
+#[test]
+fn a_missing_setting_stops_start_up_with_one_line_naming_it() {
+    let (code, output) = run_app_expecting_exit(&[
+        ("LIVEKIT_API_KEY", "devkey"),
+        ("LIVEKIT_API_SECRET", "x".repeat(40).as_str()),
+    ]);
+    assert_eq!(code, Some(2));
+    assert_eq!(output.trim().lines().count(), 1, "one line: {output}");
+    assert!(output.contains("LIVEKIT_URL is required"), "{output}");
+}
+
+#[test]
+fn an_invalid_setting_stops_start_up_naming_it_without_echoing_secrets() {
+    let secret = "super-secret-value-that-must-not-print";
+    let (code, output) = run_app_expecting_exit(&[
+        ("LIVEKIT_URL", "ftp://example.com"),
+        ("LIVEKIT_API_KEY", "devkey"),
+        ("LIVEKIT_API_SECRET", secret),
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(output.contains("LIVEKIT_URL"), "{output}");
+    assert!(!output.contains(secret));
+}
