@@ -320,7 +320,10 @@ impl RawSettings {
                 "and ROOM_CREATE_BURST must be at least 1",
             ));
         }
-        let host_key_secret = match self.host_key_secret {
+        let host_key_secret = match self
+            .host_key_secret
+            .filter(|s| !s.expose_secret().is_empty())
+        {
             Some(secret) => secret_of_min_length(secret, "host_key_secret")?,
             None => derived_host_key_secret(&api_secret),
         };
@@ -447,6 +450,50 @@ mod tests {
         let mut pairs = minimal();
         pairs.push(("S3_BUCKET_NAME", "recordings".into()));
         assert!(error_for(pairs).contains("AWS_ACCESS_KEY_ID"));
+    }
+
+    /// `.env.example` as `(NAME, value)` pairs.
+    fn env_example() -> Vec<(&'static str, String)> {
+        include_str!("../../../.env.example")
+            .lines()
+            .filter(|line| !line.trim_start().starts_with('#'))
+            .filter_map(|line| line.split_once('='))
+            .map(|(name, value)| (name.trim(), value.trim().to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn env_example_documents_every_setting() {
+        let documented: Vec<&str> = env_example().iter().map(|(name, _)| *name).collect();
+        let defaults = serde_json::to_value(RawSettings::default()).unwrap();
+        for key in defaults.as_object().unwrap().keys() {
+            let name = key.to_uppercase();
+            assert!(
+                documented.contains(&name.as_str()),
+                "{name} is missing from .env.example"
+            );
+        }
+    }
+
+    #[test]
+    fn env_example_as_is_is_a_working_configuration() {
+        let config = Config::from_pairs(env_example()).unwrap();
+        assert!(
+            config.s3.is_none(),
+            "recording stays off with an empty bucket"
+        );
+    }
+
+    #[test]
+    fn the_settings_file_in_config_holds_the_built_in_defaults() {
+        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/onair.toml");
+        let mut layers = Figment::from(Toml::file(file));
+        for (key, value) in minimal() {
+            layers = layers.merge((key.to_lowercase(), value));
+        }
+        let from_file = Config::from_figment(layers).unwrap();
+        let built_in = Config::from_pairs(minimal()).unwrap();
+        assert_eq!(format!("{from_file:?}"), format!("{built_in:?}"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Once;
 use std::time::{Duration, Instant};
 use xtask::stack::{LiveKitOptions, LiveKitServer};
 
@@ -62,6 +63,16 @@ pub fn own_livekit() -> LiveKitServer {
     LiveKitServer::start(LiveKitOptions::free_ports(binary)).expect("livekit-server starts")
 }
 
+/// An HTTP client for the tests. reqwest is built with rustls but without a crypto provider in
+/// this workspace, so the process-wide default (ring, like livekit-api's client) is set first.
+pub fn http_client() -> reqwest::Client {
+    static PROVIDER: Once = Once::new();
+    PROVIDER.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    reqwest::Client::new()
+}
+
 fn onair_binary() -> PathBuf {
     std::env::var("ONAIR_TEST_BIN")
         .map(PathBuf::from)
@@ -79,8 +90,7 @@ pub struct TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = xtask::process::stop_service(&mut self.child, Duration::from_secs(2));
         let _ = std::fs::remove_file(&self.log_file);
     }
 }
@@ -119,24 +129,26 @@ pub async fn spawn_app_with(livekit: &LiveKitTarget, overrides: &[(&str, &str)])
     let log_file =
         std::env::temp_dir().join(format!("onair-test-{port}-{}.log", std::process::id()));
     let log = std::fs::File::create(&log_file).expect("log file");
-    let child = Command::new(onair_binary())
+    let client = http_client();
+    let mut command = Command::new(onair_binary());
+    command
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("ONAIR_CONFIG", "/nonexistent/onair.toml")
         .envs(settings)
         .stdout(log.try_clone().expect("log file"))
-        .stderr(log)
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!(
-                "starting {}: {e} (build it with `cargo build -p onair-server`)",
-                onair_binary().display()
-            )
-        });
+        .stderr(log);
+    // Through xtask, so the process dies with the test binary even if a test panics.
+    let child = xtask::process::spawn_service(command).unwrap_or_else(|e| {
+        panic!(
+            "starting {}: {e} (build it with `cargo build -p onair-server`)",
+            onair_binary().display()
+        )
+    });
     let app = TestApp {
         address: format!("http://127.0.0.1:{port}"),
         livekit: livekit.clone(),
-        client: reqwest::Client::new(),
+        client,
         log_file,
         child,
     };

@@ -1,0 +1,149 @@
+//! The commands of the `xtask` binary, and what they share: running cargo, step headers, and
+//! the release `onair` binary as a child service.
+
+pub mod bench;
+pub mod run;
+pub mod test;
+
+use std::fs::File;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use xtask::process::{STOP_GRACE, run_tool, spawn_service, stop_service};
+use xtask::{net, target_dir, workspace_root};
+
+/// How long onair gets to answer `GET /healthz` after it starts.
+const ONAIR_READY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Prints a step header, flushed before the step's own output.
+pub fn header(title: &str) {
+    println!("\n==> {title}");
+    let _ = std::io::stdout().flush();
+}
+
+/// A `cargo` command in the workspace root, using the cargo that runs xtask.
+pub fn cargo<I, S>(args: I) -> Command
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command.args(args).current_dir(workspace_root());
+    command
+}
+
+/// Runs a command to completion and fails unless it exits with 0.
+pub fn run_checked(command: Command, what: &str) -> Result<()> {
+    let status = run_tool(command).with_context(|| format!("starting `{what}`"))?;
+    if !status.success() {
+        bail!("`{what}` failed ({status})");
+    }
+    Ok(())
+}
+
+/// Builds the release `onair` binary.
+pub fn build_onair() -> Result<PathBuf> {
+    const ARGS: [&str; 6] = ["build", "--release", "-p", "onair-server", "--bin", "onair"];
+    run_checked(cargo(ARGS), &format!("cargo {}", ARGS.join(" ")))?;
+    Ok(target_dir().join("release/onair"))
+}
+
+/// A log file under `target/xtask/`, for the output of the services xtask starts.
+pub fn log_path(name: &str) -> Result<PathBuf> {
+    let dir = target_dir().join("xtask");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir.join(name))
+}
+
+/// The release `onair` server running as a child service. Stopped on `Drop`.
+pub struct OnAir {
+    child: Option<Child>,
+    port: u16,
+}
+
+impl OnAir {
+    /// Starts `binary` on `port` with `env` (plus `PORT` and, unless set, `PUBLIC_URL`), in the
+    /// workspace root so its default `STATIC_DIR` resolves. Output goes to `log` or the terminal.
+    pub fn start(
+        binary: &Path,
+        port: u16,
+        env: &[(&str, String)],
+        log: Option<&Path>,
+    ) -> Result<Self> {
+        if !binary.is_file() {
+            bail!("{} does not exist: build it first", binary.display());
+        }
+        let mut command = Command::new(binary);
+        command
+            .current_dir(workspace_root())
+            .stdin(Stdio::null())
+            .env("PORT", port.to_string());
+        if std::env::var_os("PUBLIC_URL").is_none() {
+            command.env("PUBLIC_URL", format!("http://127.0.0.1:{port}"));
+        }
+        command.envs(env.iter().map(|(name, value)| (name, value)));
+        if let Some(log) = log {
+            let file = File::create(log).with_context(|| format!("creating {}", log.display()))?;
+            command.stdout(file.try_clone()?).stderr(file);
+        }
+        let child =
+            spawn_service(command).with_context(|| format!("starting {}", binary.display()))?;
+        Ok(Self {
+            child: Some(child),
+            port,
+        })
+    }
+
+    /// Waits until `GET /healthz` answers 200, failing if onair exits or takes too long.
+    pub fn wait_healthy(&mut self) -> Result<()> {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.try_wait()? {
+                bail!("onair exited ({status}) before answering GET /healthz");
+            }
+            if net::http_get_ok(self.port, "/healthz") {
+                return Ok(());
+            }
+            if start.elapsed() > ONAIR_READY_TIMEOUT {
+                self.stop();
+                bail!(
+                    "onair did not answer GET http://127.0.0.1:{}/healthz within {} s",
+                    self.port,
+                    ONAIR_READY_TIMEOUT.as_secs()
+                );
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// `Some(status)` once onair has exited.
+    pub fn try_wait(&mut self) -> Result<Option<ExitStatus>> {
+        match self.child.as_mut() {
+            Some(child) => Ok(child.try_wait()?),
+            None => bail!("onair is not running"),
+        }
+    }
+
+    /// The base URL, `http://127.0.0.1:{port}`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Stops onair (SIGTERM, SIGKILL after the grace period). Idempotent.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = stop_service(&mut child, STOP_GRACE);
+        }
+    }
+}
+
+impl Drop for OnAir {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,545 @@
+//! The local LiveKit server, as used by `cargo xtask run|test|stack|bench` and by the
+//! real-stack integration tests.
+//!
+//! [`LiveKitServer::start`] renders `config/livekit.yaml` with its ports and keys into a
+//! temporary folder, starts the pinned `livekit-server` with its output in a log file, and
+//! returns once `GET /` answers 200. Everything is blocking (std processes and a raw TCP
+//! probe), which is fine from inside tokio tests. The server is stopped on `Drop`, and dies
+//! with the process that started it (see [`crate::process`]).
+
+use std::fmt::Write as _;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write as _};
+use std::net::{Ipv4Addr, TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use nix::sys::signal::Signal;
+use nix::unistd::Pid;
+
+use crate::net::http_get_ok;
+use crate::process::{STOP_GRACE, signal_group, spawn_service, stop_service};
+
+/// API key of the local dev server (and of the tests' servers).
+pub const DEV_API_KEY: &str = "devkey";
+/// API secret of the local dev server; LiveKit warns about secrets under 32 characters.
+pub const DEV_API_SECRET: &str = "onair-dev-secret-at-least-32-chars-long";
+
+/// How long `start` and `restart` wait for `GET /` to answer 200.
+const READY_TIMEOUT: Duration = Duration::from_secs(15);
+/// Free-port starts retry with new ports when another process grabbed one in the meantime.
+const FREE_PORT_ATTEMPTS: usize = 3;
+/// Environment variables `livekit-server` reads that would override the rendered config.
+const LIVEKIT_ENV_OVERRIDES: &[&str] = &[
+    "LIVEKIT_CONFIG",
+    "LIVEKIT_KEYS",
+    "LIVEKIT_REGION",
+    "NODE_IP",
+    "UDP_PORT",
+    "REDIS_HOST",
+    "REDIS_PASSWORD",
+    "LIVEKIT_TURN_CERT",
+    "LIVEKIT_TURN_KEY",
+];
+
+/// The three loopback ports a LiveKit server uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LiveKitPorts {
+    /// HTTP and WebSocket signalling (`ws://127.0.0.1:{http}`).
+    pub http: u16,
+    /// WebRTC over TCP.
+    pub rtc_tcp: u16,
+    /// WebRTC over UDP (one muxed port).
+    pub rtc_udp: u16,
+}
+
+impl LiveKitPorts {
+    /// The fixed ports of the local dev server (`cargo xtask run` and `stack`).
+    pub const DEV: Self = Self {
+        http: 7880,
+        rtc_tcp: 7881,
+        rtc_udp: 7882,
+    };
+
+    /// Three distinct ports that are free on 127.0.0.1 right now (all held at once while
+    /// picking, then released for LiveKit to bind).
+    pub fn free() -> io::Result<Self> {
+        loop {
+            let http = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+            let rtc_tcp = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+            let rtc_udp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))?;
+            let ports = Self {
+                http: http.local_addr()?.port(),
+                rtc_tcp: rtc_tcp.local_addr()?.port(),
+                rtc_udp: rtc_udp.local_addr()?.port(),
+            };
+            if ports.rtc_udp != ports.http && ports.rtc_udp != ports.rtc_tcp {
+                return Ok(ports);
+            }
+        }
+    }
+}
+
+/// Which ports a server gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PortChoice {
+    /// Exactly these (fails if one is taken).
+    Fixed(LiveKitPorts),
+    /// Free ports picked at start; a restart keeps them.
+    Free,
+}
+
+/// How to start a [`LiveKitServer`].
+#[derive(Clone, Debug)]
+pub struct LiveKitOptions {
+    /// The `livekit-server` binary (see [`crate::tools::ensure_livekit_server`]).
+    pub binary: PathBuf,
+    /// API key written into the config (letters, digits, `_`, `-`, `.`).
+    pub api_key: String,
+    /// API secret written into the config (same characters as the key).
+    pub api_secret: String,
+    /// Fixed or free ports.
+    pub ports: PortChoice,
+    /// Where the server's stdout and stderr go; `None` means
+    /// `target/xtask/logs/livekit-{pid}-{n}.log`.
+    pub log_file: Option<PathBuf>,
+    /// Redis `host:port` for multi-node mode and egress; `None` runs without Redis.
+    pub redis_address: Option<String>,
+}
+
+impl LiveKitOptions {
+    /// The local dev server: dev keys on the fixed [`LiveKitPorts::DEV`] ports.
+    pub fn dev(binary: impl Into<PathBuf>) -> Self {
+        Self {
+            ports: PortChoice::Fixed(LiveKitPorts::DEV),
+            ..Self::free_ports(binary)
+        }
+    }
+
+    /// A server for tests and benchmarks: dev keys on free ports.
+    pub fn free_ports(binary: impl Into<PathBuf>) -> Self {
+        Self {
+            binary: binary.into(),
+            api_key: DEV_API_KEY.to_owned(),
+            api_secret: DEV_API_SECRET.to_owned(),
+            ports: PortChoice::Free,
+            log_file: None,
+            redis_address: None,
+        }
+    }
+
+    /// Sends the server's output to `path` (truncated at start, appended to on restart).
+    pub fn with_log_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.log_file = Some(path.into());
+        self
+    }
+}
+
+/// A running `livekit-server` on loopback. Stopped on `Drop`.
+#[derive(Debug)]
+pub struct LiveKitServer {
+    options: LiveKitOptions,
+    ports: LiveKitPorts,
+    /// Temporary folder holding the rendered config; removed on `Drop`.
+    dir: PathBuf,
+    log_file: PathBuf,
+    child: Option<Child>,
+    paused: bool,
+}
+
+impl LiveKitServer {
+    /// Starts the server and waits (up to 15 s) until `GET /` answers 200. On failure the
+    /// error carries the end of the server's log.
+    pub fn start(options: LiveKitOptions) -> Result<Self> {
+        let template_path = crate::workspace_root().join("config/livekit.yaml");
+        let template = fs::read_to_string(&template_path)
+            .with_context(|| format!("reading {}", template_path.display()))?;
+        if !options.binary.is_file() {
+            bail!(
+                "livekit-server binary not found at {}",
+                options.binary.display()
+            );
+        }
+        let attempts = match options.ports {
+            PortChoice::Fixed(ports) => {
+                ensure_ports_free(ports)?;
+                1
+            }
+            PortChoice::Free => FREE_PORT_ATTEMPTS,
+        };
+        let instance = next_instance();
+        let dir = std::env::temp_dir().join(format!("{DIR_PREFIX}{instance}"));
+        let log_file = match &options.log_file {
+            Some(path) => path.clone(),
+            None => crate::target_dir().join(format!("xtask/logs/livekit-{instance}.log")),
+        };
+        if let Some(parent) = log_file.parent() {
+            fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+        remove_stale_dirs();
+        let _ = fs::remove_dir_all(&dir);
+        create_private_dir(&dir)?;
+
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let ports = match options.ports {
+                PortChoice::Fixed(ports) => ports,
+                PortChoice::Free => {
+                    LiveKitPorts::free().context("picking free ports for LiveKit")?
+                }
+            };
+            let config = render_config(&template, &options, ports)?;
+            fs::write(dir.join("config.yaml"), config).context("writing the LiveKit config")?;
+            File::create(&log_file).with_context(|| format!("creating {}", log_file.display()))?;
+            let mut server = Self {
+                options: options.clone(),
+                ports,
+                dir: dir.clone(),
+                log_file: log_file.clone(),
+                child: None,
+                paused: false,
+            };
+            match server.launch() {
+                Ok(()) => return Ok(server),
+                Err(error)
+                    if attempt < attempts
+                        && server.log_tail(40).contains("address already in use") =>
+                {
+                    eprintln!(
+                        "livekit-server: a picked port was taken meanwhile, retrying ({error:#})"
+                    );
+                    // Dropping the failed attempt deletes the folder: recreate it for the next.
+                    drop(server);
+                    create_private_dir(&dir)?;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// The WebSocket URL clients and the server SDK use: `ws://127.0.0.1:{port}`.
+    pub fn url(&self) -> String {
+        format!("ws://127.0.0.1:{}", self.ports.http)
+    }
+
+    /// The same endpoint over HTTP: `http://127.0.0.1:{port}`.
+    pub fn http_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.ports.http)
+    }
+
+    /// The API key in the server's config.
+    pub fn api_key(&self) -> &str {
+        &self.options.api_key
+    }
+
+    /// The API secret in the server's config.
+    pub fn api_secret(&self) -> &str {
+        &self.options.api_secret
+    }
+
+    /// The ports the server listens on (kept across restarts).
+    pub fn ports(&self) -> LiveKitPorts {
+        self.ports
+    }
+
+    /// The file holding the server's stdout and stderr.
+    pub fn log_file(&self) -> &Path {
+        &self.log_file
+    }
+
+    /// The server's process id, or `None` once stopped.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Whether the server process is still alive (a paused server counts as alive).
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|child| matches!(child.try_wait(), Ok(None)))
+    }
+
+    /// Stops the server: SIGTERM, SIGKILL after 5 s, then reaps it. Idempotent.
+    pub fn stop(&mut self) -> Result<()> {
+        let Some(mut child) = self.child.take() else {
+            return Ok(());
+        };
+        self.paused = false;
+        stop_service(&mut child, STOP_GRACE).context("stopping livekit-server")?;
+        Ok(())
+    }
+
+    /// Freezes the server (SIGSTOP): connections stay open but nothing answers, which is how
+    /// tests make LiveKit hang. Undo with [`resume`](Self::resume).
+    pub fn pause(&mut self) -> Result<()> {
+        let pid = self.running_pid()?;
+        signal_group(pid, Signal::SIGSTOP);
+        self.paused = true;
+        Ok(())
+    }
+
+    /// Lets a paused server run again (SIGCONT).
+    pub fn resume(&mut self) -> Result<()> {
+        let pid = self.running_pid()?;
+        signal_group(pid, Signal::SIGCONT);
+        self.paused = false;
+        Ok(())
+    }
+
+    /// Whether the server is paused by [`pause`](Self::pause).
+    pub fn is_paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Stops the server and starts it again on the same ports, waiting until it is ready.
+    /// Rooms do not survive (without Redis LiveKit keeps them in memory).
+    pub fn restart(&mut self) -> Result<()> {
+        self.stop()?;
+        let mut log = OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&self.log_file)
+            .with_context(|| format!("opening {}", self.log_file.display()))?;
+        writeln!(log, "\n===== xtask: restarting livekit-server =====\n")?;
+        self.launch()
+    }
+
+    /// The last `lines` lines of the server's log.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let Ok(bytes) = fs::read(&self.log_file) else {
+            return String::new();
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
+    fn running_pid(&mut self) -> Result<Pid> {
+        match self.pid() {
+            Some(pid) if self.is_running() => Ok(Pid::from_raw(pid as i32)),
+            _ => bail!("livekit-server is not running"),
+        }
+    }
+
+    /// Spawns the server with the current config and ports, and waits until it is ready.
+    fn launch(&mut self) -> Result<()> {
+        let log = OpenOptions::new()
+            .append(true)
+            .open(&self.log_file)
+            .with_context(|| format!("opening {}", self.log_file.display()))?;
+        let mut command = Command::new(&self.options.binary);
+        command
+            .arg("--config")
+            .arg(self.dir.join("config.yaml"))
+            .current_dir(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        for name in LIVEKIT_ENV_OVERRIDES {
+            command.env_remove(name);
+        }
+        let child = spawn_service(command)
+            .with_context(|| format!("starting {}", self.options.binary.display()))?;
+        self.child = Some(child);
+        self.paused = false;
+        self.wait_ready()
+    }
+
+    fn wait_ready(&mut self) -> Result<()> {
+        let start = Instant::now();
+        loop {
+            let exited = match self.child.as_mut() {
+                Some(child) => child.try_wait()?,
+                None => bail!("livekit-server is not running"),
+            };
+            if let Some(status) = exited {
+                let _ = self.stop();
+                bail!(
+                    "livekit-server exited ({status}) before it was ready on {}\n{}",
+                    self.http_url(),
+                    self.log_excerpt()
+                );
+            }
+            if http_get_ok(self.ports.http, "/") {
+                return Ok(());
+            }
+            if start.elapsed() > READY_TIMEOUT {
+                let _ = self.stop();
+                bail!(
+                    "livekit-server did not answer GET {}/ within {} s\n{}",
+                    self.http_url(),
+                    READY_TIMEOUT.as_secs(),
+                    self.log_excerpt()
+                );
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn log_excerpt(&self) -> String {
+        let mut out = format!("--- last lines of {} ---\n", self.log_file.display());
+        let _ = write!(out, "{}", self.log_tail(30));
+        out
+    }
+}
+
+impl Drop for LiveKitServer {
+    fn drop(&mut self) {
+        let _ = self.stop();
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Prefix of the temporary folders holding rendered configs: `onair-livekit-{pid}-{n}`.
+const DIR_PREFIX: &str = "onair-livekit-";
+
+/// `{pid}-{n}`: unique per server started by this process.
+fn next_instance() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The config holds the API secret: only the owner may read it.
+fn create_private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("creating {}", dir.display()))
+}
+
+/// Removes config folders left by processes that are gone (killed, or exited through the
+/// interrupt handler, which skips `Drop`).
+fn remove_stale_dirs() {
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|name| name.strip_prefix(DIR_PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if nix::sys::signal::kill(Pid::from_raw(pid), None) == Err(nix::errno::Errno::ESRCH) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+fn ensure_ports_free(ports: LiveKitPorts) -> Result<()> {
+    for port in [ports.http, ports.rtc_tcp] {
+        if TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_err() {
+            bail!(
+                "TCP port {port} on 127.0.0.1 is already in use: is another livekit-server \
+                 (`cargo xtask stack`?) running? Stop it, or point LIVEKIT_URL at it."
+            );
+        }
+    }
+    if UdpSocket::bind((Ipv4Addr::LOCALHOST, ports.rtc_udp)).is_err() {
+        bail!("UDP port {} on 127.0.0.1 is already in use", ports.rtc_udp);
+    }
+    Ok(())
+}
+
+/// Fills the placeholders of `config/livekit.yaml`.
+fn render_config(template: &str, options: &LiveKitOptions, ports: LiveKitPorts) -> Result<String> {
+    for (what, value) in [
+        ("API key", &options.api_key),
+        ("API secret", &options.api_secret),
+    ] {
+        let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+        if value.is_empty() || !value.chars().all(plain) {
+            bail!("the LiveKit {what} must be non-empty letters, digits, '_', '-' or '.'");
+        }
+    }
+    let redis_block = match &options.redis_address {
+        Some(address) => format!("redis:\n  address: {address}\n"),
+        None => String::new(),
+    };
+    let values = [
+        ("{port}", ports.http.to_string()),
+        ("{rtc_tcp_port}", ports.rtc_tcp.to_string()),
+        ("{rtc_udp_port}", ports.rtc_udp.to_string()),
+        ("{api_key}", options.api_key.clone()),
+        ("{api_secret}", options.api_secret.clone()),
+        ("{redis_block}", redis_block),
+    ];
+    let mut config = template.to_owned();
+    for (placeholder, value) in values {
+        if !config.contains(placeholder) {
+            bail!("config/livekit.yaml has no {placeholder} placeholder");
+        }
+        config = config.replace(placeholder, &value);
+    }
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_ports_are_distinct() {
+        let ports = LiveKitPorts::free().unwrap();
+        assert_ne!(ports.http, ports.rtc_tcp);
+        assert_ne!(ports.http, ports.rtc_udp);
+        assert_ne!(ports.rtc_tcp, ports.rtc_udp);
+    }
+
+    #[test]
+    fn renders_every_placeholder_of_the_template() {
+        let template =
+            fs::read_to_string(crate::workspace_root().join("config/livekit.yaml")).unwrap();
+        let ports = LiveKitPorts {
+            http: 1000,
+            rtc_tcp: 1001,
+            rtc_udp: 1002,
+        };
+        let config = render_config(
+            &template,
+            &LiveKitOptions::free_ports("livekit-server"),
+            ports,
+        )
+        .unwrap();
+        assert!(config.contains("port: 1000\n"), "{config}");
+        assert!(config.contains("tcp_port: 1001\n"), "{config}");
+        assert!(config.contains("udp_port: 1002\n"), "{config}");
+        assert!(
+            config.contains(&format!("{DEV_API_KEY}: {DEV_API_SECRET}\n")),
+            "{config}"
+        );
+        for placeholder in [
+            "{port}",
+            "{rtc_tcp_port}",
+            "{rtc_udp_port}",
+            "{api_key}",
+            "{api_secret}",
+            "{redis_block}",
+        ] {
+            assert!(!config.contains(placeholder), "{config}");
+        }
+    }
+
+    #[test]
+    fn rejects_keys_that_would_break_the_yaml() {
+        let options = LiveKitOptions {
+            api_secret: "a: b".into(),
+            ..LiveKitOptions::free_ports("livekit-server")
+        };
+        assert!(render_config("{port}", &options, LiveKitPorts::DEV).is_err());
+    }
+}
