@@ -1,6 +1,8 @@
 //! Host keys: the proof that a caller is the host of one stream. A host key is an HS256 JWT
 //! bound to one room (`sub`), for one purpose (`aud = "onair-host"`), with an expiry. Nothing is
 //! stored: any replica with the same secret verifies it, and it never appears in a share link.
+//! It also carries the stream's public metadata, so the host can re-open a stream that LiveKit
+//! lost (a LiveKit restart forgets its rooms) without OnAir keeping any state.
 
 use axum::extract::FromRequestParts;
 use axum::http::{HeaderMap, header, request::Parts};
@@ -11,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::error::ApiError;
+use crate::streams::RoomMetadata;
 
 const AUDIENCE: &str = "onair-host";
 /// Clock skew tolerated between replicas.
@@ -22,6 +25,7 @@ struct Claims {
     aud: String,
     iat: u64,
     exp: u64,
+    stream: RoomMetadata,
 }
 
 /// Why a host key was refused.
@@ -75,23 +79,25 @@ impl HostKeys {
     }
 
     /// A new host key for `room`, valid for the configured lifetime.
-    pub fn issue(&self, room: &RoomId) -> String {
-        self.issue_at(room, unix_now())
+    pub fn issue(&self, room: &RoomId, stream: &RoomMetadata) -> String {
+        self.issue_at(room, stream, unix_now())
     }
 
-    fn issue_at(&self, room: &RoomId, issued_at: u64) -> String {
+    fn issue_at(&self, room: &RoomId, stream: &RoomMetadata, issued_at: u64) -> String {
         let claims = Claims {
             sub: room.to_string(),
             aud: AUDIENCE.to_owned(),
             iat: issued_at,
             exp: issued_at + self.ttl.as_secs(),
+            stream: stream.clone(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 signing of plain claims cannot fail")
     }
 
-    /// Checks that `key` was issued by this server for `room` and has not expired.
-    pub fn verify(&self, key: &str, room: &RoomId) -> Result<(), HostKeyError> {
+    /// Checks that `key` was issued by this server for `room` and has not expired; returns the
+    /// stream metadata it carries.
+    pub fn verify(&self, key: &str, room: &RoomId) -> Result<RoomMetadata, HostKeyError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "sub", "aud"]);
@@ -106,7 +112,7 @@ impl HostKeys {
         if data.claims.sub != room.as_str() {
             return Err(HostKeyError::WrongRoom);
         }
-        Ok(())
+        Ok(data.claims.stream)
     }
 }
 
@@ -147,17 +153,25 @@ mod tests {
         RoomId::parse(id).unwrap()
     }
 
+    fn stream() -> RoomMetadata {
+        RoomMetadata {
+            host_name: "Ada".into(),
+            title: Some("Talk".into()),
+            created_at: 1,
+        }
+    }
+
     #[test]
     fn a_host_key_opens_its_own_room() {
         let keys = keys();
-        let key = keys.issue(&room("aaaaaaaaaaaaaa"));
-        assert_eq!(keys.verify(&key, &room("aaaaaaaaaaaaaa")), Ok(()));
+        let key = keys.issue(&room("aaaaaaaaaaaaaa"), &stream());
+        assert_eq!(keys.verify(&key, &room("aaaaaaaaaaaaaa")), Ok(stream()));
     }
 
     #[test]
     fn a_host_key_does_not_open_another_room() {
         let keys = keys();
-        let key = keys.issue(&room("aaaaaaaaaaaaaa"));
+        let key = keys.issue(&room("aaaaaaaaaaaaaa"), &stream());
         assert_eq!(
             keys.verify(&key, &room("bbbbbbbbbbbbbb")),
             Err(HostKeyError::WrongRoom)
@@ -168,7 +182,7 @@ mod tests {
     fn an_expired_host_key_is_refused() {
         let keys = keys();
         let two_hours_ago = unix_now() - 7200;
-        let key = keys.issue_at(&room("aaaaaaaaaaaaaa"), two_hours_ago);
+        let key = keys.issue_at(&room("aaaaaaaaaaaaaa"), &stream(), two_hours_ago);
         assert_eq!(
             keys.verify(&key, &room("aaaaaaaaaaaaaa")),
             Err(HostKeyError::Expired)
@@ -177,7 +191,7 @@ mod tests {
 
     #[test]
     fn a_tampered_or_foreign_host_key_is_refused() {
-        let key = keys().issue(&room("aaaaaaaaaaaaaa"));
+        let key = keys().issue(&room("aaaaaaaaaaaaaa"), &stream());
         let mut tampered = key.clone();
         tampered.pop();
         tampered.push(if key.ends_with('A') { 'B' } else { 'A' });
@@ -201,7 +215,7 @@ mod tests {
 
     #[test]
     fn any_replica_with_the_same_secret_verifies() {
-        let key = keys().issue(&room("aaaaaaaaaaaaaa"));
-        assert_eq!(keys().verify(&key, &room("aaaaaaaaaaaaaa")), Ok(()));
+        let key = keys().issue(&room("aaaaaaaaaaaaaa"), &stream());
+        assert_eq!(keys().verify(&key, &room("aaaaaaaaaaaaaa")), Ok(stream()));
     }
 }

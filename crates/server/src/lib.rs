@@ -13,3 +13,4 @@ pub mod startup;
 pub mod state;
 pub mod streams;
 pub mod telemetry;
+pub mod web_app;

@@ -209,6 +209,22 @@ impl LiveKit {
         Ok(())
     }
 
+    /// Replaces the room's metadata.
+    pub async fn update_room_metadata(
+        &self,
+        room: &RoomId,
+        metadata: String,
+    ) -> Result<(), LiveKitError> {
+        self.call(
+            "UpdateRoomMetadata",
+            self.api
+                .room()
+                .update_room_metadata(room.as_str(), &metadata),
+        )
+        .await
+        .map(drop)
+    }
+
     /// The room, if LiveKit has it.
     pub async fn find_room(&self, room: &RoomId) -> Result<Option<proto::Room>, LiveKitError> {
         let rooms = self

@@ -3,10 +3,11 @@
 //! tests), serves with connection info, and shuts down gracefully.
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, header};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -17,13 +18,15 @@ use crate::state::AppState;
 
 /// The whole HTTP app for `state`.
 pub fn app(state: AppState) -> Router {
-    let csp = content_security_policy(&state.config);
+    let csp = content_security_policy(&state.config, &state.web_app.script_hash_sources());
+    let web_app = state.web_app.clone();
     routes::api_router()
         .route_layer(axum::middleware::from_fn(crate::metrics::track_http))
-        .fallback(routes::api_not_found)
+        .fallback(move |request: Request| async move { web_app.serve(request).await })
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .layer(security_header(header::CONTENT_SECURITY_POLICY, &csp))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -43,12 +46,13 @@ fn security_header(name: HeaderName, value: &str) -> SetResponseHeaderLayer<Head
     SetResponseHeaderLayer::if_not_present(name, value)
 }
 
-/// Scripts and WASM only from this origin; network access to this origin and to LiveKit.
-fn content_security_policy(config: &Config) -> String {
+/// Scripts and WASM only from this origin (plus the app's own inline boot script, by hash);
+/// network access to this origin and to LiveKit.
+fn content_security_policy(config: &Config, script_hashes: &str) -> String {
     let livekit_ws = config.livekit.public_url.origin().ascii_serialization();
     let livekit_http = livekit_ws.replacen("ws", "http", 1);
     format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{script_hashes}; style-src 'self' 'unsafe-inline'; \
          img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self'; \
          connect-src 'self' {livekit_ws} {livekit_http}; object-src 'none'; base-uri 'self'; \
          form-action 'self'; frame-ancestors 'none'"

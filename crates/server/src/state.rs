@@ -10,7 +10,8 @@ use crate::error::ApiError;
 use crate::host_key::{HostKeys, bearer_token};
 use crate::livekit::LiveKit;
 use crate::rate_limit::RoomCreationLimiter;
-use crate::streams::Streams;
+use crate::streams::{RoomMetadata, Streams};
+use crate::web_app::WebApp;
 
 /// Cheap to clone; every handler gets one.
 #[derive(Clone)]
@@ -23,6 +24,7 @@ pub struct App {
     pub host_keys: HostKeys,
     pub room_creation: RoomCreationLimiter,
     pub prometheus: PrometheusHandle,
+    pub web_app: WebApp,
 }
 
 impl Deref for AppState {
@@ -44,6 +46,7 @@ impl AppState {
             host_keys,
             room_creation,
             prometheus: crate::metrics::prometheus(),
+            web_app: WebApp::load(&config.static_dir),
             config,
         }))
     }
@@ -51,14 +54,14 @@ impl AppState {
 
 impl App {
     /// Checks the request carries the host key of `room`: none → 401, any other key → 403.
+    /// Returns the stream metadata the key carries.
     pub fn authorize_host(
         &self,
         headers: &axum::http::HeaderMap,
         room: &RoomId,
-    ) -> Result<(), ApiError> {
+    ) -> Result<RoomMetadata, ApiError> {
         let key = bearer_token(headers).ok_or(ApiError::MissingHostKey)?;
-        self.host_keys.verify(&key, room)?;
-        Ok(())
+        Ok(self.host_keys.verify(&key, room)?)
     }
 
     /// The link viewers open.

@@ -80,17 +80,23 @@ impl Streams {
         &self,
         host_name: &DisplayName,
         title: Option<&StreamTitle>,
-    ) -> Result<RoomId, ApiError> {
+    ) -> Result<(RoomId, RoomMetadata), ApiError> {
         let room_id = new_room_id();
         let metadata = RoomMetadata {
             host_name: host_name.to_string(),
             title: title.map(ToString::to_string),
             created_at: unix_millis(),
         };
-        let encoded = serde_json::to_string(&metadata).map_err(anyhow::Error::from)?;
-        self.livekit.create_room(&room_id, encoded).await?;
+        self.open(&room_id, &metadata).await?;
+        Ok((room_id, metadata))
+    }
+
+    /// Opens the LiveKit room of a stream with its metadata and caches it.
+    async fn open(&self, room_id: &RoomId, metadata: &RoomMetadata) -> Result<(), ApiError> {
+        let encoded = serde_json::to_string(metadata).map_err(anyhow::Error::from)?;
+        self.livekit.create_room(room_id, encoded).await?;
         let snapshot = StreamSnapshot {
-            metadata,
+            metadata: metadata.clone(),
             live: false,
             viewer_count: 0,
             is_recording: false,
@@ -98,7 +104,28 @@ impl Streams {
         self.snapshots
             .insert(room_id.clone(), Some(Arc::new(snapshot)))
             .await;
-        Ok(room_id)
+        Ok(())
+    }
+
+    /// The stream, for its host: when LiveKit no longer has it (a LiveKit restart forgets its
+    /// rooms), it is opened again from the metadata the host key carries, so the studio can
+    /// reconnect. LiveKit's CreateRoom returns an existing room unchanged (a reconnecting client
+    /// may have re-created it bare), so the metadata is written once more.
+    pub async fn get_or_reopen(
+        &self,
+        room_id: &RoomId,
+        metadata: &RoomMetadata,
+    ) -> Result<(), ApiError> {
+        match self.get(room_id).await {
+            Err(ApiError::StreamNotFound) => {
+                tracing::info!(room = %room_id, "re-opening, for its host, a stream LiveKit no longer has");
+                self.open(room_id, metadata).await?;
+                let encoded = serde_json::to_string(metadata).map_err(anyhow::Error::from)?;
+                self.livekit.update_room_metadata(room_id, encoded).await?;
+                Ok(())
+            }
+            other => other.map(drop),
+        }
     }
 
     /// The stream, or `StreamNotFound`. Served from the cache when fresh.

@@ -46,11 +46,6 @@ pub fn api_router() -> Router<AppState> {
     )
 }
 
-/// Any `/api/...` path that names no route.
-pub async fn api_not_found() -> ApiError {
-    ApiError::NotFound("no such API route".into())
-}
-
 /// A known path asked with the wrong HTTP method.
 pub async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed

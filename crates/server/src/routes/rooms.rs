@@ -30,7 +30,7 @@ pub async fn create_room(
     ApiJson(request): ApiJson<CreateRoomRequest>,
 ) -> Result<(StatusCode, Json<CreatedRoom>), ApiError> {
     app.room_creation.admit(&headers, peer)?;
-    let room_id = app
+    let (room_id, metadata) = app
         .streams
         .create(&request.host_name, request.title.as_ref())
         .await?;
@@ -42,7 +42,7 @@ pub async fn create_room(
     )?;
     tracing::info!(room = %room_id, "stream created");
     let created = CreatedRoom {
-        host_key: app.host_keys.issue(&room_id),
+        host_key: app.host_keys.issue(&room_id, &metadata),
         host_token: host_token.jwt,
         server_url: app.livekit.public_url(),
         share_url: app.share_url(&room_id),

@@ -12,7 +12,8 @@ use crate::livekit::Role;
 use crate::state::AppState;
 
 /// POST /api/token — a token to join a stream: subscribe-only for viewers; with the host key
-/// and `isHost: true`, publish rights for the host (e.g. after a reload of the studio).
+/// and `isHost: true`, publish rights for the host (e.g. after a reload of the studio). For its
+/// host, a stream LiveKit lost (LiveKit restarted) is opened again.
 #[utoipa::path(
     post, path = "/api/token", tag = "tokens",
     request_body = TokenRequest,
@@ -31,12 +32,15 @@ pub async fn issue_token(
     ApiJson(request): ApiJson<TokenRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
     let role = if request.is_host {
-        app.authorize_host(&headers, &request.room_name)?;
+        let metadata = app.authorize_host(&headers, &request.room_name)?;
+        app.streams
+            .get_or_reopen(&request.room_name, &metadata)
+            .await?;
         Role::Host
     } else {
+        app.streams.get(&request.room_name).await?;
         Role::Viewer
     };
-    app.streams.get(&request.room_name).await?;
     let token = app.livekit.issue_token(
         &request.room_name,
         &request.participant_name,

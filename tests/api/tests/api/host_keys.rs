@@ -84,7 +84,10 @@ async fn an_expired_host_key_is_forbidden() {
         .as_secs();
     let expired = jsonwebtoken::encode(
         &Header::default(),
-        &json!({"sub": stream.room_id.as_str(), "aud": "onair-host", "iat": now - 7200, "exp": now - 3600}),
+        &json!({
+            "sub": stream.room_id.as_str(), "aud": "onair-host", "iat": now - 7200, "exp": now - 3600,
+            "stream": {"hostName": "Ada", "createdAt": 1},
+        }),
         &EncodingKey::from_secret(secret.as_bytes()),
     )
     .unwrap();

@@ -85,3 +85,39 @@ async fn a_frozen_then_dead_livekit_gives_quick_503s_and_onair_recovers_without_
     );
     assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn after_livekit_lost_its_rooms_the_host_reopens_the_stream_and_viewers_can_join_again() {
+    let mut livekit = own_livekit();
+    let app = spawn_app_with(
+        &LiveKitTarget::of(&livekit),
+        &[("ROOM_CACHE_TTL_MS", "200")],
+    )
+    .await;
+    let stream = app.create_stream_as("Ada").await;
+    let room = stream.room_id.as_str().to_owned();
+
+    // A restart of a single-node LiveKit forgets every room.
+    livekit.restart().unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    expect_error(
+        app.viewer_token(&room, "Bob").await,
+        StatusCode::NOT_FOUND,
+        "stream_not_found",
+    )
+    .await;
+
+    let reopened = app.host_token(&room, "Ada", Some(&stream.host_key)).await;
+
+    assert_eq!(reopened.status(), StatusCode::OK);
+    assert_eq!(
+        app.viewer_token(&room, "Bob").await.status(),
+        StatusCode::OK
+    );
+    let info: serde_json::Value = app.get_stream(&room).await.json().await.unwrap();
+    assert_eq!(info["hostName"], "Ada");
+    assert_eq!(
+        info["title"], "Test stream",
+        "the title survives, carried by the host key"
+    );
+}

@@ -163,3 +163,57 @@ fn an_invalid_setting_stops_start_up_naming_it_without_echoing_secrets() {
     assert!(output.contains("LIVEKIT_URL"), "{output}");
     assert!(!output.contains(secret));
 }
+
+#[tokio::test]
+async fn the_app_is_served_with_spa_fallback_cache_headers_and_its_boot_script_allowed() {
+    let dir = std::env::temp_dir().join(format!("onair-static-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("index.html"),
+        "<html><script type=\"module\">boot()</script></html>",
+    )
+    .unwrap();
+    std::fs::write(dir.join("app-0123456789abcdef.css"), "body{}").unwrap();
+    std::fs::write(dir.join("livekit-client.umd.js"), "//sdk").unwrap();
+    let app = spawn_app_with(
+        &LiveKitTarget::shared(),
+        &[("STATIC_DIR", dir.to_str().unwrap())],
+    )
+    .await;
+
+    for page in [
+        "/",
+        "/host/abcdefghij0123",
+        "/stream/abcdefghij0123",
+        "/recordings/abcdefghij0123",
+    ] {
+        let response = app.get(page).await;
+        assert_eq!(response.status(), StatusCode::OK, "{page}");
+        assert_eq!(response.headers()["cache-control"], "no-cache");
+        let csp = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        // sha256 of "boot()", so the inline boot script and no other may run.
+        assert!(csp.contains("'sha256-"), "{csp}");
+        assert!(response.text().await.unwrap().contains("boot()"));
+    }
+    let hashed = app.get("/app-0123456789abcdef.css").await;
+    assert_eq!(
+        hashed.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let sdk = app.get("/livekit-client.umd.js").await;
+    assert_eq!(sdk.headers()["cache-control"], "public, max-age=3600");
+    assert_eq!(
+        app.get("/no/such/page").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    expect_error(
+        app.get("/api/nope").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    std::fs::remove_dir_all(&dir).ok();
+}

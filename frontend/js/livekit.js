@@ -1,0 +1,269 @@
+// Glue between OnAir's Rust bindings (frontend/src/livekit/) and the livekit-client SDK.
+//
+// The SDK (livekit-client.umd.js, global `LivekitClient`) is injected on first use, so pages
+// that never connect (the home page) never download it. Everything the Rust side needs from a
+// room goes through a `Session`: plain-object events to one callback, and a few methods that
+// return plain values. Text streams on topic `lk.chat` carry chat, as LiveKit's own components
+// do; `onair.chat-history` carries the host's recent messages to a newcomer.
+
+const SDK_URL = '/livekit-client.umd.js';
+const CHAT_TOPIC = 'lk.chat';
+const HISTORY_TOPIC = 'onair.chat-history';
+
+let sdkLoading = null;
+
+/** Loads the LiveKit SDK once. */
+export function loadSdk() {
+  if (window.LivekitClient) return Promise.resolve();
+  if (!sdkLoading) {
+    sdkLoading = new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = SDK_URL;
+      script.async = true;
+      script.onload = () => {
+        window.LivekitClient.setLogLevel('warn');
+        resolve();
+      };
+      script.onerror = () => {
+        sdkLoading = null;
+        script.remove();
+        reject(new Error('The LiveKit SDK could not be loaded.'));
+      };
+      document.head.appendChild(script);
+    });
+  }
+  return sdkLoading;
+}
+
+function participantInfo(participant) {
+  return {
+    identity: participant.identity,
+    name: participant.name || participant.identity,
+    role: (participant.attributes && participant.attributes.role) || '',
+    isLocal: participant.isLocal === true,
+  };
+}
+
+function trackInfo(publication, participant) {
+  return {
+    sid: publication.trackSid,
+    kind: publication.kind,
+    source: publication.source,
+    participant: participant.identity,
+    muted: publication.isMuted === true,
+  };
+}
+
+function errorMessage(error) {
+  if (!error) return 'unknown error';
+  return error.message || String(error);
+}
+
+export class Session {
+  /** @param {(event: object) => void} onEvent */
+  constructor(onEvent) {
+    this.onEvent = onEvent;
+    this.room = null;
+    this.audioElements = new Map();
+  }
+
+  emit(event) {
+    try {
+      this.onEvent(event);
+    } catch (error) {
+      console.error('OnAir event handler failed', error);
+    }
+  }
+
+  /** Connects; resolves when joined, rejects with a message LiveKit gave. */
+  async connect(url, token) {
+    await loadSdk();
+    const LK = window.LivekitClient;
+    const E = LK.RoomEvent;
+    const room = new LK.Room({
+      adaptiveStream: true,
+      dynacast: true,
+      publishDefaults: { simulcast: true, videoCodec: 'vp8' },
+      videoCaptureDefaults: { resolution: LK.VideoPresets.h720.resolution },
+    });
+    this.room = room;
+    room
+      .on(E.ConnectionStateChanged, (state) => this.emit({ type: 'connectionState', state }))
+      .on(E.Disconnected, (reason) =>
+        this.emit({ type: 'disconnected', reason: LK.DisconnectReason[reason] || String(reason ?? 'UNKNOWN_REASON') }))
+      .on(E.ParticipantConnected, (p) => this.emit({ type: 'participantConnected', participant: participantInfo(p) }))
+      .on(E.ParticipantDisconnected, (p) => this.emit({ type: 'participantDisconnected', identity: p.identity }))
+      .on(E.TrackSubscribed, (_track, pub, p) => this.emit({ type: 'trackSubscribed', track: trackInfo(pub, p) }))
+      .on(E.TrackUnsubscribed, (_track, pub, p) => {
+        this.dropAudio(pub.trackSid);
+        this.emit({ type: 'trackUnsubscribed', track: trackInfo(pub, p) });
+      })
+      .on(E.TrackMuted, (pub, p) => this.emit({ type: 'trackMuted', track: trackInfo(pub, p) }))
+      .on(E.TrackUnmuted, (pub, p) => this.emit({ type: 'trackUnmuted', track: trackInfo(pub, p) }))
+      .on(E.LocalTrackPublished, (pub, p) => this.emit({ type: 'localTrackPublished', track: trackInfo(pub, p) }))
+      .on(E.LocalTrackUnpublished, (pub, p) => this.emit({ type: 'localTrackUnpublished', track: trackInfo(pub, p) }))
+      .on(E.AudioPlaybackStatusChanged, () => this.emit({ type: 'audioPlayback', canPlay: room.canPlaybackAudio }))
+      .on(E.RecordingStatusChanged, (recording) => this.emit({ type: 'recording', active: recording }))
+      .on(E.MediaDevicesError, (error) => this.emit({ type: 'mediaError', message: errorMessage(error) }))
+      .on(E.ParticipantNameChanged, (_name, p) => this.emit({ type: 'participantConnected', participant: participantInfo(p) }))
+      .on(E.ParticipantAttributesChanged, (_changed, p) => this.emit({ type: 'participantConnected', participant: participantInfo(p) }));
+
+    room.registerTextStreamHandler(CHAT_TOPIC, async (reader, from) => {
+      const text = await reader.readAll();
+      const sender = room.getParticipantByIdentity(from.identity);
+      this.emit({
+        type: 'chat',
+        message: {
+          id: reader.info.id,
+          senderIdentity: from.identity,
+          senderName: (sender && sender.name) || from.identity,
+          text,
+          timestamp: reader.info.timestamp,
+        },
+      });
+    });
+    room.registerTextStreamHandler(HISTORY_TOPIC, async (reader, from) => {
+      const text = await reader.readAll();
+      const sender = room.getParticipantByIdentity(from.identity);
+      const role = (sender && sender.attributes && sender.attributes.role) || '';
+      this.emit({ type: 'history', fromRole: role, payload: text });
+    });
+
+    try {
+      await room.connect(url, token, { autoSubscribe: true });
+    } catch (error) {
+      this.room = null;
+      room.removeAllListeners();
+      throw new Error(errorMessage(error));
+    }
+    // Who was already there, and what they publish (no events fire for them).
+    this.emit({ type: 'connectionState', state: room.state });
+    this.emit({ type: 'participantConnected', participant: participantInfo(room.localParticipant) });
+    for (const p of room.remoteParticipants.values()) {
+      this.emit({ type: 'participantConnected', participant: participantInfo(p) });
+    }
+    this.emit({ type: 'recording', active: room.isRecording });
+    this.emit({ type: 'audioPlayback', canPlay: room.canPlaybackAudio });
+  }
+
+  disconnect() {
+    const room = this.room;
+    this.room = null;
+    for (const element of this.audioElements.values()) element.remove();
+    this.audioElements.clear();
+    if (room) {
+      room.unregisterTextStreamHandler(CHAT_TOPIC);
+      room.unregisterTextStreamHandler(HISTORY_TOPIC);
+      room.removeAllListeners();
+      room.disconnect();
+    }
+  }
+
+  requireRoom() {
+    if (!this.room) throw new Error('not connected');
+    return this.room;
+  }
+
+  /** Turns camera, microphone or screen share on or off; resolves to the new state. */
+  async setSource(source, enabled, deviceId) {
+    const participant = this.requireRoom().localParticipant;
+    try {
+      if (source === 'camera') {
+        await participant.setCameraEnabled(enabled, deviceId ? { deviceId } : undefined);
+        return participant.isCameraEnabled;
+      }
+      if (source === 'microphone') {
+        await participant.setMicrophoneEnabled(enabled, deviceId ? { deviceId } : undefined);
+        return participant.isMicrophoneEnabled;
+      }
+      if (source === 'screen_share') {
+        await participant.setScreenShareEnabled(enabled, { audio: true });
+        return participant.isScreenShareEnabled;
+      }
+    } catch (error) {
+      throw new Error(errorMessage(error));
+    }
+    throw new Error(`unknown source ${source}`);
+  }
+
+  async switchDevice(kind, deviceId) {
+    try {
+      await this.requireRoom().switchActiveDevice(kind, deviceId);
+    } catch (error) {
+      throw new Error(errorMessage(error));
+    }
+  }
+
+  findTrack(sid) {
+    const room = this.room;
+    if (!room) return null;
+    for (const p of [room.localParticipant, ...room.remoteParticipants.values()]) {
+      const publication = p.getTrackPublicationBySid ? p.getTrackPublicationBySid(sid) : p.trackPublications.get(sid);
+      if (publication && publication.track) return publication.track;
+    }
+    return null;
+  }
+
+  /** Shows a video track in `element`; false if the track is gone. */
+  attach(sid, element) {
+    const track = this.findTrack(sid);
+    if (!track) return false;
+    track.attach(element);
+    return true;
+  }
+
+  detach(sid, element) {
+    const track = this.findTrack(sid);
+    if (track) track.detach(element);
+  }
+
+  /** Plays an audio track through an element of its own, kept out of the layout. */
+  playAudio(sid) {
+    if (this.audioElements.has(sid)) return true;
+    const track = this.findTrack(sid);
+    if (!track) return false;
+    const element = track.attach();
+    element.dataset.onairAudio = sid;
+    element.style.display = 'none';
+    document.body.appendChild(element);
+    this.audioElements.set(sid, element);
+    return true;
+  }
+
+  dropAudio(sid) {
+    const element = this.audioElements.get(sid);
+    if (element) {
+      const track = this.findTrack(sid);
+      if (track) track.detach(element);
+      element.remove();
+      this.audioElements.delete(sid);
+    }
+  }
+
+  /** After a user gesture: lets blocked audio play. */
+  async startAudio() {
+    await this.requireRoom().startAudio();
+    return this.requireRoom().canPlaybackAudio;
+  }
+
+  /** Sends a chat message; resolves to its id and timestamp. */
+  async sendChat(text) {
+    const info = await this.requireRoom().localParticipant.sendText(text, { topic: CHAT_TOPIC });
+    return { id: info.id, timestamp: info.timestamp };
+  }
+
+  /** Sends the recent chat (JSON) to one participant. */
+  async sendHistory(identity, payload) {
+    await this.requireRoom().localParticipant.sendText(payload, {
+      topic: HISTORY_TOPIC,
+      destinationIdentities: [identity],
+    });
+  }
+}
+
+/** Cameras or microphones, after permission was granted (labels are empty before). */
+export async function listDevices(kind) {
+  await loadSdk();
+  const devices = await window.LivekitClient.Room.getLocalDevices(kind, false);
+  return devices.map((d) => ({ deviceId: d.deviceId, label: d.label || 'Unnamed device' }));
+}

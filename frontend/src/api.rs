@@ -1,0 +1,140 @@
+//! The OnAir HTTP API as async functions over the `onair-api` wire types. Errors keep the
+//! server's code, message and field, so pages can show them next to the right input.
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use onair_api::{
+    CreateRoomRequest, CreatedRoom, DisplayName, ErrorBody, ErrorCode, RecordingList, RoomId,
+    RoomInfo, StreamTitle, TokenRequest, TokenResponse,
+};
+use serde::de::DeserializeOwned;
+
+/// A failed call: what the server said, or that it could not be reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiFailure {
+    /// HTTP status; 0 when the server could not be reached.
+    pub status: u16,
+    pub code: Option<ErrorCode>,
+    pub message: String,
+    /// The request field at fault, for validation errors.
+    pub field: Option<String>,
+}
+
+impl ApiFailure {
+    fn unreachable(err: impl std::fmt::Display) -> Self {
+        Self {
+            status: 0,
+            code: None,
+            message: format!("The server could not be reached ({err})."),
+            field: None,
+        }
+    }
+
+    pub fn is(&self, code: ErrorCode) -> bool {
+        self.code == Some(code)
+    }
+}
+
+impl std::fmt::Display for ApiFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, ApiFailure> {
+    let request = request.map_err(ApiFailure::unreachable)?;
+    let response = request.send().await.map_err(ApiFailure::unreachable)?;
+    if response.ok() {
+        return Ok(response);
+    }
+    let status = response.status();
+    Err(match response.json::<ErrorBody>().await {
+        Ok(body) => ApiFailure {
+            status,
+            code: Some(body.error.code),
+            message: body.error.message,
+            field: body.error.field,
+        },
+        Err(_) => ApiFailure {
+            status,
+            code: None,
+            message: format!("The server answered {status}."),
+            field: None,
+        },
+    })
+}
+
+async fn json<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> {
+    response.json::<T>().await.map_err(ApiFailure::unreachable)
+}
+
+fn with_host_key(builder: RequestBuilder, host_key: Option<&str>) -> RequestBuilder {
+    match host_key {
+        Some(key) => builder.header("Authorization", &format!("Bearer {key}")),
+        None => builder,
+    }
+}
+
+/// POST /api/rooms
+pub async fn create_room(host_name: &str, title: &str) -> Result<CreatedRoom, ApiFailure> {
+    // Validate here first, with the server's own rules, to answer without a round trip.
+    let host_name = DisplayName::parse(host_name).map_err(|e| invalid("hostName", e))?;
+    let title = StreamTitle::parse_optional(title).map_err(|e| invalid("title", e))?;
+    let body = CreateRoomRequest { host_name, title };
+    json(send(Request::post("/api/rooms").json(&body)).await?).await
+}
+
+fn invalid(field: &str, error: impl std::fmt::Display) -> ApiFailure {
+    ApiFailure {
+        status: 400,
+        code: Some(ErrorCode::InvalidField),
+        message: format!("{field}: {error}"),
+        field: Some(field.to_owned()),
+    }
+}
+
+/// GET /api/rooms/:roomId
+pub async fn get_room(room_id: &RoomId) -> Result<RoomInfo, ApiFailure> {
+    json(send(Request::get(&format!("/api/rooms/{room_id}")).build()).await?).await
+}
+
+/// POST /api/token (as a viewer, or as the host with its key)
+pub async fn request_token(
+    room_id: &RoomId,
+    name: &str,
+    host_key: Option<&str>,
+) -> Result<TokenResponse, ApiFailure> {
+    let participant_name = DisplayName::parse(name).map_err(|e| invalid("participantName", e))?;
+    let body = TokenRequest {
+        room_name: room_id.clone(),
+        participant_name,
+        is_host: host_key.is_some(),
+    };
+    json(send(with_host_key(Request::post("/api/token"), host_key).json(&body)).await?).await
+}
+
+/// DELETE /api/rooms/:roomId
+pub async fn end_stream(room_id: &RoomId, host_key: &str) -> Result<(), ApiFailure> {
+    let request = with_host_key(
+        Request::delete(&format!("/api/rooms/{room_id}")),
+        Some(host_key),
+    )
+    .build();
+    send(request).await.map(drop)
+}
+
+/// DELETE /api/rooms/:roomId/participants/:identity
+pub async fn remove_viewer(
+    room_id: &RoomId,
+    identity: &str,
+    host_key: &str,
+) -> Result<(), ApiFailure> {
+    let path = format!("/api/rooms/{room_id}/participants/{identity}");
+    send(with_host_key(Request::delete(&path), Some(host_key)).build())
+        .await
+        .map(drop)
+}
+
+/// GET /api/recordings/:roomId
+pub async fn list_recordings(room_id: &RoomId) -> Result<RecordingList, ApiFailure> {
+    json(send(Request::get(&format!("/api/recordings/{room_id}")).build()).await?).await
+}

@@ -1,0 +1,38 @@
+//! Browser APIs the app needs beyond what Leptos and gloo wrap: clipboard, fullscreen, the
+//! playback statistics of a video element, and navigation.
+
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+
+/// Copies `text` to the clipboard; `false` when the browser refused.
+pub async fn copy_to_clipboard(text: &str) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let promise = window.navigator().clipboard().write_text(text);
+    JsFuture::from(promise).await.is_ok()
+}
+
+/// Shows `element` fullscreen, or leaves fullscreen when something already is.
+pub fn toggle_fullscreen(element: &web_sys::Element) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if document.fullscreen_element().is_some() {
+        document.exit_fullscreen();
+    } else if let Err(err) = element.request_fullscreen() {
+        web_sys::console::warn_2(&JsValue::from_str("OnAir: fullscreen refused"), &err);
+    }
+}
+
+/// Loads another page of this app for real (not a client-side route change).
+pub fn reload() {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().reload();
+    }
+}
+
+/// A warning in the browser console.
+pub fn warn(message: &str) {
+    web_sys::console::warn_1(&JsValue::from_str(message));
+}

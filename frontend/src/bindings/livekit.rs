@@ -1,0 +1,446 @@
+//! The LiveKit browser SDK as typed Rust.
+//!
+//! `js/livekit.js` wraps `livekit-client` (loaded on first connect, so the home page never
+//! downloads it) in a `Session` that reports room events as plain objects; here they become
+//! [`RoomEvent`]s. A [`Room`] disconnects and releases its event callback when dropped.
+
+use serde::Deserialize;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+mod glue {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen(module = "/js/livekit.js")]
+    extern "C" {
+        pub type Session;
+
+        #[wasm_bindgen(constructor)]
+        pub fn new(on_event: &Closure<dyn FnMut(JsValue)>) -> Session;
+
+        #[wasm_bindgen(method, catch)]
+        pub async fn connect(this: &Session, url: &str, token: &str) -> Result<JsValue, JsValue>;
+
+        #[wasm_bindgen(method)]
+        pub fn disconnect(this: &Session);
+
+        #[wasm_bindgen(method, catch, js_name = setSource)]
+        pub async fn set_source(
+            this: &Session,
+            source: &str,
+            enabled: bool,
+            device_id: Option<String>,
+        ) -> Result<JsValue, JsValue>;
+
+        #[wasm_bindgen(method, catch, js_name = switchDevice)]
+        pub async fn switch_device(
+            this: &Session,
+            kind: &str,
+            device_id: &str,
+        ) -> Result<JsValue, JsValue>;
+
+        #[wasm_bindgen(method)]
+        pub fn attach(this: &Session, sid: &str, element: &web_sys::HtmlMediaElement) -> bool;
+
+        #[wasm_bindgen(method)]
+        pub fn detach(this: &Session, sid: &str, element: &web_sys::HtmlMediaElement);
+
+        #[wasm_bindgen(method, js_name = playAudio)]
+        pub fn play_audio(this: &Session, sid: &str) -> bool;
+
+        #[wasm_bindgen(method, catch, js_name = startAudio)]
+        pub async fn start_audio(this: &Session) -> Result<JsValue, JsValue>;
+
+        #[wasm_bindgen(method, catch, js_name = sendChat)]
+        pub async fn send_chat(this: &Session, text: &str) -> Result<JsValue, JsValue>;
+
+        #[wasm_bindgen(method, catch, js_name = sendHistory)]
+        pub async fn send_history(
+            this: &Session,
+            identity: &str,
+            payload: &str,
+        ) -> Result<JsValue, JsValue>;
+
+        #[wasm_bindgen(catch, js_name = listDevices)]
+        pub async fn list_devices(kind: &str) -> Result<JsValue, JsValue>;
+    }
+}
+
+/// What went wrong in the SDK, as a message for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveKitError(pub String);
+
+impl std::fmt::Display for LiveKitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn js_error(value: JsValue) -> LiveKitError {
+    let message = value
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| "unknown error".to_owned());
+    LiveKitError(message)
+}
+
+/// The state of the connection to LiveKit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ConnectionState {
+    Disconnected,
+    Connecting,
+    Connected,
+    Reconnecting,
+    SignalReconnecting,
+}
+
+/// Why the room closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisconnectReason {
+    /// We called `disconnect`.
+    ClientInitiated,
+    /// The host removed this participant.
+    ParticipantRemoved,
+    /// The room was deleted: the host ended the stream.
+    RoomDeleted,
+    /// The same identity joined elsewhere.
+    DuplicateIdentity,
+    /// Anything else (server shutdown, failed rejoin, network).
+    Other,
+}
+
+impl DisconnectReason {
+    fn from_sdk(name: &str) -> Self {
+        match name {
+            "CLIENT_INITIATED" => Self::ClientInitiated,
+            "PARTICIPANT_REMOVED" => Self::ParticipantRemoved,
+            "ROOM_DELETED" | "ROOM_CLOSED" => Self::RoomDeleted,
+            "DUPLICATE_IDENTITY" => Self::DuplicateIdentity,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// Someone in the room.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Participant {
+    pub identity: String,
+    pub name: String,
+    /// `host` or `viewer`, from the token OnAir issued.
+    pub role: String,
+    pub is_local: bool,
+}
+
+impl Participant {
+    pub fn is_host(&self) -> bool {
+        self.role == "host"
+    }
+
+    pub fn is_viewer(&self) -> bool {
+        self.role == "viewer"
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrackKind {
+    Audio,
+    Video,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrackSource {
+    Camera,
+    Microphone,
+    ScreenShare,
+    ScreenShareAudio,
+    #[serde(other)]
+    Unknown,
+}
+
+impl TrackSource {
+    fn as_sdk(self) -> &'static str {
+        match self {
+            TrackSource::Camera => "camera",
+            TrackSource::Microphone => "microphone",
+            TrackSource::ScreenShare => "screen_share",
+            TrackSource::ScreenShareAudio => "screen_share_audio",
+            TrackSource::Unknown => "unknown",
+        }
+    }
+}
+
+/// A published track.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Track {
+    pub sid: String,
+    pub kind: TrackKind,
+    pub source: TrackSource,
+    /// Identity of the participant publishing it.
+    pub participant: String,
+    pub muted: bool,
+}
+
+/// A chat message on topic `lk.chat`.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatMessage {
+    pub id: String,
+    pub sender_identity: String,
+    pub sender_name: String,
+    pub text: String,
+    /// Milliseconds since the Unix epoch.
+    pub timestamp: f64,
+}
+
+/// Something that happened in the room.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RoomEvent {
+    ConnectionStateChanged(ConnectionState),
+    Disconnected(DisconnectReason),
+    /// A participant joined, or its name or role changed (also reported for everyone present
+    /// right after connecting, including the local participant).
+    ParticipantUpdated(Participant),
+    ParticipantLeft {
+        identity: String,
+    },
+    TrackSubscribed(Track),
+    TrackUnsubscribed(Track),
+    TrackMuted(Track),
+    TrackUnmuted(Track),
+    LocalTrackPublished(Track),
+    LocalTrackUnpublished(Track),
+    /// `false` when the browser blocks audio until a user gesture.
+    AudioPlaybackAllowed(bool),
+    RecordingChanged(bool),
+    MediaDeviceError(String),
+    ChatReceived(ChatMessage),
+    /// Recent chat sent by the host to a newcomer.
+    ChatHistoryReceived(Vec<ChatMessage>),
+}
+
+/// The wire form of events from `js/livekit.js`.
+#[derive(Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+enum WireEvent {
+    ConnectionState { state: ConnectionState },
+    Disconnected { reason: String },
+    ParticipantConnected { participant: Participant },
+    ParticipantDisconnected { identity: String },
+    TrackSubscribed { track: Track },
+    TrackUnsubscribed { track: Track },
+    TrackMuted { track: Track },
+    TrackUnmuted { track: Track },
+    LocalTrackPublished { track: Track },
+    LocalTrackUnpublished { track: Track },
+    AudioPlayback { can_play: bool },
+    Recording { active: bool },
+    MediaError { message: String },
+    Chat { message: ChatMessage },
+    History { from_role: String, payload: String },
+}
+
+impl WireEvent {
+    fn into_event(self) -> Option<RoomEvent> {
+        Some(match self {
+            WireEvent::ConnectionState { state } => RoomEvent::ConnectionStateChanged(state),
+            WireEvent::Disconnected { reason } => {
+                RoomEvent::Disconnected(DisconnectReason::from_sdk(&reason))
+            }
+            WireEvent::ParticipantConnected { participant } => {
+                RoomEvent::ParticipantUpdated(participant)
+            }
+            WireEvent::ParticipantDisconnected { identity } => {
+                RoomEvent::ParticipantLeft { identity }
+            }
+            WireEvent::TrackSubscribed { track } => RoomEvent::TrackSubscribed(track),
+            WireEvent::TrackUnsubscribed { track } => RoomEvent::TrackUnsubscribed(track),
+            WireEvent::TrackMuted { track } => RoomEvent::TrackMuted(track),
+            WireEvent::TrackUnmuted { track } => RoomEvent::TrackUnmuted(track),
+            WireEvent::LocalTrackPublished { track } => RoomEvent::LocalTrackPublished(track),
+            WireEvent::LocalTrackUnpublished { track } => RoomEvent::LocalTrackUnpublished(track),
+            WireEvent::AudioPlayback { can_play } => RoomEvent::AudioPlaybackAllowed(can_play),
+            WireEvent::Recording { active } => RoomEvent::RecordingChanged(active),
+            WireEvent::MediaError { message } => RoomEvent::MediaDeviceError(message),
+            WireEvent::Chat { message } => RoomEvent::ChatReceived(message),
+            // Only the host's browser may speak for the chat's past.
+            WireEvent::History { from_role, payload } => {
+                if from_role != "host" {
+                    return None;
+                }
+                RoomEvent::ChatHistoryReceived(serde_json::from_str(&payload).ok()?)
+            }
+        })
+    }
+}
+
+/// A camera or microphone.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaDevice {
+    pub device_id: String,
+    pub label: String,
+}
+
+/// Which kind of device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceKind {
+    Camera,
+    Microphone,
+}
+
+impl DeviceKind {
+    fn as_sdk(self) -> &'static str {
+        match self {
+            DeviceKind::Camera => "videoinput",
+            DeviceKind::Microphone => "audioinput",
+        }
+    }
+}
+
+/// The devices of one kind, with labels once the user allowed camera/microphone access.
+pub async fn list_devices(kind: DeviceKind) -> Result<Vec<MediaDevice>, LiveKitError> {
+    let value = glue::list_devices(kind.as_sdk()).await.map_err(js_error)?;
+    serde_wasm_bindgen::from_value(value).map_err(|e| LiveKitError(e.to_string()))
+}
+
+/// A connection to a LiveKit room. Dropping it leaves the room.
+pub struct Room {
+    session: glue::Session,
+    _on_event: Closure<dyn FnMut(JsValue)>,
+}
+
+impl Room {
+    /// Joins the room at `url` with `token`; `on_event` sees everything that happens in it.
+    pub async fn connect(
+        url: &str,
+        token: &str,
+        on_event: impl FnMut(RoomEvent) + 'static,
+    ) -> Result<Room, LiveKitError> {
+        let on_event = RefCell::new(on_event);
+        // An event raised while the handler runs (the SDK may emit synchronously from a call
+        // the handler makes) waits in the queue instead of re-entering the handler.
+        let queue = Rc::new(RefCell::new(VecDeque::new()));
+        let callback = Closure::<dyn FnMut(JsValue)>::new(move |value: JsValue| {
+            match serde_wasm_bindgen::from_value::<WireEvent>(value) {
+                Ok(wire) => queue.borrow_mut().extend(wire.into_event()),
+                Err(err) => web_sys_log(&format!("OnAir: unreadable LiveKit event: {err}")),
+            }
+            let Ok(mut handler) = on_event.try_borrow_mut() else {
+                return;
+            };
+            loop {
+                let next = queue.borrow_mut().pop_front();
+                match next {
+                    Some(event) => handler(event),
+                    None => break,
+                }
+            }
+        });
+        let session = glue::Session::new(&callback);
+        let room = Room {
+            session,
+            _on_event: callback,
+        };
+        room.session.connect(url, token).await.map_err(js_error)?;
+        Ok(room)
+    }
+
+    /// Turns a camera, microphone or screen share on or off (optionally on a given device).
+    /// Returns whether it is on afterwards.
+    pub async fn set_source(
+        &self,
+        source: TrackSource,
+        enabled: bool,
+        device_id: Option<String>,
+    ) -> Result<bool, LiveKitError> {
+        let value = self
+            .session
+            .set_source(source.as_sdk(), enabled, device_id)
+            .await
+            .map_err(js_error)?;
+        Ok(value.as_bool().unwrap_or(enabled))
+    }
+
+    /// Moves the live camera or microphone to another device.
+    pub async fn switch_device(
+        &self,
+        kind: DeviceKind,
+        device_id: &str,
+    ) -> Result<(), LiveKitError> {
+        self.session
+            .switch_device(kind.as_sdk(), device_id)
+            .await
+            .map_err(js_error)?;
+        Ok(())
+    }
+
+    /// Shows a video track in `element`; `false` when the track is gone.
+    pub fn attach(&self, track_sid: &str, element: &web_sys::HtmlMediaElement) -> bool {
+        self.session.attach(track_sid, element)
+    }
+
+    pub fn detach(&self, track_sid: &str, element: &web_sys::HtmlMediaElement) {
+        self.session.detach(track_sid, element);
+    }
+
+    /// Plays a remote audio track (through an element kept out of the layout).
+    pub fn play_audio(&self, track_sid: &str) -> bool {
+        self.session.play_audio(track_sid)
+    }
+
+    /// Called from a click: lets audio play where the browser blocked it. Returns whether it
+    /// plays now.
+    pub async fn start_audio(&self) -> Result<bool, LiveKitError> {
+        let value = self.session.start_audio().await.map_err(js_error)?;
+        Ok(value.as_bool().unwrap_or(false))
+    }
+
+    /// Sends a chat message to everyone; returns its id and timestamp (ms).
+    pub async fn send_chat(&self, text: &str) -> Result<(String, f64), LiveKitError> {
+        #[derive(Deserialize)]
+        struct Sent {
+            id: String,
+            timestamp: f64,
+        }
+        let value = self.session.send_chat(text).await.map_err(js_error)?;
+        let sent: Sent =
+            serde_wasm_bindgen::from_value(value).map_err(|e| LiveKitError(e.to_string()))?;
+        Ok((sent.id, sent.timestamp))
+    }
+
+    /// Sends recent chat to one newcomer.
+    pub async fn send_history(
+        &self,
+        identity: &str,
+        messages: &[ChatMessage],
+    ) -> Result<(), LiveKitError> {
+        let payload = serde_json::to_string(messages).map_err(|e| LiveKitError(e.to_string()))?;
+        self.session
+            .send_history(identity, &payload)
+            .await
+            .map_err(js_error)?;
+        Ok(())
+    }
+}
+
+impl Drop for Room {
+    fn drop(&mut self) {
+        self.session.disconnect();
+    }
+}
+
+fn web_sys_log(message: &str) {
+    web_sys::console::warn_1(&JsValue::from_str(message));
+}

@@ -1,0 +1,93 @@
+//! The frame around every page, status pills, video and small shared widgets.
+
+use leptos::html;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::session::RoomHandle;
+
+/// Header with the brand (a link home) around the page content.
+#[component]
+pub fn Shell(children: Children) -> impl IntoView {
+    view! {
+        <div class="shell">
+            <header class="topbar">
+                <A href="/" attr:class="brand" attr:aria-label="OnAir home">
+                    <span class="brand-dot" aria-hidden="true"></span>
+                    "OnAir"
+                </A>
+            </header>
+            <main class="page">{children()}</main>
+        </div>
+    }
+}
+
+/// A full-page message (stream ended, not found, not the host…) with a way on.
+#[component]
+pub fn Notice(
+    #[prop(into)] title: String,
+    #[prop(into)] body: String,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    view! {
+        <section class="notice card" role="status">
+            <h1>{title}</h1>
+            <p class="muted">{body}</p>
+            <div class="notice-actions">{children.map(|c| c())}</div>
+        </section>
+    }
+}
+
+/// A `<video>` showing the track `track_sid` of `room`; re-attaches when the track changes.
+#[component]
+pub fn VideoView(
+    room: RoomHandle,
+    #[prop(into)] track_sid: Signal<Option<String>>,
+    /// Mirror the picture (a camera preview of oneself).
+    #[prop(into, optional)]
+    mirrored: Signal<bool>,
+    #[prop(optional)] testid: Option<&'static str>,
+    #[prop(optional)] node_ref: Option<NodeRef<html::Video>>,
+) -> impl IntoView {
+    let video_ref = node_ref.unwrap_or_default();
+    let attached = StoredValue::new(None::<String>);
+    Effect::new(move |_| {
+        let wanted = track_sid.get();
+        let Some(video) = video_ref.get() else { return };
+        let current = attached.get_value();
+        if current == wanted {
+            return;
+        }
+        room.with_value(|room| {
+            let Some(room) = room else { return };
+            if let Some(sid) = &current {
+                room.detach(sid, &video);
+            }
+            if let Some(sid) = &wanted {
+                room.attach(sid, &video);
+            }
+        });
+        attached.set_value(wanted);
+    });
+    view! {
+        <video
+            node_ref=video_ref
+            class="video"
+            class:mirrored=move || mirrored.get()
+            data-testid=testid
+            autoplay=true
+            playsinline=true
+            muted=true
+            prop:muted=true
+        ></video>
+    }
+}
+
+/// `1 viewer`, `3 viewers`.
+pub fn viewers_label(count: usize) -> String {
+    if count == 1 {
+        "1 viewer".to_owned()
+    } else {
+        format!("{count} viewers")
+    }
+}

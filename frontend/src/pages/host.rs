@@ -1,0 +1,655 @@
+//! The host studio, `/host/:roomId`: camera and microphone go live as soon as the studio
+//! connects; the host switches devices, shares the screen, copies the share link, watches who
+//! is there (and removes a troublemaker), chats, and ends the stream.
+//!
+//! The host key stays in this browser (`storage`), so a reload keeps control. If LiveKit loses
+//! the room (a server restart), the studio asks for a new host token — which re-opens the
+//! stream — and publishes again.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use onair_api::{ErrorCode, RoomId, RoomInfo};
+use std::rc::Rc;
+use std::time::Duration;
+
+use crate::api;
+use crate::bindings::browser;
+use crate::bindings::livekit::{
+    self, ConnectionState, DeviceKind, DisconnectReason, MediaDevice, Participant, Room, RoomEvent,
+    TrackKind, TrackSource,
+};
+use crate::components::chat::Chat;
+use crate::components::layout::{Notice, Shell, VideoView, viewers_label};
+use crate::session::RoomState;
+use crate::storage::{self, HostCredentials};
+
+/// Messages a newcomer gets from the host's browser.
+const HISTORY_FOR_NEWCOMERS: usize = 50;
+const RECONNECT_FOR: Duration = Duration::from_secs(120);
+const RECONNECT_EVERY: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Phase {
+    Loading,
+    /// This browser does not hold the stream's host key (or it was refused).
+    NotHost {
+        reason: String,
+    },
+    NotFound,
+    Connecting,
+    Live,
+    /// LiveKit dropped the room; getting it back.
+    Rejoining,
+    Ended,
+    Failed {
+        message: String,
+    },
+}
+
+/// What the studio's tasks share; `Copy`, so closures can hold it.
+#[derive(Clone, Copy)]
+struct Studio {
+    room_id: StoredValue<Option<RoomId>>,
+    credentials: StoredValue<Option<HostCredentials>>,
+    info: RwSignal<Option<RoomInfo>>,
+    phase: RwSignal<Phase>,
+    live: RoomState,
+    mic_on: RwSignal<bool>,
+    camera_on: RwSignal<bool>,
+    screen_on: RwSignal<bool>,
+    media_error: RwSignal<Option<String>>,
+    cameras: RwSignal<Vec<MediaDevice>>,
+    microphones: RwSignal<Vec<MediaDevice>>,
+    camera_id: RwSignal<Option<String>>,
+    microphone_id: RwSignal<Option<String>>,
+    confirm_end: RwSignal<bool>,
+}
+
+#[component]
+pub fn HostStudio() -> impl IntoView {
+    let params = use_params_map();
+    let room_id = params
+        .with_untracked(|p| p.get("id"))
+        .and_then(|raw| RoomId::parse(&raw).ok());
+    let credentials = room_id.as_ref().and_then(storage::host);
+    let studio = Studio {
+        room_id: StoredValue::new(room_id.clone()),
+        credentials: StoredValue::new(credentials.clone()),
+        info: RwSignal::new(None),
+        phase: RwSignal::new(Phase::Loading),
+        live: RoomState::new(),
+        mic_on: RwSignal::new(true),
+        camera_on: RwSignal::new(true),
+        screen_on: RwSignal::new(false),
+        media_error: RwSignal::new(None),
+        cameras: RwSignal::new(Vec::new()),
+        microphones: RwSignal::new(Vec::new()),
+        camera_id: RwSignal::new(None),
+        microphone_id: RwSignal::new(None),
+        confirm_end: RwSignal::new(false),
+    };
+    match (room_id, credentials) {
+        (None, _) => studio.phase.set(Phase::NotFound),
+        (Some(_), None) => studio.phase.set(Phase::NotHost {
+            reason: "This browser does not hold the host key of this stream.".into(),
+        }),
+        (Some(_), Some(_)) => spawn_local(start(studio)),
+    }
+    on_cleanup(move || studio.live.leave());
+
+    view! {
+        <Shell>
+            {move || match studio.phase.get() {
+                Phase::NotFound => view! {
+                    <Notice title="This stream is over" body="It was ended, or it never existed. Start a new one from the home page.">
+                        <A href="/" attr:class="button button-primary">"Start a new stream"</A>
+                    </Notice>
+                }.into_any(),
+                Phase::Ended => view! {
+                    <Notice title="Your stream has ended" body="Everyone watching has been told. Thanks for streaming!">
+                        <A href="/" attr:class="button button-primary">"Start another stream"</A>
+                    </Notice>
+                }.into_any(),
+                Phase::NotHost { reason } => {
+                    let watch = studio.room_id.get_value().map(|id| format!("/stream/{id}")).unwrap_or_else(|| "/".into());
+                    view! {
+                        <Notice title="You are not the host here" body=reason>
+                            <A href=watch attr:class="button">"Watch this stream instead"</A>
+                        </Notice>
+                    }.into_any()
+                }
+                _ => view! { <StudioView studio=studio/> }.into_any(),
+            }}
+        </Shell>
+    }
+}
+
+async fn start(studio: Studio) {
+    let Some(room_id) = studio.room_id.get_value() else {
+        return;
+    };
+    match api::get_room(&room_id).await {
+        Ok(info) => studio.info.set(Some(info)),
+        Err(failure) if failure.is(ErrorCode::StreamNotFound) => {
+            storage::forget_host(&room_id);
+            studio.phase.set(Phase::NotFound);
+            return;
+        }
+        Err(failure) => {
+            studio.phase.set(Phase::Failed {
+                message: failure.message,
+            });
+            return;
+        }
+    }
+    studio.phase.set(Phase::Connecting);
+    if let Err(message) = connect(studio).await
+        && studio.phase.get_untracked() == Phase::Connecting
+    {
+        studio.phase.set(Phase::Failed { message });
+    }
+}
+
+/// Gets a host token (which re-opens the stream if LiveKit lost it), joins and publishes.
+async fn connect(studio: Studio) -> Result<(), String> {
+    let (Some(room_id), Some(credentials)) =
+        (studio.room_id.get_value(), studio.credentials.get_value())
+    else {
+        return Err("missing host key".into());
+    };
+    let token = match api::request_token(
+        &room_id,
+        &credentials.host_name,
+        Some(&credentials.host_key),
+    )
+    .await
+    {
+        Ok(token) => token,
+        Err(failure) if failure.status == 401 || failure.status == 403 => {
+            studio.phase.set(Phase::NotHost {
+                reason: format!("The server refused your host key: {}", failure.message),
+            });
+            return Ok(());
+        }
+        Err(failure) if failure.is(ErrorCode::StreamNotFound) => {
+            studio.phase.set(Phase::NotFound);
+            return Ok(());
+        }
+        Err(failure) => return Err(failure.message),
+    };
+    let room = Room::connect(&token.server_url, &token.token, move |event| {
+        on_event(studio, event)
+    })
+    .await
+    .map_err(|err| format!("Could not connect to the streaming server: {err}"))?;
+    let room = Rc::new(room);
+    studio.live.room.set_value(Some(room.clone()));
+    studio.phase.set(Phase::Live);
+    publish(studio, &room).await;
+    Ok(())
+}
+
+/// Publishes camera and microphone as they were (both on for a new stream).
+async fn publish(studio: Studio, room: &Room) {
+    studio.media_error.set(None);
+    let mut problems = Vec::new();
+    if studio.camera_on.get_untracked() {
+        match room
+            .set_source(TrackSource::Camera, true, studio.camera_id.get_untracked())
+            .await
+        {
+            Ok(on) => studio.camera_on.set(on),
+            Err(err) => {
+                studio.camera_on.set(false);
+                problems.push(format!("camera: {err}"));
+            }
+        }
+    }
+    if studio.mic_on.get_untracked() {
+        match room
+            .set_source(
+                TrackSource::Microphone,
+                true,
+                studio.microphone_id.get_untracked(),
+            )
+            .await
+        {
+            Ok(on) => studio.mic_on.set(on),
+            Err(err) => {
+                studio.mic_on.set(false);
+                problems.push(format!("microphone: {err}"));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        studio.media_error.set(Some(format!(
+            "Allow camera and microphone access to go live ({}).",
+            problems.join("; ")
+        )));
+    }
+    // Labels are only readable once access was granted.
+    if let Ok(cameras) = livekit::list_devices(DeviceKind::Camera).await {
+        studio.cameras.set(cameras);
+    }
+    if let Ok(microphones) = livekit::list_devices(DeviceKind::Microphone).await {
+        studio.microphones.set(microphones);
+    }
+}
+
+fn on_event(studio: Studio, event: RoomEvent) {
+    let newcomer = match &event {
+        RoomEvent::ParticipantUpdated(p) if p.is_viewer() => {
+            let known = studio
+                .live
+                .others
+                .with_untracked(|others| others.iter().any(|o| o.identity == p.identity));
+            (!known).then(|| p.identity.clone())
+        }
+        _ => None,
+    };
+    studio.live.apply(&event);
+    match event {
+        RoomEvent::MediaDeviceError(message) => studio.media_error.set(Some(message)),
+        RoomEvent::LocalTrackUnpublished(track) if track.source == TrackSource::ScreenShare => {
+            // Also when the browser's own "Stop sharing" button ended it.
+            studio.screen_on.set(false);
+        }
+        RoomEvent::Disconnected(reason) => {
+            studio.live.leave();
+            match reason {
+                DisconnectReason::ClientInitiated => {}
+                DisconnectReason::RoomDeleted => studio.phase.set(Phase::Ended),
+                _ => rejoin(studio),
+            }
+        }
+        _ => {}
+    }
+    if let Some(identity) = newcomer {
+        send_history(studio, identity);
+    }
+}
+
+/// The host's browser is the chat's memory: a newcomer gets the recent messages.
+fn send_history(studio: Studio, identity: String) {
+    let messages = studio.live.messages.with_untracked(|all| {
+        let skip = all.len().saturating_sub(HISTORY_FOR_NEWCOMERS);
+        all[skip..].to_vec()
+    });
+    if messages.is_empty() {
+        return;
+    }
+    let Some(room) = studio.live.room.get_value() else {
+        return;
+    };
+    spawn_local(async move {
+        if let Err(err) = room.send_history(&identity, &messages).await {
+            browser::warn(&format!("OnAir: chat history not sent: {err}"));
+        }
+    });
+}
+
+fn rejoin(studio: Studio) {
+    if studio.phase.get_untracked() == Phase::Ended {
+        return;
+    }
+    studio.phase.set(Phase::Rejoining);
+    studio.screen_on.set(false);
+    spawn_local(async move {
+        let started = js_sys::Date::now();
+        while js_sys::Date::now() - started < RECONNECT_FOR.as_millis() as f64 {
+            gloo_timers::future::sleep(RECONNECT_EVERY).await;
+            if studio.phase.get_untracked() != Phase::Rejoining {
+                return;
+            }
+            if connect(studio).await.is_ok() && studio.phase.get_untracked() != Phase::Rejoining {
+                return;
+            }
+        }
+        studio.phase.set(Phase::Failed {
+            message: "The connection to the streaming server could not be restored.".into(),
+        });
+    });
+}
+
+fn toggle(studio: Studio, source: TrackSource, state: RwSignal<bool>) {
+    let Some(room) = studio.live.room.get_value() else {
+        return;
+    };
+    let wanted = !state.get_untracked();
+    let device = match source {
+        TrackSource::Camera => studio.camera_id.get_untracked(),
+        TrackSource::Microphone => studio.microphone_id.get_untracked(),
+        _ => None,
+    };
+    spawn_local(async move {
+        match room.set_source(source, wanted, device).await {
+            Ok(on) => {
+                state.set(on);
+                studio.media_error.set(None);
+            }
+            // Closing the screen picker is a choice, not an error.
+            Err(err)
+                if source == TrackSource::ScreenShare && err.0.contains("Permission denied") => {}
+            Err(err) => studio.media_error.set(Some(err.to_string())),
+        }
+    });
+}
+
+fn switch_device(studio: Studio, kind: DeviceKind, device_id: String) {
+    let selected = match kind {
+        DeviceKind::Camera => studio.camera_id,
+        DeviceKind::Microphone => studio.microphone_id,
+    };
+    selected.set(Some(device_id.clone()));
+    let Some(room) = studio.live.room.get_value() else {
+        return;
+    };
+    spawn_local(async move {
+        if let Err(err) = room.switch_device(kind, &device_id).await {
+            studio
+                .media_error
+                .set(Some(format!("Could not switch device: {err}")));
+        }
+    });
+}
+
+fn end_stream(studio: Studio) {
+    let (Some(room_id), Some(credentials)) =
+        (studio.room_id.get_value(), studio.credentials.get_value())
+    else {
+        return;
+    };
+    spawn_local(async move {
+        match api::end_stream(&room_id, &credentials.host_key).await {
+            Ok(()) => {}
+            Err(failure) if failure.is(ErrorCode::StreamNotFound) => {}
+            Err(failure) => {
+                studio.confirm_end.set(false);
+                studio.media_error.set(Some(format!(
+                    "The stream could not be ended: {}",
+                    failure.message
+                )));
+                return;
+            }
+        }
+        storage::forget_host(&room_id);
+        studio.phase.set(Phase::Ended);
+        studio.live.leave();
+    });
+}
+
+fn remove_viewer(studio: Studio, viewer: Participant) {
+    let (Some(room_id), Some(credentials)) =
+        (studio.room_id.get_value(), studio.credentials.get_value())
+    else {
+        return;
+    };
+    spawn_local(async move {
+        match api::remove_viewer(&room_id, &viewer.identity, &credentials.host_key).await {
+            Ok(()) => studio
+                .live
+                .others
+                .update(|others| others.retain(|p| p.identity != viewer.identity)),
+            Err(failure) if failure.is(ErrorCode::ParticipantNotFound) => {}
+            Err(failure) => studio.media_error.set(Some(format!(
+                "Could not remove {}: {}",
+                viewer.name, failure.message
+            ))),
+        }
+    });
+}
+
+#[component]
+fn StudioView(studio: Studio) -> impl IntoView {
+    let live = studio.live;
+    let share_url = studio
+        .room_id
+        .get_value()
+        .map(|id| {
+            let origin = web_sys::window()
+                .and_then(|w| w.location().origin().ok())
+                .unwrap_or_default();
+            format!("{origin}/stream/{id}")
+        })
+        .unwrap_or_default();
+    let copied = RwSignal::new(false);
+    let preview = Signal::derive(move || {
+        let me = live.me.get()?;
+        live.main_video_of(&me.identity).map(|t| t.sid)
+    });
+    let showing_camera = Signal::derive(move || {
+        let Some(me) = live.me.get() else {
+            return false;
+        };
+        live.main_video_of(&me.identity)
+            .is_some_and(|t| t.source == TrackSource::Camera)
+    });
+    let host_identity = Signal::derive(move || live.me.get().map(|me| me.identity));
+    let viewers = Memo::new(move |_| live.viewers());
+    let status = move || match studio.phase.get() {
+        Phase::Loading | Phase::Connecting => ("connecting", "Connecting…"),
+        Phase::Rejoining => ("reconnecting", "Reconnecting…"),
+        Phase::Failed { .. } => ("offline", "Offline"),
+        _ => match live.connection.get() {
+            ConnectionState::Connected => {
+                if live.tracks.with(|t| {
+                    t.iter()
+                        .any(|t| t.kind == TrackKind::Video || t.kind == TrackKind::Audio)
+                }) {
+                    ("live", "Live")
+                } else {
+                    ("connected", "Connected — nothing published")
+                }
+            }
+            ConnectionState::Reconnecting | ConnectionState::SignalReconnecting => {
+                ("reconnecting", "Reconnecting…")
+            }
+            ConnectionState::Connecting => ("connecting", "Connecting…"),
+            ConnectionState::Disconnected => ("offline", "Offline"),
+        },
+    };
+    let failure = move || match studio.phase.get() {
+        Phase::Failed { message } => Some(message),
+        _ => None,
+    };
+    let title = move || {
+        studio
+            .info
+            .with(|i| i.as_ref().and_then(|i| i.title.clone()))
+            .unwrap_or_else(|| "Your stream".into())
+    };
+    let share_for_copy = share_url.clone();
+    let copy = move |_| {
+        let url = share_for_copy.clone();
+        spawn_local(async move {
+            if browser::copy_to_clipboard(&url).await {
+                copied.set(true);
+                gloo_timers::future::sleep(Duration::from_secs(2)).await;
+                copied.set(false);
+            }
+        });
+    };
+    let connected =
+        move || studio.phase.get() == Phase::Live && live.room.with_value(Option::is_some);
+
+    view! {
+        <div class="studio-layout">
+            <section class="stage-column">
+                <div class="stage">
+                    <VideoView room=live.room track_sid=preview mirrored=showing_camera testid="local-video"/>
+                    <div class="stage-overlay top">
+                        <span class="state-pill" data-state=move || status().0>
+                            <span class="state-dot" aria-hidden="true"></span>
+                            <span data-testid="connection-status">{move || status().1}</span>
+                        </span>
+                        <Show when=move || live.recording.get()>
+                            <span class="rec-badge" data-testid="recording-indicator">"REC"</span>
+                        </Show>
+                    </div>
+                    <Show when=move || preview.get().is_none()>
+                        <div class="stage-message" role="status">
+                            <Show when=move || failure().is_none() fallback=move || view! {
+                                <p>{failure}</p>
+                                <button class="button button-primary" on:click=move |_| browser::reload()>"Try again"</button>
+                            }>
+                                <p>{move || if studio.camera_on.get() { "Starting your camera…" } else { "Your camera is off." }}</p>
+                            </Show>
+                        </div>
+                    </Show>
+                </div>
+                <div class="controls" role="toolbar" aria-label="Stream controls">
+                    <button
+                        data-testid="toggle-mic"
+                        class="button control"
+                        class:off=move || !studio.mic_on.get()
+                        aria-pressed=move || studio.mic_on.get().to_string()
+                        disabled=move || !connected()
+                        on:click=move |_| toggle(studio, TrackSource::Microphone, studio.mic_on)
+                    >
+                        {move || if studio.mic_on.get() { "🎙 Mute" } else { "🔇 Unmute" }}
+                    </button>
+                    <button
+                        data-testid="toggle-camera"
+                        class="button control"
+                        class:off=move || !studio.camera_on.get()
+                        aria-pressed=move || studio.camera_on.get().to_string()
+                        disabled=move || !connected()
+                        on:click=move |_| toggle(studio, TrackSource::Camera, studio.camera_on)
+                    >
+                        {move || if studio.camera_on.get() { "📷 Camera off" } else { "📷 Camera on" }}
+                    </button>
+                    <button
+                        data-testid="toggle-screen"
+                        class="button control"
+                        class:active=move || studio.screen_on.get()
+                        aria-pressed=move || studio.screen_on.get().to_string()
+                        disabled=move || !connected()
+                        on:click=move |_| toggle(studio, TrackSource::ScreenShare, studio.screen_on)
+                    >
+                        {move || if studio.screen_on.get() { "🖥 Stop sharing" } else { "🖥 Share screen" }}
+                    </button>
+                    <button
+                        data-testid="record-toggle"
+                        class="button control"
+                        disabled=true
+                        title="Recording is not set up on this server"
+                    >
+                        "⏺ Record"
+                    </button>
+                    <span class="controls-spacer"></span>
+                    <button
+                        data-testid="end-stream"
+                        class="button button-danger"
+                        on:click=move |_| studio.confirm_end.set(true)
+                    >
+                        "End stream"
+                    </button>
+                </div>
+                <p class="muted small record-reason">"Recording is not set up on this server."</p>
+                <div class="devices">
+                    <DevicePicker label="Camera" devices=studio.cameras selected=studio.camera_id
+                        on_pick=move |id| switch_device(studio, DeviceKind::Camera, id)/>
+                    <DevicePicker label="Microphone" devices=studio.microphones selected=studio.microphone_id
+                        on_pick=move |id| switch_device(studio, DeviceKind::Microphone, id)/>
+                </div>
+                <p class="media-error" role="alert">{move || studio.media_error.get()}</p>
+                <div class="stream-meta">
+                    <h1 class="stream-title">{title}</h1>
+                </div>
+            </section>
+            <aside class="side-column">
+                <section class="panel share" aria-label="Share">
+                    <h2 class="panel-title">"Share link"</h2>
+                    <div class="share-row">
+                        <input data-testid="share-link" class="share-input" type="text" readonly=true
+                            aria-label="Share link" prop:value=share_url.clone()
+                            on:focus=move |ev| { event_target::<web_sys::HtmlInputElement>(&ev).select(); }
+                        />
+                        <button data-testid="copy-link" class="button" on:click=copy>
+                            {move || if copied.get() { "Copied ✓" } else { "Copy" }}
+                        </button>
+                    </div>
+                </section>
+                <section class="panel viewers" aria-label="Viewers">
+                    <h2 class="panel-title">
+                        "Watching "
+                        <span class="viewer-pill" data-testid="viewer-count">{move || viewers_label(viewers.get().len())}</span>
+                    </h2>
+                    <ul class="viewer-list" data-testid="viewer-list">
+                        <Show when=move || viewers.with(Vec::is_empty)>
+                            <li class="muted small">"No one yet — share the link!"</li>
+                        </Show>
+                        <For
+                            each=move || viewers.get()
+                            key=|p| p.identity.clone()
+                            children=move |viewer| {
+                                let name = viewer.name.clone();
+                                view! {
+                                    <li class="viewer-row">
+                                        <span class="viewer-name">{name.clone()}</span>
+                                        <button
+                                            data-testid="remove-viewer"
+                                            class="button button-small button-ghost"
+                                            aria-label=format!("Remove {name}")
+                                            on:click=move |_| remove_viewer(studio, viewer.clone())
+                                        >"Remove"</button>
+                                    </li>
+                                }
+                            }
+                        />
+                    </ul>
+                </section>
+                <Chat messages=live.messages room=live.room me=live.me host_identity=host_identity/>
+            </aside>
+        </div>
+        <Show when=move || studio.confirm_end.get()>
+            <div class="modal-backdrop" on:click=move |_| studio.confirm_end.set(false)>
+                <div class="modal card" role="alertdialog" aria-modal="true" aria-labelledby="end-title"
+                    on:click=|ev| ev.stop_propagation()>
+                    <h2 id="end-title">"End the stream for everyone?"</h2>
+                    <p class="muted">"Viewers will see that the stream has ended. This cannot be undone."</p>
+                    <div class="modal-actions">
+                        <button class="button" on:click=move |_| studio.confirm_end.set(false)>"Keep streaming"</button>
+                        <button data-testid="confirm-end-stream" class="button button-danger" on:click=move |_| end_stream(studio)>
+                            "End stream"
+                        </button>
+                    </div>
+                </div>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn DevicePicker(
+    label: &'static str,
+    devices: RwSignal<Vec<MediaDevice>>,
+    selected: RwSignal<Option<String>>,
+    on_pick: impl Fn(String) + 'static,
+) -> impl IntoView {
+    let id = format!("device-{}", label.to_lowercase());
+    view! {
+        <div class="field device-field">
+            <label for=id.clone()>{label}</label>
+            <select
+                id=id
+                disabled=move || devices.with(|d| d.len() < 2)
+                on:change=move |ev| on_pick(event_target_value(&ev))
+            >
+                <For
+                    each=move || devices.get()
+                    key=|d| d.device_id.clone()
+                    children=move |device| {
+                        let value = device.device_id.clone();
+                        let is_selected = move || selected.get().as_deref() == Some(value.as_str());
+                        view! {
+                            <option value=device.device_id.clone() selected=is_selected>{device.label}</option>
+                        }
+                    }
+                />
+            </select>
+        </div>
+    }
+}

@@ -1,0 +1,418 @@
+//! The viewer page, `/stream/:roomId`: pick a name, watch the host (subscribe only), chat.
+//!
+//! `stream-state` tells where the viewer is: connecting, waiting (for the host's video), live,
+//! reconnecting, ended, not-found. When LiveKit drops the connection for good (a server
+//! restart loses its rooms), the page keeps asking for a new token until the host's studio has
+//! re-opened the stream, and shows `reconnecting` meanwhile.
+
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use onair_api::names::DISPLAY_NAME_MAX_CHARS;
+use onair_api::{DisplayName, ErrorCode, RoomId, RoomInfo};
+use std::rc::Rc;
+use std::time::Duration;
+
+use crate::api;
+use crate::bindings::browser;
+use crate::bindings::livekit::{ConnectionState, DisconnectReason, Room, RoomEvent, TrackKind};
+use crate::components::chat::Chat;
+use crate::components::layout::{Notice, Shell, VideoView, viewers_label};
+use crate::session::RoomState;
+use crate::storage;
+
+/// How long the page tries to get back into a stream LiveKit lost.
+const RECONNECT_FOR: Duration = Duration::from_secs(120);
+const RECONNECT_EVERY: Duration = Duration::from_secs(2);
+
+/// Why a stream is over for this viewer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EndReason {
+    HostEnded,
+    Removed,
+    Lost,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Phase {
+    Loading,
+    NotFound,
+    /// Asking for the viewer's name.
+    Prompt,
+    Joining,
+    Watching,
+    /// Connection lost; trying to get back in.
+    Rejoining,
+    Ended(EndReason),
+    /// Could not join; `retry` offers another attempt.
+    Failed {
+        message: String,
+    },
+}
+
+/// Everything the viewer page's tasks share; `Copy`, so closures can hold it.
+#[derive(Clone, Copy)]
+struct Viewer {
+    room_id: StoredValue<Option<RoomId>>,
+    info: RwSignal<Option<RoomInfo>>,
+    phase: RwSignal<Phase>,
+    live: RoomState,
+    name: RwSignal<String>,
+}
+
+#[component]
+pub fn ViewerPage() -> impl IntoView {
+    let params = use_params_map();
+    let room_id = params
+        .with_untracked(|p| p.get("id"))
+        .and_then(|raw| RoomId::parse(&raw).ok());
+    let viewer = Viewer {
+        room_id: StoredValue::new(room_id.clone()),
+        info: RwSignal::new(None),
+        phase: RwSignal::new(Phase::Loading),
+        live: RoomState::new(),
+        name: RwSignal::new(storage::viewer_name().unwrap_or_default()),
+    };
+    match room_id {
+        Some(_) => spawn_local(load(viewer)),
+        None => viewer.phase.set(Phase::NotFound),
+    }
+    on_cleanup(move || viewer.live.leave());
+
+    view! {
+        <Shell>
+            {move || match viewer.phase.get() {
+                Phase::NotFound => view! { <NotFoundNotice/> }.into_any(),
+                Phase::Prompt => view! { <NamePrompt viewer=viewer/> }.into_any(),
+                Phase::Ended(reason) => view! { <EndedNotice viewer=viewer reason=reason/> }.into_any(),
+                _ => view! { <WatchView viewer=viewer/> }.into_any(),
+            }}
+        </Shell>
+    }
+}
+
+/// The six states of `stream-state`.
+fn stream_state(viewer: Viewer) -> &'static str {
+    match viewer.phase.get() {
+        Phase::NotFound => "not-found",
+        Phase::Ended(_) => "ended",
+        Phase::Rejoining => "reconnecting",
+        Phase::Watching => match viewer.live.connection.get() {
+            ConnectionState::Reconnecting | ConnectionState::SignalReconnecting => "reconnecting",
+            ConnectionState::Connecting | ConnectionState::Disconnected => "connecting",
+            ConnectionState::Connected => {
+                let host = viewer.live.host();
+                if host.is_some_and(|h| viewer.live.main_video_of(&h.identity).is_some()) {
+                    "live"
+                } else {
+                    "waiting"
+                }
+            }
+        },
+        Phase::Loading | Phase::Prompt | Phase::Joining | Phase::Failed { .. } => "connecting",
+    }
+}
+
+fn state_message(state: &str, viewer: Viewer) -> String {
+    let host = viewer
+        .info
+        .with(|i| i.as_ref().map(|i| i.host_name.clone()))
+        .unwrap_or_else(|| "The host".into());
+    match state {
+        "connecting" => "Connecting to the stream…".into(),
+        "waiting" => format!("Waiting for {host} to start the camera…"),
+        "reconnecting" => "Connection lost — reconnecting…".into(),
+        _ => String::new(),
+    }
+}
+
+async fn load(viewer: Viewer) {
+    let Some(room_id) = viewer.room_id.get_value() else {
+        return;
+    };
+    match api::get_room(&room_id).await {
+        Ok(info) => {
+            viewer.info.set(Some(info));
+            viewer.phase.set(Phase::Prompt);
+        }
+        Err(failure) if failure.is(ErrorCode::StreamNotFound) => viewer.phase.set(Phase::NotFound),
+        Err(failure) => viewer.phase.set(Phase::Failed {
+            message: failure.message,
+        }),
+    }
+}
+
+/// Gets a token and joins. `Ok(false)` when the stream does not exist (any more).
+async fn connect(viewer: Viewer) -> Result<bool, String> {
+    let Some(room_id) = viewer.room_id.get_value() else {
+        return Ok(false);
+    };
+    let name = viewer.name.get_untracked();
+    let token = match api::request_token(&room_id, &name, None).await {
+        Ok(token) => token,
+        Err(failure) if failure.is(ErrorCode::StreamNotFound) => return Ok(false),
+        Err(failure) if failure.status == 401 || failure.status == 403 => {
+            return Err(format!(
+                "The stream refused your token: {}",
+                failure.message
+            ));
+        }
+        Err(failure) => return Err(failure.message),
+    };
+    let room = Room::connect(&token.server_url, &token.token, move |event| {
+        on_event(viewer, event)
+    })
+    .await
+    .map_err(|err| format!("Could not connect to the stream server: {err}"))?;
+    viewer.live.room.set_value(Some(Rc::new(room)));
+    viewer.phase.set(Phase::Watching);
+    Ok(true)
+}
+
+fn join(viewer: Viewer) {
+    viewer.phase.set(Phase::Joining);
+    spawn_local(async move {
+        match connect(viewer).await {
+            Ok(true) => {}
+            Ok(false) => viewer.phase.set(Phase::NotFound),
+            Err(message) => viewer.phase.set(Phase::Failed { message }),
+        }
+    });
+}
+
+fn on_event(viewer: Viewer, event: RoomEvent) {
+    viewer.live.apply(&event);
+    match event {
+        RoomEvent::TrackSubscribed(track) if track.kind == TrackKind::Audio => {
+            viewer.live.room.with_value(|room| {
+                if let Some(room) = room {
+                    room.play_audio(&track.sid);
+                }
+            });
+        }
+        RoomEvent::Disconnected(reason) => {
+            viewer.live.leave();
+            match reason {
+                DisconnectReason::ClientInitiated => {}
+                DisconnectReason::RoomDeleted => {
+                    viewer.phase.set(Phase::Ended(EndReason::HostEnded))
+                }
+                DisconnectReason::ParticipantRemoved => {
+                    viewer.phase.set(Phase::Ended(EndReason::Removed))
+                }
+                DisconnectReason::DuplicateIdentity | DisconnectReason::Other => rejoin(viewer),
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Tries to get back into the stream after LiveKit dropped us.
+fn rejoin(viewer: Viewer) {
+    viewer.phase.set(Phase::Rejoining);
+    spawn_local(async move {
+        let started = js_sys::Date::now();
+        while js_sys::Date::now() - started < RECONNECT_FOR.as_millis() as f64 {
+            gloo_timers::future::sleep(RECONNECT_EVERY).await;
+            if viewer.phase.get_untracked() != Phase::Rejoining {
+                return;
+            }
+            if let Ok(true) = connect(viewer).await {
+                return;
+            }
+        }
+        viewer.phase.set(Phase::Ended(EndReason::Lost));
+    });
+}
+
+#[component]
+fn NotFoundNotice() -> impl IntoView {
+    view! {
+        <span class="sr-only" data-testid="stream-state">"not-found"</span>
+        <Notice title="Stream not found" body="This link does not lead to a stream. It may have ended, or the address is mistyped.">
+            <A href="/" attr:class="button button-primary">"Start your own stream"</A>
+        </Notice>
+    }
+}
+
+#[component]
+fn EndedNotice(viewer: Viewer, reason: EndReason) -> impl IntoView {
+    let host = viewer
+        .info
+        .with_untracked(|i| i.as_ref().map(|i| i.host_name.clone()))
+        .unwrap_or_else(|| "The host".into());
+    let (title, body) = match reason {
+        EndReason::HostEnded => (
+            "The stream has ended".to_owned(),
+            format!("{host} ended the stream. Thanks for watching!"),
+        ),
+        EndReason::Removed => (
+            "You were removed".to_owned(),
+            "The host removed you from this stream.".to_owned(),
+        ),
+        EndReason::Lost => (
+            "The stream is over".to_owned(),
+            "The connection to the stream could not be restored.".to_owned(),
+        ),
+    };
+    view! {
+        <span class="sr-only" data-testid="stream-state">"ended"</span>
+        <Notice title=title body=body>
+            <A href="/" attr:class="button">"Go home"</A>
+        </Notice>
+    }
+}
+
+#[component]
+fn NamePrompt(viewer: Viewer) -> impl IntoView {
+    let error = RwSignal::new(None::<String>);
+    let input_ref = NodeRef::<html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = input_ref.get() {
+            let _ = input.focus();
+        }
+    });
+    let submit = move || match DisplayName::parse(&viewer.name.get_untracked()) {
+        Ok(name) => {
+            viewer.name.set(name.to_string());
+            storage::save_viewer_name(name.as_str());
+            join(viewer);
+        }
+        Err(err) => error.set(Some(format!("Your name {err}."))),
+    };
+    let info = move || viewer.info.get();
+    view! {
+        <section class="card join-card">
+            <p class="eyebrow">
+                {move || if info().is_some_and(|i| i.live) { "● Live now" } else { "Not live yet" }}
+            </p>
+            <h1>{move || info().and_then(|i| i.title).unwrap_or_else(|| "Live stream".into())}</h1>
+            <p class="muted">{move || info().map(|i| format!("with {}", i.host_name)).unwrap_or_default()}</p>
+            <form
+                class="join-form"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    submit();
+                }
+            >
+                <div class="field" class:invalid=move || error.with(Option::is_some)>
+                    <label for="viewer-name">"Your name in the chat"</label>
+                    <input
+                        id="viewer-name"
+                        node_ref=input_ref
+                        data-testid="viewer-name-input"
+                        type="text"
+                        autocomplete="nickname"
+                        maxlength=DISPLAY_NAME_MAX_CHARS
+                        aria-describedby="viewer-name-error"
+                        prop:value=move || viewer.name.get()
+                        on:input=move |ev| {
+                            error.set(None);
+                            viewer.name.set(event_target_value(&ev));
+                        }
+                    />
+                    <p id="viewer-name-error" class="field-error" role="alert">{move || error.get()}</p>
+                </div>
+                <button data-testid="join-stream" type="submit" class="button button-primary button-large">
+                    "Join stream"
+                </button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn WatchView(viewer: Viewer) -> impl IntoView {
+    let live = viewer.live;
+    let stage_ref = NodeRef::<html::Div>::new();
+    let state = Memo::new(move |_| stream_state(viewer));
+    let host_video = Signal::derive(move || {
+        let host = live.host()?;
+        live.main_video_of(&host.identity).map(|t| t.sid)
+    });
+    let host_identity = Signal::derive(move || live.host().map(|h| h.identity));
+    let viewer_count = move || live.viewers().len() + usize::from(live.me.with(Option::is_some));
+    let unmute = move |_| {
+        let Some(room) = live.room.get_value() else {
+            return;
+        };
+        spawn_local(async move {
+            if let Ok(true) = room.start_audio().await {
+                live.audio_blocked.set(false);
+            }
+        });
+    };
+    let failure = move || match viewer.phase.get() {
+        Phase::Failed { message } => Some(message),
+        _ => None,
+    };
+    let title = move || {
+        viewer
+            .info
+            .with(|i| i.as_ref().and_then(|i| i.title.clone()))
+            .unwrap_or_else(|| "Live stream".into())
+    };
+    let host_name = move || {
+        viewer
+            .info
+            .with(|i| i.as_ref().map(|i| i.host_name.clone()))
+            .unwrap_or_default()
+    };
+
+    view! {
+        <div class="watch-layout">
+            <section class="stage-column">
+                <div class="stage" node_ref=stage_ref data-state=move || state.get()>
+                    <VideoView room=live.room track_sid=host_video testid="stream-video"/>
+                    <div class="stage-overlay top">
+                        <span class="state-pill" data-state=move || state.get()>
+                            <span class="state-dot" aria-hidden="true"></span>
+                            <span data-testid="stream-state">{move || state.get()}</span>
+                        </span>
+                        <Show when=move || live.recording.get()>
+                            <span class="rec-badge" data-testid="recording-indicator" title="This stream is being recorded">"REC"</span>
+                        </Show>
+                    </div>
+                    <Show when=move || state.get() != "live">
+                        <div class="stage-message" role="status">
+                            <Show when=move || failure().is_none() fallback=move || view! {
+                                <p>{failure}</p>
+                                <button class="button button-primary" on:click=move |_| join(viewer)>"Try again"</button>
+                            }>
+                                <div class="spinner" aria-hidden="true"></div>
+                                <p>{move || state_message(state.get(), viewer)}</p>
+                            </Show>
+                        </div>
+                    </Show>
+                    <div class="stage-overlay bottom">
+                        <Show when=move || live.audio_blocked.get()>
+                            <button data-testid="unmute" class="button button-primary" on:click=unmute>"🔊 Tap to unmute"</button>
+                        </Show>
+                        <button
+                            class="button button-ghost icon-button"
+                            aria-label="Fullscreen"
+                            title="Fullscreen"
+                            on:click=move |_| {
+                                if let Some(stage) = stage_ref.get() {
+                                    browser::toggle_fullscreen(&stage);
+                                }
+                            }
+                        >"⛶"</button>
+                    </div>
+                </div>
+                <div class="stream-meta">
+                    <div>
+                        <h1 class="stream-title">{title}</h1>
+                        <p class="muted">{host_name}</p>
+                    </div>
+                    <span class="viewer-pill" data-testid="viewer-count">{move || viewers_label(viewer_count())}</span>
+                </div>
+            </section>
+            <aside class="side-column">
+                <Chat messages=live.messages room=live.room me=live.me host_identity=host_identity/>
+            </aside>
+        </div>
+    }
+}
