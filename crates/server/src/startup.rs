@@ -18,7 +18,7 @@ use crate::state::AppState;
 
 /// The whole HTTP app for `state`.
 pub fn app(state: AppState) -> Router {
-    let csp = content_security_policy(&state.config, &state.web_app.script_hash_sources());
+    let csp = crate::web_app::content_security_policy(&state.config);
     let web_app = state.web_app.clone();
     routes::api_router()
         .route_layer(axum::middleware::from_fn(crate::metrics::track_http))
@@ -44,19 +44,6 @@ pub fn app(state: AppState) -> Router {
 fn security_header(name: HeaderName, value: &str) -> SetResponseHeaderLayer<HeaderValue> {
     let value = HeaderValue::from_str(value).expect("security header values are ASCII");
     SetResponseHeaderLayer::if_not_present(name, value)
-}
-
-/// Scripts and WASM only from this origin (plus the app's own inline boot script, by hash);
-/// network access to this origin and to LiveKit.
-fn content_security_policy(config: &Config, script_hashes: &str) -> String {
-    let livekit_ws = config.livekit.public_url.origin().ascii_serialization();
-    let livekit_http = livekit_ws.replacen("ws", "http", 1);
-    format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{script_hashes}; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self'; \
-         connect-src 'self' {livekit_ws} {livekit_http}; object-src 'none'; base-uri 'self'; \
-         form-action 'self'; frame-ancestors 'none'"
-    )
 }
 
 /// A bound, ready-to-run server.

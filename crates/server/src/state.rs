@@ -11,7 +11,7 @@ use crate::host_key::{HostKeys, bearer_token};
 use crate::livekit::LiveKit;
 use crate::rate_limit::RoomCreationLimiter;
 use crate::streams::{RoomMetadata, Streams};
-use crate::web_app::WebApp;
+use crate::web_app::{WebApp, content_security_policy};
 
 /// Cheap to clone; every handler gets one.
 #[derive(Clone)]
@@ -46,7 +46,7 @@ impl AppState {
             host_keys,
             room_creation,
             prometheus: crate::metrics::prometheus(),
-            web_app: WebApp::load(&config.static_dir),
+            web_app: WebApp::new(&config.static_dir, content_security_policy(&config)),
             config,
         }))
     }

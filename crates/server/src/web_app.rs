@@ -3,9 +3,9 @@
 //! link works, long-lived caching for content-hashed files and none for `index.html`. API paths
 //! never fall through to the app: a miss under `/api/` stays a JSON 404.
 //!
-//! trunk starts the app with an inline `<script type="module">`; its SHA-256 is read from
-//! `index.html` at start-up and allowed in the Content-Security-Policy, so no other inline
-//! script can run.
+//! trunk starts the app with an inline `<script type="module">`; `index.html` is read for each
+//! page (it is small, and a rebuild is picked up at once) and the SHA-256 of its inline scripts
+//! is allowed in that response's Content-Security-Policy, so no other inline script can run.
 
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, StatusCode, header};
@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
+use crate::config::Config;
 use crate::error::ApiError;
 
 /// `Cache-Control` of files whose name carries a content hash.
@@ -25,41 +26,24 @@ const REVALIDATE_HOURLY: &str = "public, max-age=3600";
 /// `Cache-Control` of `index.html`: always ask, so a new deployment is picked up at once.
 const NO_CACHE: &str = "no-cache";
 
-/// The built app, read once at start-up.
+/// Where the built app is, and the policy its pages get.
 #[derive(Clone)]
 pub struct WebApp {
     dir: PathBuf,
-    index_html: Option<bytes::Bytes>,
-    inline_script_hashes: Vec<String>,
+    /// The Content-Security-Policy of every response; pages add their inline scripts' hashes.
+    csp: String,
 }
 
 impl WebApp {
-    /// Reads `dir/index.html`. A missing build is not fatal: the API still works, and app
-    /// pages answer with a page saying how to build it.
-    pub fn load(dir: &Path) -> Self {
-        let index_html = std::fs::read(dir.join("index.html"))
-            .ok()
-            .map(bytes::Bytes::from);
-        if index_html.is_none() {
+    /// A missing build is not fatal: the API still works, and app pages say how to build it.
+    pub fn new(dir: &Path, csp: String) -> Self {
+        if !dir.join("index.html").is_file() {
             tracing::warn!(static_dir = %dir.display(), "no built app found (index.html missing): serving the API only; run `cargo xtask build`");
         }
-        let inline_script_hashes = index_html
-            .as_deref()
-            .map(|html| inline_script_hashes(&String::from_utf8_lossy(html)))
-            .unwrap_or_default();
         Self {
             dir: dir.to_owned(),
-            index_html,
-            inline_script_hashes,
+            csp,
         }
-    }
-
-    /// CSP sources (`'sha256-…'`) for the inline scripts of `index.html`.
-    pub fn script_hash_sources(&self) -> String {
-        self.inline_script_hashes
-            .iter()
-            .map(|h| format!(" 'sha256-{h}'"))
-            .collect()
     }
 
     /// Answers a request no API route matched.
@@ -72,7 +56,7 @@ impl WebApp {
             return ApiError::MethodNotAllowed.into_response();
         }
         if is_app_route(&path) {
-            return self.index(StatusCode::OK);
+            return self.index(StatusCode::OK).await;
         }
         let mut response = match ServeDir::new(&self.dir).oneshot(request).await {
             Ok(response) => response.map(Body::new),
@@ -83,7 +67,7 @@ impl WebApp {
             return if looks_like_a_file(&path) {
                 response
             } else {
-                self.index(StatusCode::NOT_FOUND)
+                self.index(StatusCode::NOT_FOUND).await
             };
         }
         if response.status().is_success() {
@@ -99,18 +83,30 @@ impl WebApp {
         response
     }
 
-    fn index(&self, status: StatusCode) -> Response {
-        match &self.index_html {
-            Some(html) => (
-                status,
-                [
-                    (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                    (header::CACHE_CONTROL, NO_CACHE),
-                ],
-                html.clone(),
-            )
-                .into_response(),
-            None => (
+    async fn index(&self, status: StatusCode) -> Response {
+        match tokio::fs::read_to_string(self.dir.join("index.html")).await {
+            Ok(html) => {
+                let hashes: String = inline_script_hashes(&html)
+                    .iter()
+                    .map(|h| format!(" 'sha256-{h}'"))
+                    .collect();
+                let csp = self.csp.replacen(
+                    "'wasm-unsafe-eval'",
+                    &format!("'wasm-unsafe-eval'{hashes}"),
+                    1,
+                );
+                (
+                    status,
+                    [
+                        (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
+                        (header::CACHE_CONTROL, NO_CACHE.to_owned()),
+                        (header::CONTENT_SECURITY_POLICY, csp),
+                    ],
+                    html,
+                )
+                    .into_response()
+            }
+            Err(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
                 "The OnAir app is not built. Run `cargo xtask build` (or set STATIC_DIR).",
@@ -118,6 +114,19 @@ impl WebApp {
                 .into_response(),
         }
     }
+}
+
+/// Scripts and WASM only from this origin (pages add their inline boot script, by hash);
+/// network access to this origin and to LiveKit.
+pub fn content_security_policy(config: &Config) -> String {
+    let livekit_ws = config.livekit.public_url.origin().ascii_serialization();
+    let livekit_http = livekit_ws.replacen("ws", "http", 1);
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self'; \
+         connect-src 'self' {livekit_ws} {livekit_http}; object-src 'none'; base-uri 'self'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
 }
 
 /// Paths the app routes itself.

@@ -1,4 +1,5 @@
 //! Pieces shared by pages.
 
 pub mod chat;
+pub mod icons;
 pub mod layout;

@@ -21,6 +21,7 @@ use crate::bindings::livekit::{
     TrackKind, TrackSource,
 };
 use crate::components::chat::Chat;
+use crate::components::icons::{Glyph, Icon};
 use crate::components::layout::{Notice, Shell, VideoView, viewers_label};
 use crate::session::RoomState;
 use crate::storage::{self, HostCredentials};
@@ -477,6 +478,10 @@ fn StudioView(studio: Studio) -> impl IntoView {
     view! {
         <div class="studio-layout">
             <section class="stage-column">
+                <div class="studio-head">
+                    <h1 class="stream-title">{title}</h1>
+                    <span class="muted small">"Studio"</span>
+                </div>
                 <div class="stage">
                     <VideoView room=live.room track_sid=preview mirrored=showing_camera testid="local-video"/>
                     <div class="stage-overlay top">
@@ -508,7 +513,11 @@ fn StudioView(studio: Studio) -> impl IntoView {
                         disabled=move || !connected()
                         on:click=move |_| toggle(studio, TrackSource::Microphone, studio.mic_on)
                     >
-                        {move || if studio.mic_on.get() { "🎙 Mute" } else { "🔇 Unmute" }}
+                        {move || if studio.mic_on.get() {
+                            view! { <Icon glyph=Glyph::Mic/> "Mute" }.into_any()
+                        } else {
+                            view! { <Icon glyph=Glyph::MicOff/> "Unmute" }.into_any()
+                        }}
                     </button>
                     <button
                         data-testid="toggle-camera"
@@ -518,7 +527,11 @@ fn StudioView(studio: Studio) -> impl IntoView {
                         disabled=move || !connected()
                         on:click=move |_| toggle(studio, TrackSource::Camera, studio.camera_on)
                     >
-                        {move || if studio.camera_on.get() { "📷 Camera off" } else { "📷 Camera on" }}
+                        {move || if studio.camera_on.get() {
+                            view! { <Icon glyph=Glyph::Camera/> "Camera off" }.into_any()
+                        } else {
+                            view! { <Icon glyph=Glyph::CameraOff/> "Camera on" }.into_any()
+                        }}
                     </button>
                     <button
                         data-testid="toggle-screen"
@@ -528,7 +541,8 @@ fn StudioView(studio: Studio) -> impl IntoView {
                         disabled=move || !connected()
                         on:click=move |_| toggle(studio, TrackSource::ScreenShare, studio.screen_on)
                     >
-                        {move || if studio.screen_on.get() { "🖥 Stop sharing" } else { "🖥 Share screen" }}
+                        <Icon glyph=Glyph::Screen/>
+                        {move || if studio.screen_on.get() { "Stop sharing" } else { "Share screen" }}
                     </button>
                     <button
                         data-testid="record-toggle"
@@ -536,7 +550,8 @@ fn StudioView(studio: Studio) -> impl IntoView {
                         disabled=true
                         title="Recording is not set up on this server"
                     >
-                        "⏺ Record"
+                        <Icon glyph=Glyph::Record/>
+                        "Record"
                     </button>
                     <span class="controls-spacer"></span>
                     <button
@@ -555,9 +570,6 @@ fn StudioView(studio: Studio) -> impl IntoView {
                         on_pick=move |id| switch_device(studio, DeviceKind::Microphone, id)/>
                 </div>
                 <p class="media-error" role="alert">{move || studio.media_error.get()}</p>
-                <div class="stream-meta">
-                    <h1 class="stream-title">{title}</h1>
-                </div>
             </section>
             <aside class="side-column">
                 <section class="panel share" aria-label="Share">
@@ -568,7 +580,8 @@ fn StudioView(studio: Studio) -> impl IntoView {
                             on:focus=move |ev| { event_target::<web_sys::HtmlInputElement>(&ev).select(); }
                         />
                         <button data-testid="copy-link" class="button" on:click=copy>
-                            {move || if copied.get() { "Copied ✓" } else { "Copy" }}
+                            <Icon glyph=Glyph::Copy/>
+                            {move || if copied.get() { "Copied" } else { "Copy" }}
                         </button>
                     </div>
                 </section>

@@ -19,6 +19,7 @@ use crate::api;
 use crate::bindings::browser;
 use crate::bindings::livekit::{ConnectionState, DisconnectReason, Room, RoomEvent, TrackKind};
 use crate::components::chat::Chat;
+use crate::components::icons::{Glyph, Icon};
 use crate::components::layout::{Notice, Shell, VideoView, viewers_label};
 use crate::session::RoomState;
 use crate::storage;
@@ -388,7 +389,9 @@ fn WatchView(viewer: Viewer) -> impl IntoView {
                     </Show>
                     <div class="stage-overlay bottom">
                         <Show when=move || live.audio_blocked.get()>
-                            <button data-testid="unmute" class="button button-primary" on:click=unmute>"🔊 Tap to unmute"</button>
+                            <button data-testid="unmute" class="button button-primary" on:click=unmute>
+                                <Icon glyph=Glyph::Speaker/>"Tap to unmute"
+                            </button>
                         </Show>
                         <button
                             class="button button-ghost icon-button"
@@ -399,7 +402,7 @@ fn WatchView(viewer: Viewer) -> impl IntoView {
                                     browser::toggle_fullscreen(&stage);
                                 }
                             }
-                        >"⛶"</button>
+                        ><Icon glyph=Glyph::Fullscreen/></button>
                     </div>
                 </div>
                 <div class="stream-meta">
