@@ -3,8 +3,9 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use onair_api::{
-    CreateRoomRequest, CreatedRoom, DisplayName, ErrorBody, ErrorCode, RecordingList, RoomId,
-    RoomInfo, StreamTitle, TokenRequest, TokenResponse,
+    CreateRoomRequest, CreatedRoom, DisplayName, ErrorBody, ErrorCode, RecordingList,
+    RecordingStarted, RecordingStopped, RoomId, RoomInfo, StartRecordingRequest,
+    StopRecordingRequest, StreamTitle, TokenRequest, TokenResponse,
 };
 use serde::de::DeserializeOwned;
 
@@ -137,4 +138,34 @@ pub async fn remove_viewer(
 /// GET /api/recordings/:roomId
 pub async fn list_recordings(room_id: &RoomId) -> Result<RecordingList, ApiFailure> {
     json(send(Request::get(&format!("/api/recordings/{room_id}")).build()).await?).await
+}
+
+/// POST /api/recordings/start
+pub async fn start_recording(
+    room_id: &RoomId,
+    host_key: &str,
+) -> Result<RecordingStarted, ApiFailure> {
+    let body = StartRecordingRequest {
+        room_name: room_id.clone(),
+    };
+    json(
+        send(with_host_key(Request::post("/api/recordings/start"), Some(host_key)).json(&body))
+            .await?,
+    )
+    .await
+}
+
+/// POST /api/recordings/stop — answers once the file is written (or the recording failed).
+pub async fn stop_recording(
+    egress_id: &str,
+    host_key: &str,
+) -> Result<RecordingStopped, ApiFailure> {
+    let body = StopRecordingRequest {
+        egress_id: egress_id.to_owned(),
+    };
+    json(
+        send(with_host_key(Request::post("/api/recordings/stop"), Some(host_key)).json(&body))
+            .await?,
+    )
+    .await
 }

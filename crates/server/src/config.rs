@@ -56,6 +56,7 @@ struct RawSettings {
     room_departure_timeout_seconds: u32,
     s3_bucket_name: Option<String>,
     s3_endpoint: Option<String>,
+    s3_public_endpoint: Option<String>,
     s3_force_path_style: bool,
     aws_region: String,
     aws_access_key_id: Option<String>,
@@ -95,6 +96,7 @@ impl Default for RawSettings {
             room_departure_timeout_seconds: 120,
             s3_bucket_name: None,
             s3_endpoint: None,
+            s3_public_endpoint: None,
             s3_force_path_style: false,
             aws_region: "us-east-1".into(),
             aws_access_key_id: None,
@@ -126,6 +128,8 @@ pub struct S3Settings {
     pub bucket: String,
     pub region: String,
     pub endpoint: Option<Url>,
+    /// Endpoint browsers reach, for playback URLs (default: `endpoint`).
+    pub public_endpoint: Option<Url>,
     pub force_path_style: bool,
     pub access_key_id: String,
     pub secret_access_key: SecretString,
@@ -336,6 +340,11 @@ impl RawSettings {
                     .s3_endpoint
                     .filter(|s| !s.trim().is_empty())
                     .map(|raw| parse_url(&raw, "s3_endpoint", &["http", "https"]))
+                    .transpose()?,
+                public_endpoint: self
+                    .s3_public_endpoint
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|raw| parse_url(&raw, "s3_public_endpoint", &["http", "https"]))
                     .transpose()?,
                 force_path_style: self.s3_force_path_style,
                 access_key_id: required(

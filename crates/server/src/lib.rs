@@ -11,6 +11,7 @@ pub mod rate_limit;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod storage;
 pub mod streams;
 pub mod telemetry;
 pub mod web_app;

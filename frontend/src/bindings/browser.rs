@@ -36,3 +36,9 @@ pub fn reload() {
 pub fn warn(message: &str) {
     web_sys::console::warn_1(&JsValue::from_str(message));
 }
+
+/// A moment (milliseconds since the Unix epoch) as the reader's locale writes date and time.
+pub fn local_date_time(unix_millis: f64) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(unix_millis));
+    String::from(date.to_locale_string("default", &JsValue::UNDEFINED))
+}

@@ -3,3 +3,4 @@
 pub mod chat;
 pub mod icons;
 pub mod layout;
+pub mod recorder;

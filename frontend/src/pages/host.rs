@@ -23,6 +23,7 @@ use crate::bindings::livekit::{
 use crate::components::chat::Chat;
 use crate::components::icons::{Glyph, Icon};
 use crate::components::layout::{Notice, Shell, VideoView, viewers_label};
+use crate::components::recorder::{RecordButton, RecordNotes, Recorder};
 use crate::session::RoomState;
 use crate::storage::{self, HostCredentials};
 
@@ -416,6 +417,15 @@ fn StudioView(studio: Studio) -> impl IntoView {
         })
         .unwrap_or_default();
     let copied = RwSignal::new(false);
+    let recorder = Recorder::new(
+        studio.room_id.get_value(),
+        studio.credentials.get_value().map(|c| c.host_key),
+    );
+    let recordings_href = studio
+        .room_id
+        .get_value()
+        .map(|id| format!("/recordings/{id}"))
+        .unwrap_or_default();
     let preview = Signal::derive(move || {
         let me = live.me.get()?;
         live.main_video_of(&me.identity).map(|t| t.sid)
@@ -489,8 +499,10 @@ fn StudioView(studio: Studio) -> impl IntoView {
                             <span class="state-dot" aria-hidden="true"></span>
                             <span data-testid="connection-status">{move || status().1}</span>
                         </span>
-                        <Show when=move || live.recording.get()>
-                            <span class="rec-badge" data-testid="recording-indicator">"REC"</span>
+                        <Show when=move || recorder.elapsed().is_some() || live.recording.get()>
+                            <span class="rec-badge" data-testid="recording-indicator" title="Recording">
+                                "REC " {move || recorder.elapsed()}
+                            </span>
                         </Show>
                     </div>
                     <Show when=move || preview.get().is_none()>
@@ -544,15 +556,7 @@ fn StudioView(studio: Studio) -> impl IntoView {
                         <Icon glyph=Glyph::Screen/>
                         {move || if studio.screen_on.get() { "Stop sharing" } else { "Share screen" }}
                     </button>
-                    <button
-                        data-testid="record-toggle"
-                        class="button control"
-                        disabled=true
-                        title="Recording is not set up on this server"
-                    >
-                        <Icon glyph=Glyph::Record/>
-                        "Record"
-                    </button>
+                    <RecordButton recorder=recorder/>
                     <span class="controls-spacer"></span>
                     <button
                         data-testid="end-stream"
@@ -562,7 +566,7 @@ fn StudioView(studio: Studio) -> impl IntoView {
                         "End stream"
                     </button>
                 </div>
-                <p class="muted small record-reason">"Recording is not set up on this server."</p>
+                <RecordNotes recorder=recorder recordings_href=recordings_href/>
                 <div class="devices">
                     <DevicePicker label="Camera" devices=studio.cameras selected=studio.camera_id
                         on_pick=move |id| switch_device(studio, DeviceKind::Camera, id)/>

@@ -4,9 +4,10 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use onair_api::{ErrorCode, RoomId};
+use onair_api::{ErrorCode, RecordingStatus, RoomId};
 
 use crate::api;
+use crate::bindings::browser;
 use crate::components::layout::{Notice, Shell};
 
 #[component]
@@ -31,12 +32,38 @@ pub fn RecordingsPage() -> impl IntoView {
                     Ok(Some(list)) if !list.recordings.is_empty() => view! {
                         <section class="recordings">
                             <h1>"Recordings"</h1>
+                            <p class="muted">"Replays of this stream, newest first."</p>
                             <ul class="recording-list">
-                                {list.recordings.into_iter().map(|rec| view! {
-                                    <li class="card recording" data-testid="recording-item">
-                                        <video class="video" controls=true preload="metadata" src=rec.playback_url.clone()></video>
-                                        <p class="muted small">{rec.file_path}</p>
-                                    </li>
+                                {list.recordings.into_iter().map(|rec| {
+                                    let when = browser::local_date_time(rec.started_at as f64);
+                                    let length = rec.duration_ms.map(|ms| {
+                                        let seconds = ms / 1000;
+                                        format!("{}:{:02}", seconds / 60, seconds % 60)
+                                    });
+                                    let size = rec.size_bytes.map(|b| format!("{:.1} MB", b as f64 / 1_000_000.0));
+                                    let failed = rec.status == RecordingStatus::Failed;
+                                    view! {
+                                        <li class="card recording" data-testid="recording-item">
+                                            {if failed {
+                                                view! {
+                                                    <div class="recording-failed" role="status">
+                                                        <p>"This recording failed."</p>
+                                                        <p class="muted small">{rec.error.clone()}</p>
+                                                    </div>
+                                                }.into_any()
+                                            } else {
+                                                view! {
+                                                    <video class="video" controls=true preload="metadata" playsinline=true
+                                                        src=rec.playback_url.clone()></video>
+                                                }.into_any()
+                                            }}
+                                            <p class="recording-meta">
+                                                <span>{when}</span>
+                                                <span class="muted">{length}</span>
+                                                <span class="muted">{size}</span>
+                                            </p>
+                                        </li>
+                                    }
                                 }).collect_view()}
                             </ul>
                         </section>

@@ -11,7 +11,7 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use onair_api::names::DISPLAY_NAME_MAX_CHARS;
-use onair_api::{DisplayName, ErrorCode, RoomId, RoomInfo};
+use onair_api::{DisplayName, ErrorCode, RecordingStatus, RoomId, RoomInfo};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -258,9 +258,21 @@ fn EndedNotice(viewer: Viewer, reason: EndReason) -> impl IntoView {
             "The connection to the stream could not be restored.".to_owned(),
         ),
     };
+    // The stream may live on as a recording.
+    let recording = LocalResource::new(move || async move {
+        let room_id = viewer.room_id.get_value()?;
+        let list = api::list_recordings(&room_id).await.ok()?;
+        list.recordings
+            .iter()
+            .any(|r| r.status == RecordingStatus::Completed)
+            .then(|| format!("/recordings/{room_id}"))
+    });
     view! {
         <span class="sr-only" data-testid="stream-state">"ended"</span>
         <Notice title=title body=body>
+            {move || recording.get().flatten().map(|href| view! {
+                <A href=href attr:class="button button-primary" attr:data-testid="recording-link">"Watch the recording"</A>
+            })}
             <A href="/" attr:class="button">"Go home"</A>
         </Notice>
     }
