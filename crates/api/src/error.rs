@@ -60,6 +60,8 @@ pub enum ErrorCode {
     LivekitUnavailable,
     /// The recording store (S3) did not answer (503).
     StorageUnavailable,
+    /// No LiveKit egress worker could take or answer the recording (503).
+    EgressUnavailable,
     /// An upstream service answered with an error (502).
     UpstreamError,
     /// An unexpected server fault (500); details are in the server log only.

@@ -30,6 +30,31 @@ pub enum LogFormat {
     Json,
 }
 
+/// Picture size and rate of recordings. Lower costs less CPU on the egress machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RecordingPreset {
+    #[serde(rename = "1080p30")]
+    P1080,
+    #[serde(rename = "720p30")]
+    P720,
+    #[serde(rename = "540p25")]
+    P540,
+    #[serde(rename = "360p25")]
+    P360,
+}
+
+impl RecordingPreset {
+    /// Width, height, frames per second, video kbit/s.
+    pub fn dimensions(self) -> (i32, i32, i32, i32) {
+        match self {
+            RecordingPreset::P1080 => (1920, 1080, 30, 4500),
+            RecordingPreset::P720 => (1280, 720, 30, 3000),
+            RecordingPreset::P540 => (960, 540, 25, 1800),
+            RecordingPreset::P360 => (640, 360, 25, 900),
+        }
+    }
+}
+
 /// Settings as read from file and environment, before validation.
 #[derive(Debug, Serialize, Deserialize)]
 struct RawSettings {
@@ -54,6 +79,7 @@ struct RawSettings {
     trust_forwarded_for: bool,
     room_empty_timeout_seconds: u32,
     room_departure_timeout_seconds: u32,
+    recording_preset: RecordingPreset,
     s3_bucket_name: Option<String>,
     s3_endpoint: Option<String>,
     s3_public_endpoint: Option<String>,
@@ -94,6 +120,7 @@ impl Default for RawSettings {
             trust_forwarded_for: false,
             room_empty_timeout_seconds: 600,
             room_departure_timeout_seconds: 120,
+            recording_preset: RecordingPreset::P720,
             s3_bucket_name: None,
             s3_endpoint: None,
             s3_public_endpoint: None,
@@ -120,6 +147,8 @@ pub struct LiveKitSettings {
     pub empty_timeout: Duration,
     /// How long a room stays open after everyone left (a host reload must not end the stream).
     pub departure_timeout: Duration,
+    /// Picture of RoomComposite recordings.
+    pub recording_preset: RecordingPreset,
 }
 
 /// Where recordings go. Present only when recording is configured.
@@ -373,6 +402,7 @@ impl RawSettings {
                 request_timeout: Duration::from_millis(self.livekit_timeout_ms),
                 empty_timeout: Duration::from_secs(self.room_empty_timeout_seconds.into()),
                 departure_timeout: Duration::from_secs(self.room_departure_timeout_seconds.into()),
+                recording_preset: self.recording_preset,
             },
             token_ttl: Duration::from_secs(self.token_ttl_seconds),
             host_key_secret,

@@ -41,6 +41,8 @@ pub enum ApiError {
     LiveKitUnavailable,
     #[error("the recording store is unavailable; try again in a few seconds")]
     StorageUnavailable,
+    #[error("the recording service (LiveKit egress) is unavailable; try again in a few seconds")]
+    EgressUnavailable,
     #[error("{0}")]
     Upstream(String),
     #[error("internal error")]
@@ -85,6 +87,10 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::StorageUnavailable,
             ),
+            EgressUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::EgressUnavailable,
+            ),
             Upstream(_) => (StatusCode::BAD_GATEWAY, ErrorCode::UpstreamError),
             Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
@@ -95,9 +101,10 @@ impl ApiError {
             ApiError::RateLimited {
                 retry_after_seconds,
             } => Some(*retry_after_seconds),
-            ApiError::LiveKitUnavailable | ApiError::StorageUnavailable | ApiError::Upstream(_) => {
-                Some(UPSTREAM_RETRY_AFTER_SECONDS)
-            }
+            ApiError::LiveKitUnavailable
+            | ApiError::StorageUnavailable
+            | ApiError::EgressUnavailable
+            | ApiError::Upstream(_) => Some(UPSTREAM_RETRY_AFTER_SECONDS),
             _ => None,
         }
     }

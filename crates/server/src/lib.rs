@@ -8,6 +8,7 @@ pub mod host_key;
 pub mod livekit;
 pub mod metrics;
 pub mod rate_limit;
+pub mod recording;
 pub mod routes;
 pub mod startup;
 pub mod state;

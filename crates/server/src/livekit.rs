@@ -4,6 +4,10 @@
 //! LiveKit becomes a quick 503 and a refusal a 502, logged here with the method that failed.
 
 use livekit_api::access_token::{AccessToken, VideoGrants};
+use livekit_api::services::egress::encoding::EncodingOptions;
+use livekit_api::services::egress::{
+    EgressListFilter, EgressListOptions, EgressOutput, RoomCompositeOptions,
+};
 use livekit_api::services::room::{CreateRoomOptions, RemoveParticipantOptions};
 use livekit_api::services::{LiveKitApi, ServerError, ServerErrorCode, ServiceError};
 use livekit_protocol as proto;
@@ -13,7 +17,7 @@ use secrecy::ExposeSecret;
 use std::future::Future;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::config::LiveKitSettings;
+use crate::config::{LiveKitSettings, RecordingPreset};
 use crate::error::ApiError;
 
 /// Name of the counter of LiveKit API calls, labelled by `method` and `outcome`.
@@ -272,6 +276,52 @@ impl LiveKit {
         .await
     }
 
+    /// Starts a RoomComposite recording of `room` into `output`.
+    pub async fn start_room_composite(
+        &self,
+        room: &RoomId,
+        output: proto::EncodedFileOutput,
+    ) -> Result<proto::EgressInfo, LiveKitError> {
+        let options = RoomCompositeOptions {
+            layout: "speaker".into(),
+            encoding: recording_encoding(self.settings.recording_preset),
+            ..RoomCompositeOptions::default()
+        };
+        self.call(
+            "StartRoomCompositeEgress",
+            self.api.egress().start_room_composite_egress(
+                room.as_str(),
+                vec![EgressOutput::File(output)],
+                options,
+            ),
+        )
+        .await
+    }
+
+    /// Egresses of a room, or one egress by id.
+    pub async fn list_egress(
+        &self,
+        room: Option<&RoomId>,
+        egress_id: Option<&str>,
+    ) -> Result<Vec<proto::EgressInfo>, LiveKitError> {
+        let filter = match (room, egress_id) {
+            (_, Some(id)) => EgressListFilter::Egress(id.to_owned()),
+            (Some(room), None) => EgressListFilter::Room(room.to_string()),
+            (None, None) => EgressListFilter::All,
+        };
+        let options = EgressListOptions {
+            filter,
+            ..EgressListOptions::default()
+        };
+        self.call("ListEgress", self.api.egress().list_egress(options))
+            .await
+    }
+
+    pub async fn stop_egress(&self, egress_id: &str) -> Result<proto::EgressInfo, LiveKitError> {
+        self.call("StopEgress", self.api.egress().stop_egress(egress_id))
+            .await
+    }
+
     /// A cheap call that proves LiveKit answers and accepts our credentials.
     pub async fn check_ready(&self) -> Result<(), LiveKitError> {
         self.call(
@@ -282,6 +332,18 @@ impl LiveKit {
         )
         .await
         .map(drop)
+    }
+}
+
+/// H.264 + Opus at the preset's size.
+fn recording_encoding(preset: RecordingPreset) -> EncodingOptions {
+    let (width, height, framerate, video_bitrate) = preset.dimensions();
+    EncodingOptions {
+        width,
+        height,
+        framerate,
+        video_bitrate,
+        ..EncodingOptions::default()
     }
 }
 

@@ -10,6 +10,8 @@ use crate::error::ApiError;
 use crate::host_key::{HostKeys, bearer_token};
 use crate::livekit::LiveKit;
 use crate::rate_limit::RoomCreationLimiter;
+use crate::recording::Recorder;
+use crate::storage::S3Store;
 use crate::streams::{RoomMetadata, Streams};
 use crate::web_app::{WebApp, content_security_policy};
 
@@ -25,6 +27,8 @@ pub struct App {
     pub room_creation: RoomCreationLimiter,
     pub prometheus: PrometheusHandle,
     pub web_app: WebApp,
+    /// Present when recording is configured (an S3 bucket is set).
+    pub recorder: Option<Recorder>,
 }
 
 impl Deref for AppState {
@@ -40,12 +44,17 @@ impl AppState {
         let streams = Streams::new(livekit.clone(), config.room_cache_ttl);
         let host_keys = HostKeys::new(&config.host_key_secret, config.host_key_ttl);
         let room_creation = RoomCreationLimiter::new(config.room_creation);
+        let recorder = config
+            .s3
+            .as_ref()
+            .map(|s3| Recorder::new(livekit.clone(), Arc::new(S3Store::new(s3)), s3.clone()));
         Self(Arc::new(App {
             livekit,
             streams,
             host_keys,
             room_creation,
             prometheus: crate::metrics::prometheus(),
+            recorder,
             web_app: WebApp::new(&config.static_dir, content_security_policy(&config)),
             config,
         }))
@@ -62,6 +71,11 @@ impl App {
     ) -> Result<RoomMetadata, ApiError> {
         let key = bearer_token(headers).ok_or(ApiError::MissingHostKey)?;
         Ok(self.host_keys.verify(&key, room)?)
+    }
+
+    /// The recorder, or 503 `recording_unavailable` when recording is not configured.
+    pub fn recorder(&self) -> Result<&Recorder, ApiError> {
+        self.recorder.as_ref().ok_or(ApiError::RecordingUnavailable)
     }
 
     /// The link viewers open.

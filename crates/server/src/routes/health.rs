@@ -15,6 +15,8 @@ pub struct Readiness {
     pub status: &'static str,
     /// `ok` or `unreachable`.
     pub livekit: &'static str,
+    /// `ok`, `unreachable`, or `not_configured` when recording is off.
+    pub storage: &'static str,
 }
 
 /// GET /healthz — the process is up (does not look at LiveKit, so a LiveKit outage never gets
@@ -24,28 +26,36 @@ pub async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok"}))
 }
 
-/// GET /readyz — ready to serve: LiveKit answers with our credentials.
+/// GET /readyz — ready to serve: LiveKit answers with our credentials, and the recording
+/// bucket answers when recording is configured.
 #[utoipa::path(
     get, path = "/readyz", tag = "operations",
     responses((status = 200, body = Readiness), (status = 503, body = Readiness))
 )]
 pub async fn readyz(State(app): State<AppState>) -> (StatusCode, Json<Readiness>) {
-    match app.livekit.check_ready().await {
-        Ok(()) => (
-            StatusCode::OK,
-            Json(Readiness {
-                status: "ready",
-                livekit: "ok",
-            }),
-        ),
-        Err(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(Readiness {
-                status: "not_ready",
-                livekit: "unreachable",
-            }),
-        ),
-    }
+    let storage_check = async {
+        match &app.recorder {
+            None => "not_configured",
+            Some(recorder) => match recorder.check_store().await {
+                Ok(()) => "ok",
+                Err(_) => "unreachable",
+            },
+        }
+    };
+    let (livekit, storage) = tokio::join!(app.livekit.check_ready(), storage_check);
+    let livekit = if livekit.is_ok() { "ok" } else { "unreachable" };
+    let ready = livekit == "ok" && storage != "unreachable";
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let report = Readiness {
+        status: if ready { "ready" } else { "not_ready" },
+        livekit,
+        storage,
+    };
+    (status, Json(report))
 }
 
 /// GET /metrics — Prometheus text format.

@@ -1,6 +1,5 @@
-//! Recording endpoints. Recording through LiveKit egress is not wired yet: with no S3 bucket
-//! configured (and until egress support lands) they answer 503 `recording_unavailable`, after
-//! the same host checks the working version will make.
+//! Recording endpoints: host-only start and stop, a public list. Without an S3 bucket
+//! configured they answer 503 `recording_unavailable` (after the host checks).
 
 use axum::Json;
 use axum::extract::State;
@@ -34,7 +33,11 @@ pub async fn start_recording(
     ApiJson(request): ApiJson<StartRecordingRequest>,
 ) -> Result<Json<RecordingStarted>, ApiError> {
     app.authorize_host(&headers, &request.room_name)?;
-    Err(ApiError::RecordingUnavailable)
+    let recorder = app.recorder()?;
+    app.streams.get(&request.room_name).await?;
+    let started = recorder.start(&request.room_name).await?;
+    app.streams.forget(&request.room_name).await;
+    Ok(Json(started))
 }
 
 /// POST /api/recordings/stop — the host stops the recording; answers when the file is written.
@@ -46,16 +49,22 @@ pub async fn start_recording(
         (status = 200, body = RecordingStopped),
         (status = 401, description = "No host key", body = ErrorBody),
         (status = 403, description = "Host key of another stream", body = ErrorBody),
+        (status = 404, description = "No such recording", body = ErrorBody),
         (status = 503, description = "Recording not configured, or egress/S3 unreachable", body = ErrorBody),
     )
 )]
 pub async fn stop_recording(
-    State(_app): State<AppState>,
+    State(app): State<AppState>,
     headers: HeaderMap,
-    ApiJson(_request): ApiJson<StopRecordingRequest>,
+    ApiJson(request): ApiJson<StopRecordingRequest>,
 ) -> Result<Json<RecordingStopped>, ApiError> {
     bearer_token(&headers).ok_or(ApiError::MissingHostKey)?;
-    Err(ApiError::RecordingUnavailable)
+    let recorder = app.recorder()?;
+    let room = recorder.room_of(&request.egress_id).await?;
+    app.authorize_host(&headers, &room)?;
+    let stopped = recorder.stop(&request.egress_id).await?;
+    app.streams.forget(&room).await;
+    Ok(Json(stopped))
 }
 
 /// GET /api/recordings/{roomId} — the running recording and the finished ones, with playback URLs.
@@ -68,8 +77,8 @@ pub async fn stop_recording(
     )
 )]
 pub async fn list_recordings(
-    State(_app): State<AppState>,
-    StreamId(_room_id): StreamId,
+    State(app): State<AppState>,
+    StreamId(room_id): StreamId,
 ) -> Result<Json<RecordingList>, ApiError> {
-    Err(ApiError::RecordingUnavailable)
+    Ok(Json(app.recorder()?.list(&room_id).await?))
 }

@@ -1,0 +1,327 @@
+//! Recording a stream: a LiveKit RoomComposite egress writing an MP4 straight to the S3 bucket.
+//! No state of its own: LiveKit's egress list says what runs and what failed, the bucket says
+//! what was saved. Start checks the bucket first (nothing is started against a dead store);
+//! stop waits, bounded, for the file; a failed egress is reported as `failed` with its error.
+
+use livekit_protocol as proto;
+use onair_api::{
+    RecordingList, RecordingStarted, RecordingStatus, RecordingStopped, RecordingSummary, RoomId,
+};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::config::S3Settings;
+use crate::error::ApiError;
+use crate::livekit::{LiveKit, LiveKitError, unix_millis};
+use crate::storage::{RecordingStore, StorageError};
+use secrecy::ExposeSecret;
+
+/// Folder of all recordings in the bucket.
+pub const RECORDINGS_PREFIX: &str = "live-recordings";
+/// How long `stop` waits for the egress to finish writing the file.
+const STOP_WAIT: Duration = Duration::from_secs(45);
+const STOP_POLL: Duration = Duration::from_millis(500);
+
+/// The bucket key of a recording of `room` started at `unix_millis`.
+pub fn recording_key(room: &RoomId, unix_millis: u64) -> String {
+    format!("{RECORDINGS_PREFIX}/{room}/{unix_millis}.mp4")
+}
+
+/// The start time encoded in a recording's key (`…/{unixMillis}.mp4`).
+fn started_at_of(key: &str) -> Option<u64> {
+    key.rsplit('/').next()?.strip_suffix(".mp4")?.parse().ok()
+}
+
+impl From<StorageError> for ApiError {
+    fn from(err: StorageError) -> Self {
+        tracing::warn!(error = %err, "recording store unavailable");
+        ApiError::StorageUnavailable
+    }
+}
+
+fn status_of(info: &proto::EgressInfo) -> RecordingStatus {
+    use proto::EgressStatus::*;
+    match proto::EgressStatus::try_from(info.status).unwrap_or(EgressFailed) {
+        EgressStarting => RecordingStatus::Starting,
+        EgressActive => RecordingStatus::Active,
+        EgressEnding => RecordingStatus::Stopping,
+        EgressComplete => RecordingStatus::Completed,
+        // Aborted (e.g. nothing was published) and limit-reached files are not a clean recording.
+        EgressFailed | EgressAborted | EgressLimitReached => RecordingStatus::Failed,
+    }
+}
+
+fn is_running(info: &proto::EgressInfo) -> bool {
+    matches!(
+        status_of(info),
+        RecordingStatus::Starting | RecordingStatus::Active | RecordingStatus::Stopping
+    )
+}
+
+/// The bucket key an egress writes: the file path of its request (exactly the key OnAir chose),
+/// else what it reported.
+fn file_path_of(info: &proto::EgressInfo) -> Option<String> {
+    let requested = match &info.request {
+        Some(proto::egress_info::Request::RoomComposite(request)) => {
+            request.file_outputs.first().map(|f| f.filepath.clone())
+        }
+        _ => None,
+    };
+    requested
+        .or_else(|| info.file_results.first().map(|f| f.filename.clone()))
+        .filter(|path| !path.is_empty())
+}
+
+fn nanos_to_millis(nanos: i64) -> u64 {
+    u64::try_from(nanos / 1_000_000).unwrap_or(0)
+}
+
+fn summary_of(info: &proto::EgressInfo) -> RecordingSummary {
+    let file = info.file_results.first();
+    let file_path = file_path_of(info).unwrap_or_default();
+    RecordingSummary {
+        egress_id: info.egress_id.clone(),
+        status: status_of(info),
+        started_at: started_at_of(&file_path).unwrap_or_else(|| nanos_to_millis(info.started_at)),
+        file_path,
+        duration_ms: file
+            .filter(|f| f.duration > 0)
+            .map(|f| nanos_to_millis(f.duration)),
+        size_bytes: file
+            .filter(|f| f.size > 0)
+            .and_then(|f| u64::try_from(f.size).ok()),
+        playback_url: None,
+        error: (!info.error.is_empty()).then(|| info.error.clone()),
+    }
+}
+
+/// Starts, stops and lists recordings.
+pub struct Recorder {
+    livekit: Arc<LiveKit>,
+    store: Arc<dyn RecordingStore>,
+    s3: S3Settings,
+}
+
+impl Recorder {
+    pub fn new(livekit: Arc<LiveKit>, store: Arc<dyn RecordingStore>, s3: S3Settings) -> Self {
+        Self { livekit, store, s3 }
+    }
+
+    /// The bucket answers (for `/readyz`).
+    pub async fn check_store(&self) -> Result<(), StorageError> {
+        self.store.check().await
+    }
+
+    fn egress_error(err: LiveKitError) -> ApiError {
+        match err {
+            // "egress not connected", "no response from servers": no worker can take the job.
+            LiveKitError::Refused(message) | LiveKitError::Unavailable(message) => {
+                tracing::warn!(error = %message, "egress could not start or answer");
+                ApiError::EgressUnavailable
+            }
+            LiveKitError::NotFound => ApiError::NotFound("recording not found".into()),
+        }
+    }
+
+    /// Starts recording `room` (one recording per room).
+    pub async fn start(&self, room: &RoomId) -> Result<RecordingStarted, ApiError> {
+        // A dead store would lose the recording at its end: refuse before anything starts.
+        self.store.check().await?;
+        let running = self
+            .livekit
+            .list_egress(Some(room), None)
+            .await
+            .map_err(Self::egress_error)?;
+        if running.iter().any(is_running) {
+            return Err(ApiError::RecordingActive);
+        }
+        let file_path = recording_key(room, unix_millis());
+        let output = proto::EncodedFileOutput {
+            file_type: proto::EncodedFileType::Mp4 as i32,
+            filepath: file_path.clone(),
+            disable_manifest: true,
+            output: Some(proto::encoded_file_output::Output::S3(proto::S3Upload {
+                access_key: self.s3.access_key_id.clone(),
+                secret: self.s3.secret_access_key.expose_secret().to_owned(),
+                region: self.s3.region.clone(),
+                endpoint: self
+                    .s3
+                    .endpoint
+                    .as_ref()
+                    .map(|e| e.as_str().trim_end_matches('/').to_owned())
+                    .unwrap_or_default(),
+                bucket: self.s3.bucket.clone(),
+                force_path_style: self.s3.force_path_style,
+                ..Default::default()
+            })),
+        };
+        let info = self
+            .livekit
+            .start_room_composite(room, output)
+            .await
+            .map_err(Self::egress_error)?;
+        tracing::info!(room = %room, egress = %info.egress_id, file = %file_path, "recording started");
+        Ok(RecordingStarted {
+            egress_id: info.egress_id.clone(),
+            room_name: room.clone(),
+            file_path,
+            status: status_of(&info),
+        })
+    }
+
+    /// The room an egress records, for the host check before stopping it.
+    pub async fn room_of(&self, egress_id: &str) -> Result<RoomId, ApiError> {
+        let info = self.find(egress_id).await?;
+        RoomId::parse(&info.room_name).map_err(|_| ApiError::NotFound("recording not found".into()))
+    }
+
+    async fn find(&self, egress_id: &str) -> Result<proto::EgressInfo, ApiError> {
+        self.livekit
+            .list_egress(None, Some(egress_id))
+            .await
+            .map_err(Self::egress_error)?
+            .into_iter()
+            .find(|info| info.egress_id == egress_id)
+            .ok_or_else(|| ApiError::NotFound("recording not found".into()))
+    }
+
+    /// Stops the recording and waits (bounded) until its file is written or it failed.
+    pub async fn stop(&self, egress_id: &str) -> Result<RecordingStopped, ApiError> {
+        let mut info = self.find(egress_id).await?;
+        if is_running(&info) {
+            match self.livekit.stop_egress(egress_id).await {
+                Ok(stopped) => info = stopped,
+                // Already finishing or finished: fall through to waiting for its end.
+                Err(LiveKitError::Refused(message)) => {
+                    tracing::info!(egress = %egress_id, %message, "stop refused; waiting for the end")
+                }
+                Err(err) => return Err(Self::egress_error(err)),
+            }
+        }
+        let started = Instant::now();
+        while is_running(&info) && started.elapsed() < STOP_WAIT {
+            tokio::time::sleep(STOP_POLL).await;
+            info = self.find(egress_id).await?;
+        }
+        let status = status_of(&info);
+        let summary = summary_of(&info);
+        let (s3_url, playback_url) = if status == RecordingStatus::Completed {
+            (
+                Some(self.store.s3_url(&summary.file_path)),
+                Some(self.store.playback_url(&summary.file_path).await?),
+            )
+        } else {
+            (None, None)
+        };
+        tracing::info!(egress = %egress_id, ?status, waited_ms = started.elapsed().as_millis() as u64, "recording stopped");
+        Ok(RecordingStopped {
+            egress_id: egress_id.to_owned(),
+            s3_url,
+            playback_url,
+            status,
+            error: summary.error,
+        })
+    }
+
+    /// The running recording of `room`, and the saved (and failed) ones, newest first.
+    pub async fn list(&self, room: &RoomId) -> Result<RecordingList, ApiError> {
+        let prefix = format!("{RECORDINGS_PREFIX}/{room}/");
+        let (egresses, objects) = tokio::join!(
+            self.livekit.list_egress(Some(room), None),
+            self.store.list(&prefix)
+        );
+        // The bucket is the truth about saved files; the egress list adds durations and failures
+        // when LiveKit still remembers them.
+        let egresses = egresses.unwrap_or_else(|err| {
+            tracing::warn!(room = %room, error = %err, "egress list unavailable; listing the bucket only");
+            Vec::new()
+        });
+        let objects = objects?;
+        let active = egresses
+            .iter()
+            .find(|info| is_running(info))
+            .map(summary_of);
+        let mut recordings = Vec::new();
+        for object in objects.iter().filter(|o| o.key.ends_with(".mp4")) {
+            let egress = egresses
+                .iter()
+                .find(|info| file_path_of(info).as_deref() == Some(object.key.as_str()));
+            if egress.is_some_and(is_running) {
+                continue;
+            }
+            let mut summary = egress.map(summary_of).unwrap_or_else(|| RecordingSummary {
+                egress_id: String::new(),
+                status: RecordingStatus::Completed,
+                file_path: object.key.clone(),
+                started_at: 0,
+                duration_ms: None,
+                size_bytes: None,
+                playback_url: None,
+                error: None,
+            });
+            summary.file_path = object.key.clone();
+            summary.started_at = started_at_of(&object.key).unwrap_or(summary.started_at);
+            summary.size_bytes = Some(object.size_bytes);
+            if summary.status == RecordingStatus::Failed && object.size_bytes > 0 {
+                // A file was written even though the egress ended badly: keep it playable.
+                summary
+                    .error
+                    .get_or_insert_with(|| "the recording ended with an error".into());
+            }
+            summary.playback_url = Some(self.store.playback_url(&object.key).await?);
+            recordings.push(summary);
+        }
+        // Failures that left no file are reported too: a recording is never silently lost.
+        for info in egresses
+            .iter()
+            .filter(|i| status_of(i) == RecordingStatus::Failed)
+        {
+            let path = file_path_of(info).unwrap_or_default();
+            if !objects.iter().any(|o| o.key == path) {
+                recordings.push(summary_of(info));
+            }
+        }
+        recordings.sort_by_key(|r| std::cmp::Reverse(r.started_at));
+        Ok(RecordingList {
+            room_id: room.clone(),
+            active,
+            recordings,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recordings_live_under_the_room_with_their_start_time() {
+        let room = RoomId::parse("abcdefghij0123").unwrap();
+        let key = recording_key(&room, 1_764_000_000_000);
+        assert_eq!(key, "live-recordings/abcdefghij0123/1764000000000.mp4");
+        assert_eq!(started_at_of(&key), Some(1_764_000_000_000));
+        assert_eq!(started_at_of("live-recordings/x/notes.txt"), None);
+    }
+
+    #[test]
+    fn egress_states_map_to_recording_states() {
+        let info = |status: proto::EgressStatus| proto::EgressInfo {
+            status: status as i32,
+            ..Default::default()
+        };
+        assert_eq!(
+            status_of(&info(proto::EgressStatus::EgressActive)),
+            RecordingStatus::Active
+        );
+        assert_eq!(
+            status_of(&info(proto::EgressStatus::EgressComplete)),
+            RecordingStatus::Completed
+        );
+        assert_eq!(
+            status_of(&info(proto::EgressStatus::EgressAborted)),
+            RecordingStatus::Failed
+        );
+        assert!(is_running(&info(proto::EgressStatus::EgressEnding)));
+        assert!(!is_running(&info(proto::EgressStatus::EgressFailed)));
+    }
+}
