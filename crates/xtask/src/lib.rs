@@ -1,5 +1,5 @@
-//! OnAir's developer workflow as a library: the pinned tool versions, their installation, and
-//! the local LiveKit server. The `xtask` binary (`cargo xtask <cmd>`) is built on it, and so
+//! OnAir's developer workflow as a library: the pinned tool versions, their installation (with
+//! the npm packages and Debian's Chromium), and the local LiveKit server, plain or supervised. The `xtask` binary (`cargo xtask <cmd>`) is built on it, and so
 //! are the real-stack integration tests (`tests/api` dev-depends on this crate to start, pause
 //! and restart their own `livekit-server`).
 

@@ -9,13 +9,17 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  test [-- <cargo test args>]   fmt check, clippy, tools, a local LiveKit, cargo test --workspace
+  test [-- <cargo test args>]   fmt check, clippy, tools, a local LiveKit, cargo test, then the
+                                browser suite (tests/browser) in headless Chromium
   run [--with-recording]        build and run OnAir on http://127.0.0.1:3000 (PORT changes it),
                                 with a local LiveKit unless LIVEKIT_URL is set
-  build                         release build: target/release/onair
+  e2e [-- <node args>]          only the browser suite: release app, its own LiveKit and onair,
+                                node --test tests/browser/ (screenshots in target/e2e-screenshots)
+  build                         release build: target/release/onair and the app in frontend/dist
   stack                         only the local LiveKit server (ws://127.0.0.1:7880), until Ctrl-C
   bench [--requests N] [--concurrency C]
                                 token issuance throughput and LiveKit calls under a burst
+  bench-app [--viewers N]       app size (wasm, page transfers) and viewers' time to first frame
 ";
 
 fn main() -> ExitCode {
@@ -30,12 +34,21 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if rest
+        .first()
+        .is_some_and(|arg| arg == "-h" || arg == "--help")
+    {
+        print!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     let result = match command {
         "test" => commands::test::run(rest),
         "run" => commands::run::run(rest),
+        "e2e" => commands::test::e2e(rest),
         "build" => commands::run::build(rest),
         "stack" => commands::run::stack(rest),
         "bench" => commands::bench::run(rest),
+        "bench-app" => commands::bench_app::run(rest),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(())

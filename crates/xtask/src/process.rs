@@ -18,6 +18,7 @@
 
 use std::io;
 use std::process::{Child, Command, ExitStatus};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Mutex, OnceLock};
 use std::thread;
@@ -39,6 +40,15 @@ struct Registered {
 }
 
 static CHILDREN: Mutex<Vec<Registered>> = Mutex::new(Vec::new());
+
+/// Set (under the `CHILDREN` lock) once [`stop_all`] began: nothing new may start after it, so a
+/// supervisor cannot bring back a service the interrupt handler just stopped.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// Whether xtask is stopping everything (interrupted): supervisors must not restart services.
+pub fn is_stopping() -> bool {
+    STOPPING.load(Ordering::SeqCst)
+}
 
 type SpawnJob = (Command, Sender<io::Result<Child>>);
 
@@ -98,7 +108,14 @@ pub fn stop_service(child: &mut Child, grace: Duration) -> io::Result<ExitStatus
         child.wait()
     })();
     unregister(child.id());
-    result
+    match result {
+        // The interrupt handler's `stop_all` reaped it first: it is stopped all the same.
+        Err(e) if e.raw_os_error() == Some(nix::errno::Errno::ECHILD as i32) => {
+            use std::os::unix::process::ExitStatusExt;
+            Ok(ExitStatus::from_raw(0))
+        }
+        other => other,
+    }
 }
 
 /// Sends `signal` to a service's process group (falling back to the process itself). Errors are
@@ -112,7 +129,11 @@ pub(crate) fn signal_group(pid: Pid, signal: Signal) {
 /// Stops every registered child: SIGTERM (and SIGCONT) now, SIGKILL for those still alive after
 /// [`STOP_GRACE`]. Used by the interrupt handler.
 pub(crate) fn stop_all() {
-    let children: Vec<Registered> = CHILDREN.lock().map(|c| c.clone()).unwrap_or_default();
+    let children: Vec<Registered> = {
+        let children = CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
+        STOPPING.store(true, Ordering::SeqCst);
+        children.clone()
+    };
     for child in &children {
         signal(child, Signal::SIGTERM);
         signal(child, Signal::SIGCONT);
@@ -146,6 +167,11 @@ fn spawn_registered(mut command: Command, group: bool) -> io::Result<Child> {
     // Register while holding the lock across the spawn, so an interrupt arriving right after
     // the fork still finds the child.
     let mut children = CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
+    if STOPPING.load(Ordering::SeqCst) {
+        return Err(io::Error::other(
+            "xtask is stopping: not starting anything new",
+        ));
+    }
     let child = spawn_on_spawner_thread(command)?;
     children.push(Registered {
         pid: Pid::from_raw(child.id() as i32),

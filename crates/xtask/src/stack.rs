@@ -13,8 +13,9 @@ use std::io::{self, Write as _};
 use std::net::{Ipv4Addr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::thread;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -276,10 +277,24 @@ impl LiveKitServer {
 
     /// Freezes the server (SIGSTOP): connections stay open but nothing answers, which is how
     /// tests make LiveKit hang. Undo with [`resume`](Self::resume).
+    ///
+    /// Returns once every thread is stopped: the kernel acts on a SIGSTOP only when the thread it
+    /// picked to take it runs again, and until then the other threads go on serving (seen
+    /// right after start-up, where a thread can sit in a killable wait).
     pub fn pause(&mut self) -> Result<()> {
         let pid = self.running_pid()?;
         signal_group(pid, Signal::SIGSTOP);
         self.paused = true;
+        let start = Instant::now();
+        while !all_threads_stopped(pid) {
+            if start.elapsed() > PAUSE_TIMEOUT {
+                bail!(
+                    "livekit-server (pid {pid}) did not stop within {} s of SIGSTOP",
+                    PAUSE_TIMEOUT.as_secs()
+                );
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
         Ok(())
     }
 
@@ -393,6 +408,207 @@ impl Drop for LiveKitServer {
         let _ = self.stop();
         let _ = fs::remove_dir_all(&self.dir);
     }
+}
+
+/// How long [`LiveKitServer::pause`] waits for every thread to stop.
+const PAUSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Whether every thread of `pid` is stopped (`T` in `/proc/{pid}/task/*/stat`). Where there
+/// is no `/proc` (not Linux), assumes the signal took effect.
+fn all_threads_stopped(pid: Pid) -> bool {
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return !Path::new("/proc/self").exists();
+    };
+    tasks.flatten().all(|task| {
+        // The state follows the `)` closing the command name: "… (livekit-server) T …".
+        fs::read_to_string(task.path().join("stat")).is_ok_and(|stat| {
+            stat.rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().next())
+                .is_some_and(|state| state == "T" || state == "t")
+        })
+    })
+}
+
+/// How often the supervisor checks that its server is alive.
+const SUPERVISE_INTERVAL: Duration = Duration::from_millis(100);
+
+/// A [`LiveKitServer`] that a supervisor thread restarts on the same ports whenever its process
+/// exits, as a service manager (systemd's `Restart=always`) would. The browser suite kills it
+/// mid-stream (`kill -9 $(cat pid_file)`) to check that clients reconnect.
+///
+/// The current process id is kept in a file ([`pid_file`](Self::pid_file)), rewritten
+/// atomically after every restart, because a restart changes it. Stopped on `Drop`.
+pub struct SupervisedLiveKit {
+    server: Arc<Mutex<LiveKitServer>>,
+    stopping: Arc<AtomicBool>,
+    restarts: Arc<AtomicU32>,
+    supervisor: Option<JoinHandle<()>>,
+    pid_file: PathBuf,
+    url: String,
+    http_url: String,
+    api_key: String,
+    api_secret: String,
+    log_file: PathBuf,
+}
+
+impl SupervisedLiveKit {
+    /// Starts the server (see [`LiveKitServer::start`]), writes its pid to `pid_file` and starts
+    /// the supervisor thread.
+    pub fn start(options: LiveKitOptions, pid_file: impl Into<PathBuf>) -> Result<Self> {
+        let pid_file = pid_file.into();
+        let server = LiveKitServer::start(options)?;
+        write_pid_file(&pid_file, server.pid())?;
+        let (url, http_url) = (server.url(), server.http_url());
+        let (api_key, api_secret) = (server.api_key().to_owned(), server.api_secret().to_owned());
+        let log_file = server.log_file().to_owned();
+        let server = Arc::new(Mutex::new(server));
+        let stopping = Arc::new(AtomicBool::new(false));
+        let restarts = Arc::new(AtomicU32::new(0));
+        let supervisor = {
+            let (server, stopping, restarts, pid_file) = (
+                server.clone(),
+                stopping.clone(),
+                restarts.clone(),
+                pid_file.clone(),
+            );
+            thread::Builder::new()
+                .name("livekit-supervisor".into())
+                .spawn(move || supervise(&server, &stopping, &restarts, &pid_file))
+                .context("starting the LiveKit supervisor thread")?
+        };
+        Ok(Self {
+            server,
+            stopping,
+            restarts,
+            supervisor: Some(supervisor),
+            pid_file,
+            url,
+            http_url,
+            api_key,
+            api_secret,
+            log_file,
+        })
+    }
+
+    /// `ws://127.0.0.1:{port}` (the same after restarts).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// `http://127.0.0.1:{port}`.
+    pub fn http_url(&self) -> &str {
+        &self.http_url
+    }
+
+    /// The API key in the server's config.
+    pub fn api_key(&self) -> &str {
+        &self.api_key
+    }
+
+    /// The API secret in the server's config.
+    pub fn api_secret(&self) -> &str {
+        &self.api_secret
+    }
+
+    /// The file holding the server's output (restarts append to it).
+    pub fn log_file(&self) -> &Path {
+        &self.log_file
+    }
+
+    /// The file holding the current process id (decimal, no newline).
+    pub fn pid_file(&self) -> &Path {
+        &self.pid_file
+    }
+
+    /// The current process id, or `None` while it is being restarted or once stopped.
+    pub fn pid(&self) -> Option<u32> {
+        let mut server = lock(&self.server);
+        if server.is_running() {
+            server.pid()
+        } else {
+            None
+        }
+    }
+
+    /// How many times the supervisor restarted the server.
+    pub fn restarts(&self) -> u32 {
+        self.restarts.load(Ordering::SeqCst)
+    }
+
+    /// Stops the supervisor, then the server. Idempotent.
+    pub fn stop(&mut self) -> Result<()> {
+        self.stopping.store(true, Ordering::SeqCst);
+        if let Some(supervisor) = self.supervisor.take() {
+            let _ = supervisor.join();
+        }
+        let _ = fs::remove_file(&self.pid_file);
+        lock(&self.server).stop()
+    }
+}
+
+impl Drop for SupervisedLiveKit {
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
+}
+
+fn lock(server: &Mutex<LiveKitServer>) -> MutexGuard<'_, LiveKitServer> {
+    server.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The supervisor loop: restart the server whenever it is found dead, until `stopping`.
+fn supervise(
+    server: &Mutex<LiveKitServer>,
+    stopping: &AtomicBool,
+    restarts: &AtomicU32,
+    pid_file: &Path,
+) {
+    let stop = || stopping.load(Ordering::SeqCst) || crate::process::is_stopping();
+    while !stop() {
+        {
+            let mut server = lock(server);
+            if !server.is_running() && !stop() {
+                let old = server.pid();
+                eprintln!(
+                    "livekit-supervisor: livekit-server (pid {}) exited; restarting it on the \
+                     same ports",
+                    old.map_or_else(|| "?".to_owned(), |pid| pid.to_string())
+                );
+                match server.restart() {
+                    Ok(()) => {
+                        restarts.fetch_add(1, Ordering::SeqCst);
+                        if let Err(error) = write_pid_file(pid_file, server.pid()) {
+                            eprintln!("livekit-supervisor: {error:#}");
+                        }
+                        eprintln!(
+                            "livekit-supervisor: livekit-server is back (pid {})",
+                            server.pid().unwrap_or_default()
+                        );
+                    }
+                    Err(error) => {
+                        eprintln!("livekit-supervisor: restart failed, trying again: {error:#}");
+                        drop(server);
+                        thread::sleep(Duration::from_secs(1));
+                        continue;
+                    }
+                }
+            }
+        }
+        thread::sleep(SUPERVISE_INTERVAL);
+    }
+}
+
+/// Writes `pid` to `path` atomically (a temporary file renamed over it), so readers never see a
+/// half-written number.
+fn write_pid_file(path: &Path, pid: Option<u32>) -> Result<()> {
+    let pid = pid.context("livekit-server has no pid")?;
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let staging = path.with_extension("tmp");
+    fs::write(&staging, pid.to_string())
+        .with_context(|| format!("writing {}", staging.display()))?;
+    fs::rename(&staging, path).with_context(|| format!("writing {}", path.display()))
 }
 
 /// Prefix of the temporary folders holding rendered configs: `onair-livekit-{pid}-{n}`.

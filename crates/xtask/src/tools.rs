@@ -1,12 +1,15 @@
 //! Installation of the pinned external tools (versions in [`crate::versions`]) into the tools
-//! directory. Each install is skipped when the pinned version is already there, and lands
-//! atomically (built in a temporary folder, then renamed), so an interrupted install never
-//! leaves a half-written binary behind.
+//! directory, and of the npm packages and Debian Chromium the app and its browser tests need.
+//! Each install is skipped when the pinned version is already there (printing one
+//! "X: present" line), and the tools-dir installs land atomically (built in a temporary folder,
+//! then renamed), so an interrupted install never leaves a half-written binary behind.
 
+use std::ffi::OsString;
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::SystemTime;
 
 use anyhow::{Context, Result, bail};
 
@@ -153,4 +156,279 @@ fn sysroot_has_target(root: &Path, target: &str) -> bool {
         .join("lib/rustlib")
         .join(target)
         .is_dir()
+}
+
+/// The `cargo` that runs xtask (`$CARGO`), else the one on `PATH`.
+fn cargo_command() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// `{tools}/{name}-{version}`: the `cargo install --root` of a pinned crate.
+fn cargo_tool_root(name: &str, version: &str) -> Result<PathBuf> {
+    Ok(tools_dir()?.join(format!("{name}-{version}")))
+}
+
+/// Installs the binary `binary` of crate `krate` at `version` with `cargo install --root`, unless
+/// `{tools}/{root_name}-{version}/bin/{binary}` is already there. Installs into a staging root
+/// that is renamed into place when complete. Returns the `bin` folder.
+fn ensure_cargo_tool(
+    krate: &str,
+    root_name: &str,
+    binary: &str,
+    version: &str,
+    extra_args: &[&str],
+    duration_hint: &str,
+) -> Result<PathBuf> {
+    let root = cargo_tool_root(root_name, version)?;
+    let bin_dir = root.join("bin");
+    if bin_dir.join(binary).is_file() {
+        println!("{binary} {version}: present");
+        return Ok(bin_dir);
+    }
+    let tools = tools_dir()?;
+    fs::create_dir_all(&tools).with_context(|| format!("creating {}", tools.display()))?;
+    let staging = tools.join(format!(".install-{root_name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&staging);
+    let spec = format!("={version}");
+    let mut args = vec!["install", krate, "--version", &spec];
+    args.extend_from_slice(extra_args);
+    println!(
+        "{binary} {version}: installing with `cargo {} --root …` ({duration_hint})…",
+        args.join(" ")
+    );
+    let mut install = cargo_command();
+    install.args(&args).arg("--root").arg(&staging);
+    let result = (|| -> Result<()> {
+        let status = run_tool(install).context("running `cargo install`")?;
+        if !status.success() {
+            bail!("`cargo {}` failed ({status})", args.join(" "));
+        }
+        if !staging.join("bin").join(binary).is_file() {
+            bail!(
+                "`cargo {}` succeeded but left no bin/{binary}",
+                args.join(" ")
+            );
+        }
+        // A leftover root without the binary (an older, interrupted layout) makes way.
+        let _ = fs::remove_dir_all(&root);
+        fs::rename(&staging, &root)
+            .with_context(|| format!("moving {} to {}", staging.display(), root.display()))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result?;
+    println!("{binary} {version}: installed in {}", bin_dir.display());
+    Ok(bin_dir)
+}
+
+/// Returns the `bin` folder holding the pinned `trunk`
+/// (`{tools}/trunk-{TRUNK}/bin/trunk`), installing it with
+/// `cargo install trunk --version ={TRUNK} --locked` when missing (about 7 minutes on two cores).
+pub fn ensure_trunk() -> Result<PathBuf> {
+    ensure_cargo_tool(
+        "trunk",
+        "trunk",
+        "trunk",
+        versions::TRUNK,
+        &["--locked"],
+        "about 7 minutes on two cores",
+    )
+}
+
+/// Returns the `bin` folder holding the pinned `wasm-bindgen`
+/// (`{tools}/wasm-bindgen-{WASM_BINDGEN}/bin/wasm-bindgen`), installing `wasm-bindgen-cli`
+/// when missing (about 2 minutes). Deliberately without `--locked`: the crate's lock file names
+/// a `webpki-roots` version the registry does not serve. Checks first that `Cargo.lock` uses
+/// the same `wasm-bindgen` version, since trunk would otherwise download another one.
+pub fn ensure_wasm_bindgen() -> Result<PathBuf> {
+    check_wasm_bindgen_lock()?;
+    ensure_cargo_tool(
+        "wasm-bindgen-cli",
+        "wasm-bindgen",
+        "wasm-bindgen",
+        versions::WASM_BINDGEN,
+        &[],
+        "about 2 minutes",
+    )
+}
+
+/// Fails with a clear message unless every `wasm-bindgen` crate in the workspace's `Cargo.lock`
+/// is [`versions::WASM_BINDGEN`]: the CLI that trunk runs must match the library exactly.
+pub fn check_wasm_bindgen_lock() -> Result<()> {
+    let lock_path = crate::workspace_root().join("Cargo.lock");
+    let lock = fs::read_to_string(&lock_path)
+        .with_context(|| format!("reading {}", lock_path.display()))?;
+    let locked = locked_versions(&lock, "wasm-bindgen");
+    let pinned = versions::WASM_BINDGEN;
+    if locked.is_empty() {
+        bail!(
+            "{} has no `wasm-bindgen` package: is `frontend` a workspace member? \
+             (xtask pins wasm-bindgen-cli {pinned})",
+            lock_path.display()
+        );
+    }
+    if let Some(other) = locked.iter().find(|v| v.as_str() != pinned) {
+        bail!(
+            "wasm-bindgen version mismatch: Cargo.lock has wasm-bindgen {other} but \
+             crates/xtask/src/versions.rs pins wasm-bindgen-cli {pinned}. They must be equal \
+             (trunk would otherwise download a CLI): change WASM_BINDGEN there and \
+             `wasm-bindgen = \"={pinned}\"` in frontend/Cargo.toml together."
+        );
+    }
+    Ok(())
+}
+
+/// The versions of package `name` listed in a `Cargo.lock`.
+fn locked_versions(lock: &str, name: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for block in lock.split("[[package]]").skip(1) {
+        let field = |key: &str| {
+            block.lines().find_map(|line| {
+                let (k, v) = line.split_once('=')?;
+                (k.trim() == key).then(|| v.trim().trim_matches('"').to_owned())
+            })
+        };
+        if field("name").as_deref() == Some(name)
+            && let Some(version) = field("version")
+        {
+            found.push(version);
+        }
+    }
+    found
+}
+
+/// Installs the npm packages of `dir` exactly as its `package-lock.json` says
+/// (`npm ci --no-audit --no-fund`) when `node_modules` is missing or older than the lock file.
+pub fn ensure_npm(dir: &Path) -> Result<()> {
+    let name = dir
+        .strip_prefix(crate::workspace_root())
+        .unwrap_or(dir)
+        .display()
+        .to_string();
+    let lock = dir.join("package-lock.json");
+    let lock_time = modified(&lock).with_context(|| {
+        format!(
+            "{} is missing: npm packages are pinned by it",
+            lock.display()
+        )
+    })?;
+    let modules = dir.join("node_modules");
+    // npm writes node_modules/.package-lock.json at the end of every install.
+    let installed = modified(&modules.join(".package-lock.json")).or_else(|_| modified(&modules));
+    if let Ok(installed) = installed
+        && installed >= lock_time
+    {
+        println!("npm packages of {name}: present");
+        return Ok(());
+    }
+    println!("npm packages of {name}: installing with `npm ci`…");
+    let mut npm = Command::new("npm");
+    npm.args(["ci", "--no-audit", "--no-fund"]).current_dir(dir);
+    match run_tool(npm) {
+        Err(e) if e.kind() == ErrorKind::NotFound => bail!(
+            "`npm` is not on PATH: install Node.js 20 or newer with npm (Debian: \
+             `apt-get install nodejs npm`) and run again"
+        ),
+        Err(e) => Err(e).context("running `npm ci`"),
+        Ok(status) if !status.success() => bail!("`npm ci` in {} failed ({status})", dir.display()),
+        Ok(_) => Ok(()),
+    }
+}
+
+fn modified(path: &Path) -> std::io::Result<SystemTime> {
+    fs::metadata(path)?.modified()
+}
+
+/// The Chromium the browser tests drive: `$ONAIR_CHROMIUM`, else Debian's `/usr/bin/chromium`.
+pub fn chromium_path() -> PathBuf {
+    std::env::var_os("ONAIR_CHROMIUM")
+        .filter(|value| !value.is_empty())
+        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
+}
+
+/// Returns the Chromium for the browser tests, installing Debian's `chromium` package
+/// (`apt-get update`, then `apt-get install -y --no-install-recommends chromium`) when it is
+/// missing and xtask runs as root; otherwise fails saying what to install.
+pub fn ensure_chromium() -> Result<PathBuf> {
+    let path = chromium_path();
+    if path.is_file() {
+        println!("chromium: present ({})", path.display());
+        return Ok(path);
+    }
+    let package = versions::CHROMIUM_PACKAGE;
+    if std::env::var_os("ONAIR_CHROMIUM").is_some_and(|v| !v.is_empty()) {
+        bail!("ONAIR_CHROMIUM={} is not a file", path.display());
+    }
+    if !nix::unistd::geteuid().is_root() {
+        bail!(
+            "Chromium is missing ({} does not exist) and xtask is not root, so it cannot install \
+             it: run `sudo apt-get update && sudo apt-get install -y --no-install-recommends \
+             {package}` (Debian's package), or point ONAIR_CHROMIUM at a Chromium binary",
+            path.display()
+        );
+    }
+    println!("chromium: installing Debian's `{package}` with apt-get…");
+    for args in [
+        vec!["update"],
+        vec!["install", "-y", "--no-install-recommends", package],
+    ] {
+        let mut apt = Command::new("apt-get");
+        apt.args(&args).env("DEBIAN_FRONTEND", "noninteractive");
+        let status = run_tool(apt).context("running apt-get")?;
+        if !status.success() {
+            bail!("`apt-get {}` failed ({status})", args.join(" "));
+        }
+    }
+    if !path.is_file() {
+        bail!(
+            "`apt-get install {package}` succeeded but {} is missing",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+/// `PATH` with `dirs` in front, for children that must find the pinned tools first.
+pub fn path_with(dirs: &[&Path]) -> Result<OsString> {
+    let mut paths: Vec<PathBuf> = dirs.iter().map(|dir| dir.to_path_buf()).collect();
+    if let Some(path) = std::env::var_os("PATH") {
+        paths.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(paths).context("a tool folder contains ':'")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_every_locked_version_of_a_package() {
+        let lock = r#"
+version = 4
+
+[[package]]
+name = "wasm-bindgen"
+version = "0.2.130"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "wasm-bindgen-futures"
+version = "0.4.50"
+
+[[package]]
+name = "wasm-bindgen"
+version = "0.2.99"
+"#;
+        assert_eq!(
+            locked_versions(lock, "wasm-bindgen"),
+            vec!["0.2.130".to_owned(), "0.2.99".to_owned()]
+        );
+        assert!(locked_versions(lock, "trunk").is_empty());
+    }
+
+    #[test]
+    fn the_workspace_lock_matches_the_pinned_wasm_bindgen() {
+        check_wasm_bindgen_lock().unwrap();
+    }
 }

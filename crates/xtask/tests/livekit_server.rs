@@ -61,3 +61,50 @@ fn livekit_server_starts_hangs_recovers_restarts_and_stops() {
     assert_eq!(server.pid(), None);
     assert!(!http_get_ok(ports.http, "/"), "nothing answers after stop");
 }
+
+#[test]
+fn a_supervised_livekit_server_comes_back_on_the_same_ports_after_a_kill() {
+    use xtask::stack::SupervisedLiveKit;
+
+    let Some(binary) = livekit_binary() else {
+        eprintln!("skipped: no livekit-server (run `cargo xtask test`)");
+        return;
+    };
+    let pid_file =
+        std::env::temp_dir().join(format!("onair-supervised-{}.pid", std::process::id()));
+    let mut server =
+        SupervisedLiveKit::start(LiveKitOptions::free_ports(binary), &pid_file).unwrap();
+    let port: u16 = server.url().rsplit(':').next().unwrap().parse().unwrap();
+    let read_pid = || {
+        std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|s| s.parse::<i32>().ok())
+    };
+    let first = read_pid().expect("the pid file holds the pid");
+    assert_eq!(Some(first as u32), server.pid());
+
+    // What a test (or a crash) does: kill it outright.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(first),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let start = Instant::now();
+    let second = loop {
+        if let Some(pid) = read_pid().filter(|pid| *pid != first) {
+            break pid;
+        }
+        assert!(start.elapsed().as_secs() < 20, "restarted within 20 s");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_ne!(second, first);
+    assert_eq!(server.restarts(), 1);
+    assert!(
+        http_get_ok(port, "/"),
+        "answers on the same port after the restart"
+    );
+
+    server.stop().unwrap();
+    assert!(!pid_file.exists(), "stop removes the pid file");
+    assert!(!http_get_ok(port, "/"), "nothing answers after stop");
+}

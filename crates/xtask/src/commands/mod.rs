@@ -1,7 +1,9 @@
-//! The commands of the `xtask` binary, and what they share: running cargo, step headers, and
-//! the release `onair` binary as a child service.
+//! The commands of the `xtask` binary, and what they share: running cargo, step headers, the
+//! frontend build, and the `onair` binary as a child service.
 
 pub mod bench;
+pub mod bench_app;
+pub mod browser;
 pub mod run;
 pub mod test;
 
@@ -14,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use xtask::process::{STOP_GRACE, run_tool, spawn_service, stop_service};
-use xtask::{net, target_dir, workspace_root};
+use xtask::{net, target_dir, tools, workspace_root};
 
 /// How long onair gets to answer `GET /healthz` after it starts.
 const ONAIR_READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -51,6 +53,44 @@ pub fn build_onair() -> Result<PathBuf> {
     const ARGS: [&str; 6] = ["build", "--release", "-p", "onair-server", "--bin", "onair"];
     run_checked(cargo(ARGS), &format!("cargo {}", ARGS.join(" ")))?;
     Ok(target_dir().join("release/onair"))
+}
+
+/// Builds the browser app into `frontend/dist` with the pinned trunk (`trunk build [--release]
+/// --offline`), after its npm packages (`npm ci`), the wasm32 target and the pinned
+/// `wasm-bindgen` CLI. trunk finds that CLI first on `PATH`, so it never downloads one. A release
+/// build uses the `wasm-release` cargo profile (set in `frontend/index.html`). Returns the dist
+/// folder.
+pub fn build_frontend(release: bool) -> Result<PathBuf> {
+    let frontend = workspace_root().join("frontend");
+    tools::ensure_wasm_target()?;
+    tools::ensure_npm(&frontend)?;
+    let bindgen_bin = tools::ensure_wasm_bindgen()?;
+    let trunk_bin = tools::ensure_trunk()?;
+    let mut trunk = Command::new(trunk_bin.join("trunk"));
+    trunk.arg("build");
+    if release {
+        trunk.arg("--release");
+    }
+    trunk
+        .arg("--offline")
+        .current_dir(&frontend)
+        .env("PATH", tools::path_with(&[&bindgen_bin, &trunk_bin])?)
+        // trunk's errors are anyhow chains: a backtrace (RUST_BACKTRACE=1) only buries them.
+        .env("RUST_LIB_BACKTRACE", "0");
+    let what = if release {
+        "trunk build --release --offline"
+    } else {
+        "trunk build --offline"
+    };
+    run_checked(trunk, what)?;
+    Ok(frontend.join("dist"))
+}
+
+/// Builds the debug `onair` binary (what the API suites and the browser suite start).
+pub fn build_onair_debug() -> Result<PathBuf> {
+    const ARGS: [&str; 5] = ["build", "--package", "onair-server", "--bin", "onair"];
+    run_checked(cargo(ARGS), &format!("cargo {}", ARGS.join(" ")))?;
+    Ok(target_dir().join("debug/onair"))
 }
 
 /// A log file under `target/xtask/`, for the output of the services xtask starts.

@@ -1,5 +1,5 @@
 //! `cargo xtask run`, `build` and `stack`: the app for a developer's browser, the release
-//! build, and the local LiveKit server alone.
+//! build (server and app), and the local LiveKit server alone.
 
 use std::thread;
 use std::time::Duration;
@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use xtask::stack::{LiveKitOptions, LiveKitServer};
 use xtask::tools;
 
-use super::{OnAir, build_onair, header, log_path};
+use super::{OnAir, build_frontend, build_onair, header, log_path};
 
 /// Where onair listens unless `PORT` says otherwise.
 const DEFAULT_PORT: u16 = 3000;
@@ -55,6 +55,10 @@ pub fn run(args: &[String]) -> Result<()> {
         println!("using the LiveKit server at LIVEKIT_URL (from the environment)");
     }
 
+    header("build the app (trunk build --release)");
+    let dist = build_frontend(true)?;
+    env.push(("STATIC_DIR", dist.display().to_string()));
+
     header("build onair (release)");
     let binary = build_onair()?;
 
@@ -90,9 +94,15 @@ pub fn build(args: &[String]) -> Result<()> {
     if let Some(arg) = args.first() {
         bail!("`cargo xtask build` takes no arguments (got `{arg}`)");
     }
+    header("build the app (trunk build --release)");
+    let dist = build_frontend(true)?;
     header("build onair (release)");
     let binary = build_onair()?;
-    println!("built {}", binary.display());
+    println!(
+        "\nbuilt {} and the app in {}",
+        binary.display(),
+        dist.display()
+    );
     Ok(())
 }
 

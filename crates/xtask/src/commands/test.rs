@@ -1,14 +1,18 @@
-//! `cargo xtask test`: everything CI runs, in order — format check, clippy, tools, a local
-//! LiveKit on free ports, `cargo test --workspace` against it — then a summary. LiveKit is
-//! stopped whatever happens (`Drop`, or the interrupt handler on Ctrl-C).
+//! `cargo xtask test`: everything CI runs, in order — format check, clippy (native, and the app
+//! for wasm32), tools, a local LiveKit on free ports, `cargo test` of the workspace against it,
+//! then the browser suite (the release app in headless Chromium against its own supervised
+//! LiveKit and an `onair`) — then a summary. Every service is stopped whatever happens
+//! (`Drop`, or the interrupt handler on Ctrl-C).
 
+use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use xtask::stack::{LiveKitOptions, LiveKitServer};
-use xtask::tools;
+use xtask::{tools, workspace_root};
 
-use super::{cargo, header, log_path, run_checked};
+use super::browser::{BrowserStack, screenshots_dir, suite_dir};
+use super::{build_frontend, build_onair_debug, cargo, header, log_path, run_checked};
 
 /// One step's outcome, for the summary.
 struct Outcome {
@@ -49,10 +53,10 @@ pub fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Runs the steps. Format and lint failures are recorded and the run goes on, so one run shows
-/// every problem; a step the rest depends on (tools, LiveKit) ends it with `Err`.
+/// Runs the steps. Format, lint and test failures are recorded and the run goes on, so one run
+/// shows every problem; a step the rest depends on (tools, LiveKit) ends it with `Err`.
 fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
-    const TOTAL: usize = 6;
+    const TOTAL: usize = 9;
     let mut step = |name: &'static str, title: String, f: &mut dyn FnMut() -> Result<()>| {
         header(&format!("[{}/{TOTAL}] {title}", outcomes.len() + 1));
         let start = Instant::now();
@@ -74,6 +78,8 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
     let clippy = [
         "clippy",
         "--workspace",
+        "--exclude",
+        "onair-frontend",
         "--all-targets",
         "--",
         "-D",
@@ -83,17 +89,44 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
         run_checked(cargo(clippy), &format!("cargo {}", clippy.join(" ")))
     });
 
-    let mut livekit_binary = None;
-    step(
-        "tools",
-        "tools (wasm32 target, livekit-server)".into(),
+    let clippy_app = [
+        "clippy",
+        "-p",
+        "onair-frontend",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ];
+    let _ = step(
+        "clippy (app)",
+        format!("cargo {}", clippy_app.join(" ")),
         &mut || {
             tools::ensure_wasm_target()?;
-            livekit_binary = Some(tools::ensure_livekit_server()?);
+            run_checked(
+                cargo(clippy_app),
+                &format!("cargo {}", clippy_app.join(" ")),
+            )
+        },
+    );
+
+    let mut livekit_binary = PathBuf::new();
+    let mut chromium = PathBuf::new();
+    step(
+        "tools",
+        "tools (wasm32 target, livekit-server, trunk, wasm-bindgen, npm packages, chromium)".into(),
+        &mut || {
+            tools::ensure_wasm_target()?;
+            livekit_binary = tools::ensure_livekit_server()?;
+            tools::ensure_trunk()?;
+            tools::ensure_wasm_bindgen()?;
+            tools::ensure_npm(&workspace_root().join("frontend"))?;
+            tools::ensure_npm(&suite_dir())?;
+            chromium = tools::ensure_chromium()?;
             Ok(())
         },
     )?;
-    let livekit_binary = livekit_binary.expect("set by the tools step");
 
     let mut livekit = None;
     step(
@@ -114,21 +147,22 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
     )?;
     let mut livekit = livekit.expect("set by the livekit step");
 
-    let mut test_args = vec!["test".to_owned(), "--workspace".to_owned()];
+    let mut test_args = vec![
+        "test".to_owned(),
+        "--workspace".to_owned(),
+        "--exclude".to_owned(),
+        "onair-frontend".to_owned(),
+    ];
     test_args.extend(extra.iter().cloned());
     let _ = step(
         "tests",
         format!("cargo {}", test_args.join(" ")),
         &mut || {
             // The API suites start the real `onair` binary, one process per test.
-            let build = ["build", "--package", "onair-server", "--bin", "onair"];
-            run_checked(
-                cargo(build),
-                "cargo build --package onair-server --bin onair",
-            )?;
+            let onair = build_onair_debug()?;
             let mut command = cargo(&test_args);
             command
-                .env("ONAIR_TEST_BIN", xtask::target_dir().join("debug/onair"))
+                .env("ONAIR_TEST_BIN", onair)
                 .env("ONAIR_TEST_LIVEKIT_URL", livekit.url())
                 .env("ONAIR_TEST_LIVEKIT_API_KEY", livekit.api_key())
                 .env("ONAIR_TEST_LIVEKIT_API_SECRET", livekit.api_secret())
@@ -140,5 +174,64 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
     let _ = step("stop livekit", "stop livekit-server".into(), &mut || {
         livekit.stop()
     });
+
+    let app = step(
+        "build app",
+        "build the app (trunk build --release)".into(),
+        &mut || build_frontend(true).map(drop),
+    );
+
+    let _ = step(
+        "browser suite",
+        "browser suite (tests/browser: node --test, headless Chromium)".into(),
+        &mut || {
+            if app.is_err() {
+                bail!("skipped: the app did not build");
+            }
+            browser_suite(&livekit_binary, &chromium, &[])
+        },
+    );
     Ok(())
+}
+
+/// Runs the browser suite (`node --test --test-concurrency=1 tests/browser/`, plus `node_args`)
+/// against its own stack: a supervised LiveKit and the debug `onair` serving `frontend/dist`
+/// (build the app first). Screenshots go to `target/e2e-screenshots`, emptied first.
+pub fn browser_suite(
+    livekit_binary: &std::path::Path,
+    chromium: &std::path::Path,
+    node_args: &[String],
+) -> Result<()> {
+    let onair = build_onair_debug()?;
+    let shots = screenshots_dir();
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).with_context(|| format!("creating {}", shots.display()))?;
+    let mut stack = BrowserStack::start("e2e", livekit_binary, &onair, chromium)?;
+    let mut args = vec!["--test", "--test-concurrency=1"];
+    args.extend(node_args.iter().map(String::as_str));
+    if !node_args.iter().any(|a| a.starts_with("tests/")) {
+        args.push("tests/browser/");
+    }
+    let result = stack.node(&args);
+    stack.stop()?;
+    println!("screenshots: {}", shots.display());
+    result
+}
+
+/// `cargo xtask e2e [-- <node args>]`: only the browser suite — tools, the release app, then
+/// [`browser_suite`]. Extra arguments go to `node` (e.g. `--test-name-pattern=chat`, or a test
+/// file such as `tests/browser/02-not-found.test.mjs` instead of the whole folder).
+pub fn e2e(args: &[String]) -> Result<()> {
+    let extra: &[String] = match args.first().map(String::as_str) {
+        Some("--") => &args[1..],
+        _ => args,
+    };
+    header("tools");
+    let livekit_binary = tools::ensure_livekit_server()?;
+    tools::ensure_npm(&suite_dir())?;
+    let chromium = tools::ensure_chromium()?;
+    header("build the app (trunk build --release)");
+    build_frontend(true)?;
+    header("browser suite (tests/browser: node --test, headless Chromium)");
+    browser_suite(&livekit_binary, &chromium, extra)
 }

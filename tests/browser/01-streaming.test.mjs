@@ -1,0 +1,298 @@
+// The main story of OnAir, told in order by real browsers (one Chromium process per person):
+// Alice goes live from the home page, Bob opens her share link, watches and chats, Carol joins
+// late and reads what was said, Alice reloads her studio, removes Dave, and ends the stream.
+
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+
+import {
+  BASE_URL,
+  HOST_PREVIEW,
+  MEDIA_WAIT,
+  chatMessages,
+  closeAll,
+  createStream,
+  exists,
+  jwtPayload,
+  openHome,
+  openViewer,
+  removeViewer,
+  screenshot,
+  sendChat,
+  sleep,
+  step,
+  textOf,
+  tid,
+  waitForChat,
+  waitForHostLive,
+  waitForPlaying,
+  waitForStreamState,
+  waitForText,
+  waitForViewerCount,
+} from './lib/helpers.mjs';
+
+const HOST = 'Alice Host';
+const TITLE = 'Friday night jam';
+const BOB = 'Bob Viewer';
+const CAROL = 'Carol Late';
+const DAVE = 'Dave Troll';
+const INJECTION = '<img src=x onerror=window.__pwned=1> <b>bold</b>';
+
+const STEP = { timeout: 90_000 };
+
+describe('a streamer goes live, viewers watch and chat, the streamer ends it', () => {
+  /** What the steps share; a step that needs something an earlier one failed to set skips. */
+  const s = {};
+  const need = (t, ...keys) => {
+    const missing = keys.filter((k) => !s[k]);
+    if (missing.length) {
+      t.skip(`needs ${missing.join(', ')} from an earlier step`);
+      return false;
+    }
+    return true;
+  };
+
+  after(closeAll);
+
+  it('the home page invites a streamer to create a stream', STEP, (t) =>
+    step(t, async () => {
+      s.host = await openHome('host');
+      const { page } = s.host;
+      for (const id of ['host-name-input', 'stream-title-input', 'create-stream']) {
+        assert.ok(await exists(page, id), `the home page has ${id}`);
+      }
+      await screenshot(page, 'home');
+    }));
+
+  it('the host creates a stream, lands in the studio and publishes the camera', STEP, (t) =>
+    step(t, async () => {
+      if (!need(t, 'host')) return;
+      const { page } = s.host;
+      const { roomId, shareUrl } = await createStream(page, { hostName: HOST, title: TITLE });
+      assert.match(page.url(), new RegExp(`/host/${roomId}$`));
+      assert.ok(roomId.length >= 11, `the room id ${roomId} is long enough to be unguessable`);
+      assert.equal(new URL(shareUrl).pathname, `/stream/${roomId}`);
+      await waitForHostLive(page);
+      await waitForPlaying(page, { selector: HOST_PREVIEW });
+      for (const id of ['toggle-mic', 'toggle-camera', 'end-stream', 'viewer-count', 'copy-link']) {
+        assert.ok(await exists(page, id), `the studio has ${id}`);
+      }
+      Object.assign(s, { roomId, shareUrl });
+    }));
+
+  it('a viewer opening the share link watches the live video', STEP, (t) =>
+    step(t, async () => {
+      if (!need(t, 'shareUrl')) return;
+      s.bob = await openViewer(s.shareUrl, BOB, { label: 'viewer-bob' });
+      const { page } = s.bob;
+      await waitForStreamState(page, 'live');
+      const playing = await waitForPlaying(page);
+      assert.ok(playing.width > 0 && playing.height > 0, `decoded ${playing.width}x${playing.height}`);
+      assert.equal(
+        await page.evaluate(() => localStorage.getItem('onair.viewerName')),
+        BOB,
+        'the app remembers the viewer name',
+      );
+    }));
+
+  it('the viewer has no publish controls and a token that cannot publish', STEP, (t) =>
+    step(t, async () => {
+      if (!need(t, 'bob', 'roomId')) return;
+      const { page } = s.bob;
+      for (const id of ['toggle-mic', 'toggle-camera', 'toggle-screen', 'end-stream', 'record-toggle']) {
+        assert.equal(await exists(page, id), false, `the viewer page has no ${id}`);
+      }
+      const { status, body } = await page.evaluate(async (roomName) => {
+        const res = await fetch('/api/token', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ roomName, participantName: 'Probe', isHost: false }),
+        });
+        return { status: res.status, body: await res.json() };
+      }, s.roomId);
+      assert.equal(status, 200, JSON.stringify(body));
+      const claims = jwtPayload(body.token);
+      assert.equal(claims.video?.room, s.roomId);
+      assert.equal(claims.video?.canPublish, false, `viewer grants: ${JSON.stringify(claims.video)}`);
+      assert.equal(claims.video?.canSubscribe, true);
+      assert.equal(claims.video?.canPublishData, true, 'viewers may chat');
+
+      // A viewer cannot make themselves a host, nor end the stream.
+      const attempts = await page.evaluate(async (roomName) => {
+        const asHost = await fetch('/api/token', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ roomName, participantName: 'Mallory', isHost: true }),
+        });
+        const end = await fetch(`/api/rooms/${roomName}`, { method: 'DELETE' });
+        return [asHost.status, end.status];
+      }, s.roomId);
+      assert.deepEqual(attempts, [401, 401]);
+
+      // And LiveKit itself refuses a track from a viewer token (when the page has the SDK).
+      const published = await page.evaluate(
+        async ({ token, serverUrl }) => {
+          const LK = window.LivekitClient;
+          if (!LK) return 'no-sdk';
+          const room = new LK.Room();
+          try {
+            await room.connect(serverUrl, token, { autoSubscribe: false });
+            const [track] = await LK.createLocalTracks({ audio: false, video: true });
+            try {
+              await Promise.race([
+                room.localParticipant.publishTrack(track),
+                new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 10_000)),
+              ]);
+              return 'published';
+            } catch (error) {
+              return `refused: ${error.message}`;
+            } finally {
+              track.stop();
+            }
+          } finally {
+            await room.disconnect();
+          }
+        },
+        { token: body.token, serverUrl: body.serverUrl },
+      );
+      t.diagnostic(`publishing with the viewer token: ${published}`);
+      assert.notEqual(published, 'published', 'LiveKit accepted a track from a viewer token');
+    }));
+
+  it('the host sees the viewer counted and named', STEP, (t) =>
+    step(t, async () => {
+      if (!need(t, 'host', 'bob')) return;
+      const { page } = s.host;
+      await waitForViewerCount(page, 1);
+      await waitForText(page, 'viewer-list', (text) => text.includes(BOB), {
+        what: `viewer-list to name ${BOB}`,
+      });
+    }));
+
+  it('host and viewer chat both ways, each message showing its sender', STEP, (t) =>
+    step(t, async () => {
+      if (!need(t, 'host', 'bob')) return;
+      const host = s.host.page;
+      const bob = s.bob.page;
+      await sendChat(host, 'Welcome everyone!');
+      await waitForChat(bob, { name: HOST, text: 'Welcome everyone!' });
+      await sendChat(bob, 'Hi Alice, great stream');
+      await waitForChat(host, { name: BOB, text: 'Hi Alice, great stream' });
+      // Each side also shows its own message.
+      await waitForChat(host, { name: HOST, text: 'Welcome everyone!' });
+      await waitForChat(bob, { name: BOB, text: 'Hi Alice, great stream' });
+      s.chatted = true;
+    }));
+
+  it('markup typed into the chat stays inert text', STEP, (t) =>
+    step(t, async () => {
+      if (!need(t, 'host', 'bob')) return;
+      const host = s.host.page;
+      const bob = s.bob.page;
+      await sendChat(bob, INJECTION);
+      await waitForChat(host, { name: BOB, text: INJECTION });
+      await waitForChat(bob, { name: BOB, text: INJECTION });
+      await sleep(1_000); // time for an onerror handler to fire, were the markup live
+      for (const [who, page] of [
+        ['host', host],
+        ['viewer', bob],
+      ]) {
+        const found = await page.evaluate((sel) => {
+          const messages = [...document.querySelectorAll(sel)];
+          return {
+            pwned: typeof window.__pwned,
+            elements: messages.reduce((n, m) => n + m.querySelectorAll('img, b, script').length, 0),
+          };
+        }, tid('chat-message'));
+        assert.equal(found.pwned, 'undefined', `window.__pwned stays undefined on the ${who} page`);
+        assert.equal(found.elements, 0, `no <img>/<b> element inside a chat message on the ${who} page`);
+      }
+    }));
+
+  it('screenshots of the studio and the viewer page, desktop and phone', STEP, (t) =>
+    step(t, async () => {
+      if (!need(t, 'host', 'bob')) return;
+      await screenshot(s.host.page, 'host');
+      await screenshot(s.bob.page, 'viewer');
+    }));
+
+  it('a late joiner sees the chat so far, and the count rises', STEP, (t) =>
+    step(t, async () => {
+      if (!need(t, 'shareUrl', 'chatted')) return;
+      s.carol = await openViewer(s.shareUrl, CAROL, { label: 'viewer-carol' });
+      const { page } = s.carol;
+      await waitForStreamState(page, 'live');
+      await waitForChat(page, { name: HOST, text: 'Welcome everyone!' });
+      await waitForChat(page, { name: BOB, text: 'Hi Alice, great stream' });
+      const history = await chatMessages(page);
+      const welcome = history.findIndex((m) => m.includes('Welcome everyone!'));
+      const hi = history.findIndex((m) => m.includes('Hi Alice, great stream'));
+      assert.ok(welcome < hi, `history keeps its order: ${JSON.stringify(history)}`);
+      await waitForViewerCount(s.host.page, 2);
+      await waitForText(s.host.page, 'viewer-list', (text) => text.includes(CAROL) && text.includes(BOB), {
+        what: 'viewer-list to name both viewers',
+      });
+    }));
+
+  it('when a viewer leaves, the count falls and the list forgets them', STEP, (t) =>
+    step(t, async () => {
+      if (!need(t, 'carol', 'host')) return;
+      await s.carol.close();
+      await waitForViewerCount(s.host.page, 1);
+      await waitForText(s.host.page, 'viewer-list', (text) => !text.includes(CAROL) && text.includes(BOB), {
+        what: `viewer-list to drop ${CAROL}`,
+      });
+    }));
+
+  it('the host reloads the studio and keeps control', STEP, (t) =>
+    step(t, async () => {
+      if (!need(t, 'host', 'roomId')) return;
+      const { page } = s.host;
+      await page.reload();
+      assert.match(page.url(), new RegExp(`/host/${s.roomId}$`));
+      await waitForHostLive(page);
+      await waitForPlaying(page, { selector: HOST_PREVIEW });
+      assert.ok(await exists(page, 'end-stream'), 'end-stream is still there');
+      if (s.bob) {
+        await waitForStreamState(s.bob.page, 'live');
+        await waitForPlaying(s.bob.page);
+      }
+    }));
+
+  it('the host removes a troublemaker, who is shown out', STEP, (t) =>
+    step(t, async () => {
+      if (!need(t, 'host', 'shareUrl')) return;
+      s.dave = await openViewer(s.shareUrl, DAVE, { label: 'viewer-dave' });
+      await waitForStreamState(s.dave.page, 'live');
+      const host = s.host.page;
+      await waitForViewerCount(host, s.bob ? 2 : 1);
+      await waitForText(host, 'viewer-list', (text) => text.includes(DAVE), {
+        what: `viewer-list to name ${DAVE}`,
+      });
+      await removeViewer(host, DAVE);
+      await waitForStreamState(s.dave.page, 'ended');
+      await waitForViewerCount(host, s.bob ? 1 : 0);
+      await waitForText(host, 'viewer-list', (text) => !text.includes(DAVE), {
+        what: `viewer-list to drop ${DAVE}`,
+      });
+      if (s.bob) assert.equal(await textOf(s.bob.page, 'stream-state'), 'live', 'Bob keeps watching');
+    }));
+
+  it('the host ends the stream for everyone', STEP, (t) =>
+    step(t, async () => {
+      if (!need(t, 'host', 'bob', 'roomId')) return;
+      const host = s.host.page;
+      await host.locator(tid('end-stream')).click();
+      await host.locator(tid('confirm-end-stream')).click();
+      await waitForStreamState(s.bob.page, 'ended', { timeout: MEDIA_WAIT });
+      const deadline = Date.now() + 10_000;
+      let status;
+      do {
+        status = (await fetch(`${BASE_URL}/api/rooms/${s.roomId}`)).status;
+        if (status === 404) break;
+        await sleep(250);
+      } while (Date.now() < deadline);
+      assert.equal(status, 404, 'the ended stream is gone from the API');
+      await screenshot(s.bob.page, 'viewer-ended');
+    }));
+});
