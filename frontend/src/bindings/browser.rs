@@ -42,3 +42,8 @@ pub fn local_date_time(unix_millis: f64) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(unix_millis));
     String::from(date.to_locale_string("default", &JsValue::UNDEFINED))
 }
+
+/// Milliseconds since the Unix epoch, from the browser's clock.
+pub fn now_millis() -> f64 {
+    js_sys::Date::now()
+}

@@ -6,6 +6,7 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::bindings::browser;
 use crate::bindings::livekit::{ChatMessage, Participant};
 use crate::session::RoomHandle;
 
@@ -73,7 +74,7 @@ pub fn Chat(
             )));
             return;
         }
-        let now = js_sys_now();
+        let now = browser::now_millis();
         if now - last_sent_at.get_value() < MIN_SEND_INTERVAL_MS {
             notice.set(Some("Easy there — one message per second.".into()));
             return;
@@ -176,9 +177,4 @@ pub fn Chat(
             </p>
         </section>
     }
-}
-
-/// Milliseconds since the Unix epoch.
-fn js_sys_now() -> f64 {
-    js_sys::Date::now()
 }

@@ -9,6 +9,7 @@ use onair_api::{ErrorCode, RecordingStatus, RoomId};
 use std::time::Duration;
 
 use crate::api;
+use crate::bindings::browser;
 use crate::components::icons::{Glyph, Icon};
 
 /// Where the host's recording is.
@@ -44,12 +45,12 @@ impl Recorder {
             state: RwSignal::new(RecorderState::Checking),
             has_recording: RwSignal::new(false),
             message: RwSignal::new(None),
-            now_ms: RwSignal::new(js_sys::Date::now()),
+            now_ms: RwSignal::new(browser::now_millis()),
             room_id: StoredValue::new(room_id),
             host_key: StoredValue::new(host_key),
         };
         let tick = set_interval_with_handle(
-            move || recorder.now_ms.set(js_sys::Date::now()),
+            move || recorder.now_ms.set(browser::now_millis()),
             Duration::from_millis(500),
         );
         on_cleanup(move || {
@@ -103,7 +104,7 @@ impl Recorder {
                     match api::start_recording(&room_id, &host_key).await {
                         Ok(started) => self.state.set(RecorderState::Recording {
                             egress_id: started.egress_id,
-                            started_at_ms: js_sys::Date::now(),
+                            started_at_ms: browser::now_millis(),
                         }),
                         Err(failure) => {
                             self.message.set(Some(format!(

@@ -299,8 +299,8 @@ fn rejoin(studio: Studio) {
     studio.phase.set(Phase::Rejoining);
     studio.screen_on.set(false);
     spawn_local(async move {
-        let started = js_sys::Date::now();
-        while js_sys::Date::now() - started < RECONNECT_FOR.as_millis() as f64 {
+        let started = browser::now_millis();
+        while browser::now_millis() - started < RECONNECT_FOR.as_millis() as f64 {
             gloo_timers::future::sleep(RECONNECT_EVERY).await;
             if studio.phase.get_untracked() != Phase::Rejoining {
                 return;

@@ -214,8 +214,8 @@ fn on_event(viewer: Viewer, event: RoomEvent) {
 fn rejoin(viewer: Viewer) {
     viewer.phase.set(Phase::Rejoining);
     spawn_local(async move {
-        let started = js_sys::Date::now();
-        while js_sys::Date::now() - started < RECONNECT_FOR.as_millis() as f64 {
+        let started = browser::now_millis();
+        while browser::now_millis() - started < RECONNECT_FOR.as_millis() as f64 {
             gloo_timers::future::sleep(RECONNECT_EVERY).await;
             if viewer.phase.get_untracked() != Phase::Rejoining {
                 return;
