@@ -117,13 +117,21 @@ impl WebApp {
 }
 
 /// Scripts and WASM only from this origin (pages add their inline boot script, by hash);
-/// network access to this origin and to LiveKit.
+/// network access to this origin and to LiveKit; recordings played from the bucket.
 pub fn content_security_policy(config: &Config) -> String {
     let livekit_ws = config.livekit.public_url.origin().ascii_serialization();
     let livekit_http = livekit_ws.replacen("ws", "http", 1);
+    let recordings = match &config.s3 {
+        None => String::new(),
+        Some(s3) => match s3.public_endpoint.as_ref().or(s3.endpoint.as_ref()) {
+            Some(endpoint) => format!(" {}", endpoint.origin().ascii_serialization()),
+            // Presigned AWS URLs name the bucket and region in the host.
+            None => " https://*.amazonaws.com".to_owned(),
+        },
+    };
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self'; \
+         img-src 'self' data: blob:; media-src 'self' blob:{recordings}; font-src 'self'; \
          connect-src 'self' {livekit_ws} {livekit_http}; object-src 'none'; base-uri 'self'; \
          form-action 'self'; frame-ancestors 'none'"
     )
