@@ -1,8 +1,9 @@
 //! Recording endpoints exist and say clearly that recording is not configured.
 
-use onair_api_tests::{expect_error, spawn_app};
+use onair_api_tests::{LiveKitTarget, expect_error, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::json;
+use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn without_recording_configured_the_host_is_told_it_is_unavailable() {
@@ -68,4 +69,83 @@ async fn recording_is_host_only() {
         .post_json("/api/recordings/stop", &json!({"egressId": "EG_x"}), None)
         .await;
     expect_error(stop, StatusCode::UNAUTHORIZED, "missing_host_key").await;
+}
+
+/// An app configured to record into a bucket at an address where nothing listens.
+async fn app_with_unreachable_bucket() -> (onair_api_tests::TestApp, String) {
+    let port = xtask::net::free_tcp_port().unwrap();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let app = spawn_app_with(
+        &LiveKitTarget::shared(),
+        &[
+            ("S3_BUCKET_NAME", "recordings"),
+            ("S3_ENDPOINT", &endpoint),
+            ("S3_FORCE_PATH_STYLE", "true"),
+            ("AWS_ACCESS_KEY_ID", "test-access"),
+            ("AWS_SECRET_ACCESS_KEY", "test-secret-key"),
+        ],
+    )
+    .await;
+    (app, endpoint)
+}
+
+#[tokio::test]
+async fn with_the_bucket_down_a_recording_does_not_start_and_the_host_is_told_quickly() {
+    let (app, _) = app_with_unreachable_bucket().await;
+    let stream = app.create_stream_as("Ada").await;
+    let room = stream.room_id.as_str();
+
+    let started = Instant::now();
+    let start = app
+        .post_json(
+            "/api/recordings/start",
+            &json!({"roomName": room}),
+            Some(&stream.host_key),
+        )
+        .await;
+
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "answered after {:?}",
+        started.elapsed()
+    );
+    assert!(start.headers().contains_key("retry-after"));
+    expect_error(
+        start,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "storage_unavailable",
+    )
+    .await;
+    let info: serde_json::Value = app.get_stream(room).await.json().await.unwrap();
+    assert_eq!(info["isRecording"], false, "nothing half-created");
+    expect_error(
+        app.get(&format!("/api/recordings/{room}")).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "storage_unavailable",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn readiness_reports_an_unreachable_bucket_when_recording_is_configured() {
+    let (app, _) = app_with_unreachable_bucket().await;
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["livekit"], "ok");
+    assert_eq!(body["storage"], "unreachable");
+}
+
+#[tokio::test]
+async fn recordings_may_play_from_the_bucket_and_nothing_else() {
+    let (app, endpoint) = app_with_unreachable_bucket().await;
+    let page = app.get("/").await;
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains(&format!("media-src 'self' blob: {endpoint}")),
+        "{csp}"
+    );
 }
