@@ -3,6 +3,9 @@
 
 use leptos::prelude::*;
 use std::rc::Rc;
+use std::time::Duration;
+
+use crate::bindings::browser;
 
 use crate::bindings::livekit::{
     ChatMessage, ConnectionState, Participant, Room, RoomEvent, Track, TrackKind, TrackSource,
@@ -144,4 +147,22 @@ impl Default for RoomState {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// How long a page tries to get back into a stream LiveKit dropped (a LiveKit restart forgets
+/// its rooms until the host's studio re-opens the stream), and how often.
+const REJOIN_FOR: Duration = Duration::from_secs(120);
+const REJOIN_EVERY: Duration = Duration::from_secs(2);
+
+/// Runs `attempt` every few seconds until it reports it is done (back in, or no longer
+/// wanted); `false` when the time ran out first.
+pub async fn keep_rejoining(mut attempt: impl AsyncFnMut() -> bool) -> bool {
+    let started = browser::now_millis();
+    while browser::now_millis() - started < REJOIN_FOR.as_millis() as f64 {
+        gloo_timers::future::sleep(REJOIN_EVERY).await;
+        if attempt().await {
+            return true;
+        }
+    }
+    false
 }

@@ -24,13 +24,11 @@ use crate::components::chat::Chat;
 use crate::components::icons::{Glyph, Icon};
 use crate::components::layout::{Notice, Shell, VideoView, viewers_label};
 use crate::components::recorder::{RecordButton, RecordNotes, Recorder};
-use crate::session::RoomState;
+use crate::session::{RoomState, keep_rejoining};
 use crate::storage::{self, HostCredentials};
 
 /// Messages a newcomer gets from the host's browser.
 const HISTORY_FOR_NEWCOMERS: usize = 50;
-const RECONNECT_FOR: Duration = Duration::from_secs(120);
-const RECONNECT_EVERY: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Phase {
@@ -299,15 +297,13 @@ fn rejoin(studio: Studio) {
     studio.phase.set(Phase::Rejoining);
     studio.screen_on.set(false);
     spawn_local(async move {
-        let started = browser::now_millis();
-        while browser::now_millis() - started < RECONNECT_FOR.as_millis() as f64 {
-            gloo_timers::future::sleep(RECONNECT_EVERY).await;
-            if studio.phase.get_untracked() != Phase::Rejoining {
-                return;
-            }
-            if connect(studio).await.is_ok() && studio.phase.get_untracked() != Phase::Rejoining {
-                return;
-            }
+        let still_rejoining = move || studio.phase.get_untracked() == Phase::Rejoining;
+        let back = keep_rejoining(async || {
+            !still_rejoining() || (connect(studio).await.is_ok() && !still_rejoining())
+        })
+        .await;
+        if back {
+            return;
         }
         studio.phase.set(Phase::Failed {
             message: "The connection to the streaming server could not be restored.".into(),

@@ -13,7 +13,6 @@ use leptos_router::hooks::use_params_map;
 use onair_api::names::DISPLAY_NAME_MAX_CHARS;
 use onair_api::{DisplayName, ErrorCode, RecordingStatus, RoomId, RoomInfo};
 use std::rc::Rc;
-use std::time::Duration;
 
 use crate::api;
 use crate::bindings::browser;
@@ -21,12 +20,8 @@ use crate::bindings::livekit::{ConnectionState, DisconnectReason, Room, RoomEven
 use crate::components::chat::Chat;
 use crate::components::icons::{Glyph, Icon};
 use crate::components::layout::{Notice, Shell, VideoView, viewers_label};
-use crate::session::RoomState;
+use crate::session::{RoomState, keep_rejoining};
 use crate::storage;
-
-/// How long the page tries to get back into a stream LiveKit lost.
-const RECONNECT_FOR: Duration = Duration::from_secs(120);
-const RECONNECT_EVERY: Duration = Duration::from_secs(2);
 
 /// Why a stream is over for this viewer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,17 +209,14 @@ fn on_event(viewer: Viewer, event: RoomEvent) {
 fn rejoin(viewer: Viewer) {
     viewer.phase.set(Phase::Rejoining);
     spawn_local(async move {
-        let started = browser::now_millis();
-        while browser::now_millis() - started < RECONNECT_FOR.as_millis() as f64 {
-            gloo_timers::future::sleep(RECONNECT_EVERY).await;
-            if viewer.phase.get_untracked() != Phase::Rejoining {
-                return;
-            }
-            if let Ok(true) = connect(viewer).await {
-                return;
-            }
+        let back = keep_rejoining(async || {
+            viewer.phase.get_untracked() != Phase::Rejoining
+                || matches!(connect(viewer).await, Ok(true))
+        })
+        .await;
+        if !back {
+            viewer.phase.set(Phase::Ended(EndReason::Lost));
         }
-        viewer.phase.set(Phase::Ended(EndReason::Lost));
     });
 }
 
