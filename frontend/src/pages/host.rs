@@ -480,6 +480,13 @@ fn StudioView(studio: Studio) -> impl IntoView {
     };
     let connected =
         move || studio.phase.get() == Phase::Live && live.room.with_value(Option::is_some);
+    // The confirmation takes the keyboard focus (on the safe choice); Escape closes it.
+    let keep_streaming = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(button) = keep_streaming.get() {
+            let _ = button.focus();
+        }
+    });
 
     view! {
         <div class="studio-layout">
@@ -618,13 +625,23 @@ fn StudioView(studio: Studio) -> impl IntoView {
             </aside>
         </div>
         <Show when=move || studio.confirm_end.get()>
-            <div class="modal-backdrop" on:click=move |_| studio.confirm_end.set(false)>
+            <div
+                class="modal-backdrop"
+                on:click=move |_| studio.confirm_end.set(false)
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.key() == "Escape" {
+                        studio.confirm_end.set(false);
+                    }
+                }
+            >
                 <div class="modal card" role="alertdialog" aria-modal="true" aria-labelledby="end-title"
                     on:click=|ev| ev.stop_propagation()>
                     <h2 id="end-title">"End the stream for everyone?"</h2>
                     <p class="muted">"Viewers will see that the stream has ended. This cannot be undone."</p>
                     <div class="modal-actions">
-                        <button class="button" on:click=move |_| studio.confirm_end.set(false)>"Keep streaming"</button>
+                        <button class="button" node_ref=keep_streaming on:click=move |_| studio.confirm_end.set(false)>
+                            "Keep streaming"
+                        </button>
                         <button data-testid="confirm-end-stream" class="button button-danger" on:click=move |_| end_stream(studio)>
                             "End stream"
                         </button>
