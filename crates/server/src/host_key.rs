@@ -4,8 +4,7 @@
 //! It also carries the stream's public metadata, so the host can re-open a stream that LiveKit
 //! lost (a LiveKit restart forgets its rooms) without OnAir keeping any state.
 
-use axum::extract::FromRequestParts;
-use axum::http::{HeaderMap, header, request::Parts};
+use axum::http::{HeaderMap, header};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use onair_api::RoomId;
 use secrecy::{ExposeSecret, SecretString};
@@ -113,20 +112,6 @@ impl HostKeys {
             return Err(HostKeyError::WrongRoom);
         }
         Ok(data.claims.stream)
-    }
-}
-
-/// The bearer credential of a host-only request; absent → 401 `missing_host_key`.
-#[derive(Debug)]
-pub struct BearerHostKey(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for BearerHostKey {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        bearer_token(&parts.headers)
-            .map(BearerHostKey)
-            .ok_or(ApiError::MissingHostKey)
     }
 }
 
