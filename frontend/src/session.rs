@@ -115,6 +115,12 @@ impl RoomState {
         })
     }
 
+    /// `identity` sends something we receive (a picture or sound that is not muted).
+    pub fn is_publishing(&self, identity: &str) -> bool {
+        self.tracks
+            .with(|tracks| tracks.iter().any(|t| t.participant == identity && !t.muted))
+    }
+
     /// The video to show for `identity`: a screen share wins over the camera.
     pub fn main_video_of(&self, identity: &str) -> Option<Track> {
         self.tracks.with(|tracks| {

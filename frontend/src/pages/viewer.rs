@@ -98,9 +98,11 @@ fn stream_state(viewer: Viewer) -> &'static str {
         Phase::Watching => match viewer.live.connection.get() {
             ConnectionState::Reconnecting | ConnectionState::SignalReconnecting => "reconnecting",
             ConnectionState::Connecting | ConnectionState::Disconnected => "connecting",
+            // Live as soon as the host sends a picture or sound (a host with the camera off is
+            // still on air).
             ConnectionState::Connected => {
                 let host = viewer.live.host();
-                if host.is_some_and(|h| viewer.live.main_video_of(&h.identity).is_some()) {
+                if host.is_some_and(|h| viewer.live.is_publishing(&h.identity)) {
                     "live"
                 } else {
                     "waiting"
@@ -380,6 +382,11 @@ fn WatchView(viewer: Viewer) -> impl IntoView {
                             <span class="rec-badge" data-testid="recording-indicator" title="This stream is being recorded">"REC"</span>
                         </Show>
                     </div>
+                    <Show when=move || state.get() == "live" && host_video.get().is_none()>
+                        <div class="stage-message" role="status">
+                            <p>{move || format!("{} turned the camera off — you can still hear them.", host_name())}</p>
+                        </div>
+                    </Show>
                     <Show when=move || state.get() != "live">
                         <div class="stage-message" role="status">
                             <Show when=move || failure().is_none() fallback=move || view! {
