@@ -95,6 +95,13 @@ fn summary_of(info: &proto::EgressInfo) -> RecordingSummary {
     }
 }
 
+/// A recording found by its egress id.
+pub struct FoundRecording {
+    /// The stream it records.
+    pub room: RoomId,
+    info: proto::EgressInfo,
+}
+
 /// Starts, stops and lists recordings.
 pub struct Recorder {
     livekit: Arc<LiveKit>,
@@ -169,13 +176,15 @@ impl Recorder {
         })
     }
 
-    /// The room an egress records, for the host check before stopping it.
-    pub async fn room_of(&self, egress_id: &str) -> Result<RoomId, ApiError> {
-        let info = self.find(egress_id).await?;
-        RoomId::parse(&info.room_name).map_err(|_| ApiError::NotFound("recording not found".into()))
+    /// A recording by its egress id, with the room it records (for the host check).
+    pub async fn find(&self, egress_id: &str) -> Result<FoundRecording, ApiError> {
+        let info = self.egress(egress_id).await?;
+        let room = RoomId::parse(&info.room_name)
+            .map_err(|_| ApiError::NotFound("recording not found".into()))?;
+        Ok(FoundRecording { room, info })
     }
 
-    async fn find(&self, egress_id: &str) -> Result<proto::EgressInfo, ApiError> {
+    async fn egress(&self, egress_id: &str) -> Result<proto::EgressInfo, ApiError> {
         self.livekit
             .list_egress(None, Some(egress_id))
             .await
@@ -186,10 +195,11 @@ impl Recorder {
     }
 
     /// Stops the recording and waits (bounded) until its file is written or it failed.
-    pub async fn stop(&self, egress_id: &str) -> Result<RecordingStopped, ApiError> {
-        let mut info = self.find(egress_id).await?;
+    pub async fn stop(&self, recording: FoundRecording) -> Result<RecordingStopped, ApiError> {
+        let egress_id = recording.info.egress_id.clone();
+        let mut info = recording.info;
         if is_running(&info) {
-            match self.livekit.stop_egress(egress_id).await {
+            match self.livekit.stop_egress(&egress_id).await {
                 Ok(stopped) => info = stopped,
                 // Already finishing or finished: fall through to waiting for its end.
                 Err(LiveKitError::Refused(message)) => {
@@ -201,7 +211,7 @@ impl Recorder {
         let started = Instant::now();
         while is_running(&info) && started.elapsed() < STOP_WAIT {
             tokio::time::sleep(STOP_POLL).await;
-            info = self.find(egress_id).await?;
+            info = self.egress(&egress_id).await?;
         }
         let status = status_of(&info);
         let summary = summary_of(&info);
@@ -215,7 +225,7 @@ impl Recorder {
         };
         tracing::info!(egress = %egress_id, ?status, waited_ms = started.elapsed().as_millis() as u64, "recording stopped");
         Ok(RecordingStopped {
-            egress_id: egress_id.to_owned(),
+            egress_id,
             s3_url,
             playback_url,
             status,

@@ -60,9 +60,10 @@ pub async fn stop_recording(
 ) -> Result<Json<RecordingStopped>, ApiError> {
     bearer_token(&headers).ok_or(ApiError::MissingHostKey)?;
     let recorder = app.recorder()?;
-    let room = recorder.room_of(&request.egress_id).await?;
+    let recording = recorder.find(&request.egress_id).await?;
+    let room = recording.room.clone();
     app.authorize_host(&headers, &room)?;
-    let stopped = recorder.stop(&request.egress_id).await?;
+    let stopped = recorder.stop(recording).await?;
     app.streams.forget(&room).await;
     Ok(Json(stopped))
 }
