@@ -292,6 +292,31 @@ impl TestApp {
         .await
     }
 
+    /// POST /api/recordings/start
+    pub async fn start_recording(&self, room_id: &str, host_key: Option<&str>) -> Response {
+        self.post_json(
+            "/api/recordings/start",
+            &json!({"roomName": room_id}),
+            host_key,
+        )
+        .await
+    }
+
+    /// POST /api/recordings/stop
+    pub async fn stop_recording(&self, egress_id: &str, host_key: Option<&str>) -> Response {
+        self.post_json(
+            "/api/recordings/stop",
+            &json!({"egressId": egress_id}),
+            host_key,
+        )
+        .await
+    }
+
+    /// GET /api/recordings/:roomId
+    pub async fn list_recordings(&self, room_id: &str) -> Response {
+        self.get(&format!("/api/recordings/{room_id}")).await
+    }
+
     /// The `/metrics` text.
     pub async fn metrics(&self) -> String {
         self.get("/metrics")

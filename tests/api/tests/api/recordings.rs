@@ -1,8 +1,8 @@
-//! Recording endpoints exist and say clearly that recording is not configured.
+//! Recording endpoints: host-only, and clear about what is missing (no bucket configured, or a
+//! bucket that does not answer).
 
 use onair_api_tests::{LiveKitTarget, expect_error, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
-use serde_json::json;
 use std::time::{Duration, Instant};
 
 #[tokio::test]
@@ -11,26 +11,14 @@ async fn without_recording_configured_the_host_is_told_it_is_unavailable() {
     let stream = app.create_stream_as("Ada").await;
     let room = stream.room_id.as_str();
 
-    let start = app
-        .post_json(
-            "/api/recordings/start",
-            &json!({"roomName": room}),
-            Some(&stream.host_key),
-        )
-        .await;
+    let start = app.start_recording(room, Some(&stream.host_key)).await;
     expect_error(
         start,
         StatusCode::SERVICE_UNAVAILABLE,
         "recording_unavailable",
     )
     .await;
-    let stop = app
-        .post_json(
-            "/api/recordings/stop",
-            &json!({"egressId": "EG_x"}),
-            Some(&stream.host_key),
-        )
-        .await;
+    let stop = app.stop_recording("EG_x", Some(&stream.host_key)).await;
     expect_error(
         stop,
         StatusCode::SERVICE_UNAVAILABLE,
@@ -38,7 +26,7 @@ async fn without_recording_configured_the_host_is_told_it_is_unavailable() {
     )
     .await;
     expect_error(
-        app.get(&format!("/api/recordings/{room}")).await,
+        app.list_recordings(room).await,
         StatusCode::SERVICE_UNAVAILABLE,
         "recording_unavailable",
     )
@@ -50,24 +38,21 @@ async fn recording_is_host_only() {
     let app = spawn_app().await;
     let mine = app.create_stream_as("Ada").await;
     let theirs = app.create_stream_as("Mallory").await;
-    let body = json!({"roomName": mine.room_id.as_str()});
+    let room = mine.room_id.as_str();
 
     expect_error(
-        app.post_json("/api/recordings/start", &body, None).await,
+        app.start_recording(room, None).await,
         StatusCode::UNAUTHORIZED,
         "missing_host_key",
     )
     .await;
     expect_error(
-        app.post_json("/api/recordings/start", &body, Some(&theirs.host_key))
-            .await,
+        app.start_recording(room, Some(&theirs.host_key)).await,
         StatusCode::FORBIDDEN,
         "host_key_rejected",
     )
     .await;
-    let stop = app
-        .post_json("/api/recordings/stop", &json!({"egressId": "EG_x"}), None)
-        .await;
+    let stop = app.stop_recording("EG_x", None).await;
     expect_error(stop, StatusCode::UNAUTHORIZED, "missing_host_key").await;
 }
 
@@ -96,13 +81,7 @@ async fn with_the_bucket_down_a_recording_does_not_start_and_the_host_is_told_qu
     let room = stream.room_id.as_str();
 
     let started = Instant::now();
-    let start = app
-        .post_json(
-            "/api/recordings/start",
-            &json!({"roomName": room}),
-            Some(&stream.host_key),
-        )
-        .await;
+    let start = app.start_recording(room, Some(&stream.host_key)).await;
 
     assert!(
         started.elapsed() < Duration::from_secs(5),
@@ -119,7 +98,7 @@ async fn with_the_bucket_down_a_recording_does_not_start_and_the_host_is_told_qu
     let info: serde_json::Value = app.get_stream(room).await.json().await.unwrap();
     assert_eq!(info["isRecording"], false, "nothing half-created");
     expect_error(
-        app.get(&format!("/api/recordings/{room}")).await,
+        app.list_recordings(room).await,
         StatusCode::SERVICE_UNAVAILABLE,
         "storage_unavailable",
     )
