@@ -6,9 +6,8 @@
 //! ports and the release `onair` in front of it, all on loopback and stopped at the end.
 
 use anyhow::{Result, bail};
-use xtask::tools;
 
-use super::browser::{BrowserStack, suite_dir};
+use super::browser::{BrowserStack, ensure_browser_tools};
 use super::{build_frontend, build_onair, header};
 
 /// Viewers whose time to first frame is measured (each in a fresh browser context).
@@ -18,9 +17,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let viewers = parse_args(args)?;
 
     header("tools");
-    let livekit_binary = tools::ensure_livekit_server()?;
-    tools::ensure_npm(&suite_dir())?;
-    let chromium = tools::ensure_chromium()?;
+    let (livekit_binary, chromium) = ensure_browser_tools()?;
 
     header("build the app (trunk build --release)");
     build_frontend(true)?;

@@ -9,13 +9,22 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use xtask::process::run_tool;
 use xtask::stack::{LiveKitOptions, SupervisedLiveKit};
-use xtask::{net, target_dir, workspace_root};
+use xtask::{net, target_dir, tools, workspace_root};
 
 use super::{OnAir, log_path};
 
 /// The folder of the browser suite and its npm packages.
 pub fn suite_dir() -> PathBuf {
     workspace_root().join("tests/browser")
+}
+
+/// What a browser run needs installed: livekit-server, the suite's npm packages and Chromium.
+/// Returns the livekit-server and Chromium binaries.
+pub fn ensure_browser_tools() -> Result<(PathBuf, PathBuf)> {
+    let livekit_binary = tools::ensure_livekit_server()?;
+    tools::ensure_npm(&suite_dir())?;
+    let chromium = tools::ensure_chromium()?;
+    Ok((livekit_binary, chromium))
 }
 
 /// Where the suite saves its screenshots.

@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use xtask::stack::{LiveKitOptions, LiveKitServer};
 use xtask::{tools, workspace_root};
 
-use super::browser::{BrowserStack, screenshots_dir, suite_dir};
+use super::browser::{BrowserStack, ensure_browser_tools, screenshots_dir};
 use super::{build_frontend, build_onair_debug, cargo, header, log_path, run_checked};
 
 /// One step's outcome, for the summary.
@@ -118,12 +118,10 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
         "tools (wasm32 target, livekit-server, trunk, wasm-bindgen, npm packages, chromium)".into(),
         &mut || {
             tools::ensure_wasm_target()?;
-            livekit_binary = tools::ensure_livekit_server()?;
             tools::ensure_trunk()?;
             tools::ensure_wasm_bindgen()?;
             tools::ensure_npm(&workspace_root().join("frontend"))?;
-            tools::ensure_npm(&suite_dir())?;
-            chromium = tools::ensure_chromium()?;
+            (livekit_binary, chromium) = ensure_browser_tools()?;
             Ok(())
         },
     )?;
@@ -227,9 +225,7 @@ pub fn e2e(args: &[String]) -> Result<()> {
         _ => args,
     };
     header("tools");
-    let livekit_binary = tools::ensure_livekit_server()?;
-    tools::ensure_npm(&suite_dir())?;
-    let chromium = tools::ensure_chromium()?;
+    let (livekit_binary, chromium) = ensure_browser_tools()?;
     header("build the app (trunk build --release)");
     build_frontend(true)?;
     header("browser suite (tests/browser: node --test, headless Chromium)");
