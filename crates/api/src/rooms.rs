@@ -56,7 +56,13 @@ pub struct RoomInfo {
     pub live: bool,
     /// Viewers connected now (the host is not counted).
     pub viewer_count: u32,
+    /// A recording is running (starting, active or being saved).
     pub is_recording: bool,
+    /// The recording LiveKit counts as running, as OnAir judges it: starting, active or
+    /// stopping — or `failed`, with its `error`, when its egress worker is gone or it never
+    /// started. Absent when nothing is being recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording: Option<crate::RecordingSummary>,
 }
 
 #[cfg(test)]

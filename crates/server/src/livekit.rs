@@ -335,7 +335,8 @@ impl LiveKit {
     }
 }
 
-/// H.264 + Opus at the preset's size.
+/// H.264 + AAC at the preset's size: MP4s that play in every browser and editor (the SDK's
+/// default audio codec is Opus).
 fn recording_encoding(preset: RecordingPreset) -> EncodingOptions {
     let (width, height, framerate, video_bitrate) = preset.dimensions();
     EncodingOptions {
@@ -343,6 +344,7 @@ fn recording_encoding(preset: RecordingPreset) -> EncodingOptions {
         height,
         framerate,
         video_bitrate,
+        audio_codec: proto::AudioCodec::Aac,
         ..EncodingOptions::default()
     }
 }

@@ -6,7 +6,7 @@
 
 use livekit_protocol as proto;
 use moka::future::Cache;
-use onair_api::{DisplayName, RoomId, RoomInfo, StreamTitle};
+use onair_api::{DisplayName, RecordingStatus, RecordingSummary, RoomId, RoomInfo, StreamTitle};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -33,6 +33,8 @@ pub struct StreamSnapshot {
     pub live: bool,
     pub viewer_count: u32,
     pub is_recording: bool,
+    /// The recording LiveKit counts as running, as OnAir judges it.
+    pub recording: Option<RecordingSummary>,
 }
 
 impl StreamSnapshot {
@@ -45,6 +47,7 @@ impl StreamSnapshot {
             live: self.live,
             viewer_count: self.viewer_count,
             is_recording: self.is_recording,
+            recording: self.recording.clone(),
         }
     }
 }
@@ -100,6 +103,7 @@ impl Streams {
             live: false,
             viewer_count: 0,
             is_recording: false,
+            recording: None,
         };
         self.snapshots
             .insert(room_id.clone(), Some(Arc::new(snapshot)))
@@ -182,7 +186,29 @@ async fn load_snapshot(
         Err(LiveKitError::NotFound) => return Ok(None),
         Err(err) => return Err(err),
     };
-    Ok(Some(Arc::new(snapshot_of(&room, metadata, &participants))))
+    let mut snapshot = snapshot_of(&room, metadata, &participants);
+    if room.active_recording {
+        // LiveKit says "recording", and never takes it back when the worker died: judge it.
+        match livekit.list_egress(Some(room_id), None).await {
+            Ok(egresses) => {
+                let identities: Vec<String> =
+                    participants.iter().map(|p| p.identity.clone()).collect();
+                snapshot.recording = crate::recording::current_recording(egresses, &identities);
+                snapshot.is_recording = snapshot.recording.as_ref().is_some_and(|r| {
+                    matches!(
+                        r.status,
+                        RecordingStatus::Starting
+                            | RecordingStatus::Active
+                            | RecordingStatus::Stopping
+                    )
+                });
+            }
+            Err(err) => {
+                tracing::warn!(room = %room_id, error = %err, "egress list unavailable; trusting the room's recording flag");
+            }
+        }
+    }
+    Ok(Some(Arc::new(snapshot)))
 }
 
 fn snapshot_of(
@@ -203,6 +229,7 @@ fn snapshot_of(
         live,
         viewer_count: u32::try_from(viewer_count).unwrap_or(u32::MAX),
         is_recording: room.active_recording,
+        recording: None,
     }
 }
 

@@ -16,7 +16,8 @@ commands:
   e2e [-- <node args>]          only the browser suite: release app, its own LiveKit and onair,
                                 node --test tests/browser/ (screenshots in target/e2e-screenshots)
   build                         release build: target/release/onair and the app in frontend/dist
-  stack                         only the local LiveKit server (ws://127.0.0.1:7880), until Ctrl-C
+  stack [--with-recording]      only the local LiveKit server (ws://127.0.0.1:7880), with
+                                Redis, egress and SeaweedFS when asked; prints onair's settings
   bench [--requests N] [--concurrency C]
                                 token issuance throughput and LiveKit calls under a burst
   bench-app [--viewers N]       app size (wasm, page transfers) and viewers' time to first frame

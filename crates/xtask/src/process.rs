@@ -81,6 +81,16 @@ pub fn run_tool(command: Command) -> io::Result<ExitStatus> {
     status
 }
 
+/// Runs a tool to completion (see [`run_tool`]) and fails unless it exits with 0; `what` names
+/// it in the error.
+pub fn run_checked(command: Command, what: &str) -> Result<()> {
+    let status = run_tool(command).with_context(|| format!("starting `{what}`"))?;
+    if !status.success() {
+        anyhow::bail!("`{what}` failed ({status})");
+    }
+    Ok(())
+}
+
 /// Stops a service started by [`spawn_service`]: SIGTERM to its group (and SIGCONT, in case it
 /// was paused), a second SIGTERM after a second (LiveKit treats it as "stop now instead of
 /// draining participants"), SIGKILL after `grace`, then reaps it.

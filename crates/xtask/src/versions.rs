@@ -25,3 +25,56 @@ pub const WASM_BINDGEN: &str = "0.2.130";
 
 /// The Debian package that provides `/usr/bin/chromium` for the browser tests.
 pub const CHROMIUM_PACKAGE: &str = "chromium";
+
+/// The LiveKit egress worker (recording), built from its release source: `ONAIR_EGRESS_SOURCE`
+/// (a tarball or a folder), else `../shared/vendor/livekit-egress-{EGRESS}.tar.gz` beside the
+/// checkout, else the Go module proxy (which refuses it on some networks).
+pub const EGRESS: &str = "v1.14.1";
+
+/// The egress Go module, for the Go module proxy.
+pub const EGRESS_MODULE: &str = "github.com/livekit/egress";
+
+/// sha256 of `git archive` of egress's release tag (the vendored tarball), checked before use.
+pub const EGRESS_TARBALL_SHA256: &str =
+    "df5c9ce95636aa1163ac83ad2a3372546b37882c3c2654cf7981a5e4aa98b7da";
+
+/// egress v1.14.1's `go.mod` names a server-sdk-go pseudo-version the proxy does not serve; this
+/// release replaces it (`go mod edit -replace`).
+pub const EGRESS_SERVER_SDK_GO: &str = "v2.18.1";
+
+/// pnpm, run with `npx -y pnpm@…` to build egress's RoomComposite page (`template-default`)
+/// from its own `pnpm-lock.yaml`.
+pub const PNPM: &str = "10.34.9";
+
+/// SeaweedFS, the S3-compatible store of the local stack (Apache-2.0), built from its Go module
+/// (`go install` refuses its replace directives, so xtask builds a copy of the module).
+pub const SEAWEEDFS: &str = "v0.0.0-20261109003541-7506e5f91cd6";
+
+/// The SeaweedFS Go module.
+pub const SEAWEEDFS_MODULE: &str = "github.com/seaweedfs/seaweedfs";
+
+/// Debian packages the recording stack needs, installed with apt-get when missing: egress's
+/// build (`patch`, a C toolchain, GStreamer headers; without the -bad headers "gstreamer-mpegts-1.0 not
+/// found"), its runtime (GStreamer plugins, Chromium and fonts for the RoomComposite page, Xvfb,
+/// PulseAudio), Redis, and ffmpeg/ffprobe for the tests.
+pub const RECORDING_DEBIAN_PACKAGES: &[&str] = &[
+    "patch",
+    "gcc",
+    "libc6-dev",
+    "pkg-config",
+    "libgstreamer1.0-dev",
+    "libgstreamer-plugins-base1.0-dev",
+    "libgstreamer-plugins-bad1.0-dev",
+    "gstreamer1.0-plugins-base",
+    "gstreamer1.0-plugins-good",
+    "gstreamer1.0-plugins-bad",
+    "gstreamer1.0-plugins-ugly",
+    "gstreamer1.0-libav",
+    "gstreamer1.0-tools",
+    "chromium",
+    "fonts-noto-core",
+    "pulseaudio",
+    "xvfb",
+    "redis-server",
+    "ffmpeg",
+];

@@ -4,6 +4,11 @@
 //! The shared LiveKit server comes from `cargo xtask test` through `ONAIR_TEST_LIVEKIT_*`;
 //! suites that must stop or freeze LiveKit start their own with [`own_livekit`]. The `onair`
 //! binary is `ONAIR_TEST_BIN`, else `target/debug/onair` (built by `cargo xtask test`).
+//!
+//! The recording stack around the shared LiveKit (egress, Redis, SeaweedFS) comes the same way:
+//! `ONAIR_TEST_S3_*` / `ONAIR_TEST_AWS_*` (the bucket) and `ONAIR_TEST_EGRESS_PID_FILE` (the
+//! supervised egress worker, which a test may kill). [`Publisher`] puts Chromium's fake camera
+//! and microphone into a room, as a host would.
 
 use anyhow::{Context, Result, bail};
 use onair_api::CreatedRoom;
@@ -51,6 +56,111 @@ impl LiveKitTarget {
         self.url
             .replacen("ws://", "http://", 1)
             .replacen("wss://", "https://", 1)
+    }
+}
+
+/// The settings that make `onair` record into the shared stack's bucket (`ONAIR_TEST_` + the
+/// setting's name, from `cargo xtask test`).
+pub fn recording_settings() -> Vec<(String, String)> {
+    [
+        "S3_BUCKET_NAME",
+        "S3_ENDPOINT",
+        "S3_FORCE_PATH_STYLE",
+        "AWS_REGION",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    ]
+    .into_iter()
+    .map(|name| {
+        let value = std::env::var(format!("ONAIR_TEST_{name}")).unwrap_or_else(|_| {
+            panic!("ONAIR_TEST_{name} is not set: run the suites with `cargo xtask test`, which starts the recording stack")
+        });
+        (name.to_owned(), value)
+    })
+    .collect()
+}
+
+/// Starts `onair` against the shared LiveKit, recording into the shared bucket.
+pub async fn spawn_recording_app() -> TestApp {
+    let settings = recording_settings();
+    let overrides: Vec<(&str, &str)> = settings
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    spawn_app_with(&LiveKitTarget::shared(), &overrides).await
+}
+
+/// The egress worker's current process id (it leads the process group of its recordings).
+pub fn egress_pid() -> i32 {
+    let file = std::env::var("ONAIR_TEST_EGRESS_PID_FILE")
+        .expect("ONAIR_TEST_EGRESS_PID_FILE is not set: run the suites with `cargo xtask test`");
+    std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|pid| pid.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no pid in {file}"))
+}
+
+/// Chromium's fake camera and microphone published into a LiveKit room by
+/// `tests/browser/tools/publisher.mjs`. Stops publishing on drop.
+pub struct Publisher {
+    child: Child,
+    log_file: PathBuf,
+}
+
+impl Publisher {
+    /// Publishes with `token` into the LiveKit at `livekit_url`, returning once the camera and
+    /// microphone tracks are published.
+    pub async fn start(livekit_url: &str, token: &str) -> Self {
+        let script = xtask::workspace_root().join("tests/browser/tools/publisher.mjs");
+        let log_file = std::env::temp_dir().join(format!(
+            "onair-publisher-{}-{}.log",
+            std::process::id(),
+            xtask::net::free_tcp_port().unwrap_or_default()
+        ));
+        let log = std::fs::File::create(&log_file).expect("publisher log");
+        let mut command = Command::new("node");
+        command
+            .arg(&script)
+            .arg(livekit_url)
+            .arg(token)
+            .current_dir(xtask::workspace_root())
+            .stdin(Stdio::piped())
+            .stdout(log.try_clone().expect("publisher log"))
+            .stderr(log);
+        if let Ok(chromium) = std::env::var("ONAIR_TEST_CHROMIUM") {
+            command.env("ONAIR_E2E_CHROMIUM", chromium);
+        }
+        let mut publisher = Self {
+            child: xtask::process::spawn_service(command).expect("node runs the publisher"),
+            log_file,
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let log = publisher.log();
+            if log.lines().any(|line| line == "publishing") {
+                return publisher;
+            }
+            if let Ok(Some(status)) = publisher.child.try_wait() {
+                panic!("the publisher exited ({status}):\n{log}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the publisher did not publish within 60 s:\n{log}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// What the publisher printed.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_file).unwrap_or_default()
+    }
+}
+
+impl Drop for Publisher {
+    fn drop(&mut self) {
+        let _ = xtask::process::stop_service(&mut self.child, Duration::from_secs(5));
+        let _ = std::fs::remove_file(&self.log_file);
     }
 }
 

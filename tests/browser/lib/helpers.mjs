@@ -15,7 +15,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
 
-export { sleep };
+import { CHROMIUM, CHROMIUM_FLAGS } from './chromium.mjs';
+
+export { sleep, CHROMIUM, CHROMIUM_FLAGS };
 
 /** The onair under test. */
 export const BASE_URL = (() => {
@@ -30,7 +32,6 @@ export const BASE_URL = (() => {
 })();
 
 export const SCREENSHOTS = path.resolve(process.env.ONAIR_E2E_SCREENSHOTS || 'target/e2e-screenshots');
-export const CHROMIUM = process.env.ONAIR_E2E_CHROMIUM || '/usr/bin/chromium';
 
 /** Viewports of the screenshots. */
 export const DESKTOP = { width: 1280, height: 800 };
@@ -38,26 +39,6 @@ export const PHONE = { width: 390, height: 844 };
 
 /** The localStorage key under which the app remembers a viewer's name. */
 export const VIEWER_NAME_KEY = 'onair.viewerName';
-
-/**
- * Chromium's flags (shared/STACK.md "Browser tests"): fake camera and microphone without a
- * permission prompt, autoplay with sound, and 127.0.0.1 ICE candidates (LiveKit advertises
- * node_ip 127.0.0.1). playwright-core's `launch` adds a fresh temporary --user-data-dir.
- */
-export const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--autoplay-policy=no-user-gesture-required',
-  '--allow-loopback-in-peer-connection',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-];
 
 /** How long the ordinary waits last (the machine has two cores and runs everything). */
 export const WAIT = 20_000;

@@ -25,7 +25,8 @@ pub fn run(args: &[String]) -> Result<()> {
     let onair_binary = build_onair()?;
 
     header("start livekit-server and onair");
-    let mut stack = BrowserStack::start("bench-app", &livekit_binary, &onair_binary, &chromium)?;
+    let mut stack =
+        BrowserStack::start("bench-app", &livekit_binary, &onair_binary, &chromium, None)?;
     let viewers = viewers.to_string();
     let result = stack.node(&["tests/browser/bench-app.mjs", "--viewers", &viewers]);
     stack.stop()?;

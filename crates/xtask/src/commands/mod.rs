@@ -15,7 +15,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use xtask::process::{STOP_GRACE, run_tool, spawn_service, stop_service};
+pub use xtask::process::run_checked;
+use xtask::process::{STOP_GRACE, spawn_service, stop_service};
 use xtask::{net, target_dir, tools, workspace_root};
 
 /// How long onair gets to answer `GET /healthz` after it starts.
@@ -37,15 +38,6 @@ where
     let mut command = Command::new(cargo);
     command.args(args).current_dir(workspace_root());
     command
-}
-
-/// Runs a command to completion and fails unless it exits with 0.
-pub fn run_checked(command: Command, what: &str) -> Result<()> {
-    let status = run_tool(command).with_context(|| format!("starting `{what}`"))?;
-    if !status.success() {
-        bail!("`{what}` failed ({status})");
-    }
-    Ok(())
 }
 
 /// Builds the release `onair` binary.

@@ -1,12 +1,15 @@
-//! `cargo xtask run`, `build` and `stack`: the app for a developer's browser, the release
-//! build (server and app), and the local LiveKit server alone.
+//! `cargo xtask run`, `build` and `stack`: the app for a developer's browser (with
+//! `--with-recording`, over the whole recording stack), the release build (server and app), and
+//! the local LiveKit server alone.
 
 use std::thread;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use xtask::stack::recording::RecordingStack;
 use xtask::stack::{LiveKitOptions, LiveKitServer};
 use xtask::tools;
+use xtask::tools::egress::ensure_recording_tools;
 
 use super::{OnAir, build_frontend, build_onair, header, log_path};
 
@@ -28,25 +31,47 @@ pub fn run(args: &[String]) -> Result<()> {
         Err(_) => DEFAULT_PORT,
     };
 
-    header("tools");
-    tools::ensure_wasm_target()?;
-    if with_recording {
-        println!("recording stack not available yet: running without recording");
+    let external_livekit = std::env::var_os("LIVEKIT_URL").is_some();
+    if with_recording && external_livekit {
+        bail!(
+            "--with-recording starts its own LiveKit (on Redis, with an egress worker), but \
+             LIVEKIT_URL is set: unset it, or record with your own LiveKit's egress by setting \
+             S3_BUCKET_NAME and the AWS_* variables (see README, Recording)"
+        );
     }
 
+    header("tools");
+    tools::ensure_wasm_target()?;
+    let recording_tools = if with_recording {
+        Some(ensure_recording_tools()?)
+    } else {
+        None
+    };
+
     let mut env = Vec::new();
+    let mut recording = None;
     let mut livekit = None;
-    if std::env::var_os("LIVEKIT_URL").is_none() {
+    if !external_livekit {
         let binary = tools::ensure_livekit_server()?;
+        if let Some(tools) = &recording_tools {
+            header("recording stack (Redis, PulseAudio, SeaweedFS)");
+            recording = Some(RecordingStack::start(tools, "run")?);
+        }
         header("livekit-server (local, dev keys)");
-        let server = LiveKitServer::start(
-            LiveKitOptions::dev(binary).with_log_file(log_path("livekit.log")?),
-        )?;
+        let mut options = LiveKitOptions::dev(binary).with_log_file(log_path("livekit.log")?);
+        options.redis_address = recording.as_ref().map(RecordingStack::redis_address);
+        let server = LiveKitServer::start(options)?;
         println!(
             "livekit-server at {} (log: {})",
             server.url(),
             server.log_file().display()
         );
+        if let Some(recording) = recording.as_mut() {
+            header("egress worker");
+            recording.start_egress(&server.url(), server.api_key(), server.api_secret())?;
+            println!("recording stack: {}", recording.describe());
+            env.extend(recording.onair_env());
+        }
         env.push(("LIVEKIT_URL", server.url()));
         env.push(("LIVEKIT_API_KEY", server.api_key().to_owned()));
         env.push(("LIVEKIT_API_SECRET", server.api_secret().to_owned()));
@@ -67,10 +92,18 @@ pub fn run(args: &[String]) -> Result<()> {
     onair.wait_healthy()?;
     let banner = format!("OnAir is running: open {}", onair.url());
     let rule = "=".repeat(banner.len() + 8);
-    println!("\n{rule}\n    {banner}\n{rule}\n(Ctrl-C stops it)\n");
+    let recording_line = if recording.is_some() {
+        "recording: on (the studio's record button; replays at /recordings/<stream id>)"
+    } else {
+        "recording: off (`cargo xtask run --with-recording` starts egress, Redis and SeaweedFS)"
+    };
+    println!("\n{rule}\n    {banner}\n{rule}\n{recording_line}\n(Ctrl-C stops it)\n");
 
     loop {
         if let Some(status) = onair.try_wait()? {
+            if let Some(mut recording) = recording.take() {
+                recording.stop();
+            }
             if let Some(mut server) = livekit.take() {
                 server.stop()?;
             }
@@ -107,23 +140,44 @@ pub fn build(args: &[String]) -> Result<()> {
 }
 
 pub fn stack(args: &[String]) -> Result<()> {
-    if let Some(arg) = args.first() {
-        bail!("`cargo xtask stack` takes no arguments (got `{arg}`)");
+    let mut with_recording = false;
+    for arg in args {
+        match arg.as_str() {
+            "--with-recording" => with_recording = true,
+            other => bail!("`cargo xtask stack` does not take `{other}` (only --with-recording)"),
+        }
     }
     let binary = tools::ensure_livekit_server()?;
-    let mut server =
-        LiveKitServer::start(LiveKitOptions::dev(binary).with_log_file(log_path("livekit.log")?))?;
-    println!(
-        "\nlivekit-server is running (Ctrl-C stops it)\n  \
-         LIVEKIT_URL={}\n  LIVEKIT_API_KEY={}\n  LIVEKIT_API_SECRET={}\n  log: {}\n",
-        server.url(),
-        server.api_key(),
-        server.api_secret(),
-        server.log_file().display()
-    );
+    let mut recording = if with_recording {
+        Some(RecordingStack::start(&ensure_recording_tools()?, "stack")?)
+    } else {
+        None
+    };
+    let mut options = LiveKitOptions::dev(binary).with_log_file(log_path("livekit.log")?);
+    options.redis_address = recording.as_ref().map(RecordingStack::redis_address);
+    let mut server = LiveKitServer::start(options)?;
+    let mut settings = vec![
+        ("LIVEKIT_URL", server.url()),
+        ("LIVEKIT_API_KEY", server.api_key().to_owned()),
+        ("LIVEKIT_API_SECRET", server.api_secret().to_owned()),
+    ];
+    if let Some(recording) = recording.as_mut() {
+        recording.start_egress(&server.url(), server.api_key(), server.api_secret())?;
+        println!("recording stack: {}", recording.describe());
+        settings.extend(recording.onair_env());
+    }
+    println!("\nthe local stack is running (Ctrl-C stops it); onair's settings:");
+    for (name, value) in &settings {
+        println!("  {name}={value}");
+    }
+    println!("  (livekit log: {})\n", server.log_file().display());
     while server.is_running() {
         thread::sleep(Duration::from_millis(200));
     }
+    if let Some(mut recording) = recording {
+        recording.stop();
+    }
+    let _ = server.stop();
     bail!(
         "livekit-server stopped unexpectedly; last lines of its log:\n{}",
         server.log_tail(30)

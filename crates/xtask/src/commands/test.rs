@@ -1,14 +1,17 @@
 //! `cargo xtask test`: everything CI runs, in order — format check, clippy (native, and the app
-//! for wasm32), tools, a local LiveKit on free ports, `cargo test` of the workspace against it,
-//! then the browser suite (the release app in headless Chromium against its own supervised
-//! LiveKit and an `onair`) — then a summary. Every service is stopped whatever happens
-//! (`Drop`, or the interrupt handler on Ctrl-C).
+//! for wasm32), tools, a local LiveKit with the recording stack (Redis, PulseAudio, SeaweedFS,
+//! the egress worker) on free ports, `cargo test` of the workspace against it, then the browser
+//! suite (the release app in headless Chromium against its own supervised LiveKit, recording
+//! stack and `onair`) — then a summary. Every service is stopped whatever happens (`Drop`, or
+//! the interrupt handler on Ctrl-C).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use xtask::stack::recording::{RecordingStack, RecordingTools};
 use xtask::stack::{LiveKitOptions, LiveKitServer};
+use xtask::tools::egress::ensure_recording_tools;
 use xtask::{tools, workspace_root};
 
 use super::browser::{BrowserStack, ensure_browser_tools, screenshots_dir};
@@ -113,37 +116,46 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
 
     let mut livekit_binary = PathBuf::new();
     let mut chromium = PathBuf::new();
+    let mut recording_tools = None;
     step(
         "tools",
-        "tools (wasm32 target, livekit-server, trunk, wasm-bindgen, npm packages, chromium)".into(),
+        "tools (wasm32 target, livekit-server, trunk, wasm-bindgen, npm packages, chromium, \
+         recording stack: Debian packages, egress, SeaweedFS)"
+            .into(),
         &mut || {
             tools::ensure_wasm_target()?;
             tools::ensure_trunk()?;
             tools::ensure_wasm_bindgen()?;
             tools::ensure_npm(&workspace_root().join("frontend"))?;
             (livekit_binary, chromium) = ensure_browser_tools()?;
+            recording_tools = Some(ensure_recording_tools()?);
             Ok(())
         },
     )?;
+    let recording_tools: RecordingTools = recording_tools.expect("set by the tools step");
 
-    let mut livekit = None;
+    let mut stack = None;
     step(
         "livekit",
-        "start livekit-server on free ports".into(),
+        "start livekit-server and the recording stack on free ports".into(),
         &mut || {
-            let options = LiveKitOptions::free_ports(&livekit_binary)
+            let mut recording = RecordingStack::start(&recording_tools, "test")?;
+            let mut options = LiveKitOptions::free_ports(&livekit_binary)
                 .with_log_file(log_path("livekit-test.log")?);
+            options.redis_address = Some(recording.redis_address());
             let server = LiveKitServer::start(options)?;
+            recording.start_egress(&server.url(), server.api_key(), server.api_secret())?;
             println!(
-                "livekit-server at {} (log: {})",
+                "livekit-server at {} (log: {})\nrecording stack: {}",
                 server.url(),
-                server.log_file().display()
+                server.log_file().display(),
+                recording.describe()
             );
-            livekit = Some(server);
+            stack = Some((server, recording));
             Ok(())
         },
     )?;
-    let mut livekit = livekit.expect("set by the livekit step");
+    let (mut livekit, mut recording) = stack.expect("set by the livekit step");
 
     let mut test_args = vec![
         "test".to_owned(),
@@ -165,13 +177,24 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
                 .env("ONAIR_TEST_LIVEKIT_API_KEY", livekit.api_key())
                 .env("ONAIR_TEST_LIVEKIT_API_SECRET", livekit.api_secret())
                 .env("ONAIR_TEST_LIVEKIT_BIN", &livekit_binary);
+            for (name, value) in recording.onair_env() {
+                command.env(format!("ONAIR_TEST_{name}"), value);
+            }
+            if let Some(pid_file) = recording.egress_pid_file() {
+                command.env("ONAIR_TEST_EGRESS_PID_FILE", pid_file);
+            }
             run_checked(command, &format!("cargo {}", test_args.join(" ")))
         },
     );
 
-    let _ = step("stop livekit", "stop livekit-server".into(), &mut || {
-        livekit.stop()
-    });
+    let _ = step(
+        "stop livekit",
+        "stop livekit-server and the recording stack".into(),
+        &mut || {
+            recording.stop();
+            livekit.stop()
+        },
+    );
 
     let app = step(
         "build app",
@@ -186,25 +209,26 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
             if app.is_err() {
                 bail!("skipped: the app did not build");
             }
-            browser_suite(&livekit_binary, &chromium, &[])
+            browser_suite(&livekit_binary, &chromium, &recording_tools, &[])
         },
     );
     Ok(())
 }
 
 /// Runs the browser suite (`node --test --test-concurrency=1 tests/browser/`, plus `node_args`)
-/// against its own stack: a supervised LiveKit and the debug `onair` serving `frontend/dist`
-/// (build the app first). Screenshots go to `target/e2e-screenshots`, emptied first.
+/// against its own stack: a supervised LiveKit, the recording stack and the debug `onair`
+/// serving `frontend/dist` (build the app first). Screenshots go to `target/e2e-screenshots`, emptied first.
 pub fn browser_suite(
     livekit_binary: &std::path::Path,
     chromium: &std::path::Path,
+    recording: &RecordingTools,
     node_args: &[String],
 ) -> Result<()> {
     let onair = build_onair_debug()?;
     let shots = screenshots_dir();
     let _ = std::fs::remove_dir_all(&shots);
     std::fs::create_dir_all(&shots).with_context(|| format!("creating {}", shots.display()))?;
-    let mut stack = BrowserStack::start("e2e", livekit_binary, &onair, chromium)?;
+    let mut stack = BrowserStack::start("e2e", livekit_binary, &onair, chromium, Some(recording))?;
     let mut args = vec!["--test", "--test-concurrency=1"];
     args.extend(node_args.iter().map(String::as_str));
     if !node_args.iter().any(|a| a.starts_with("tests/")) {
@@ -226,8 +250,9 @@ pub fn e2e(args: &[String]) -> Result<()> {
     };
     header("tools");
     let (livekit_binary, chromium) = ensure_browser_tools()?;
+    let recording = ensure_recording_tools()?;
     header("build the app (trunk build --release)");
     build_frontend(true)?;
     header("browser suite (tests/browser: node --test, headless Chromium)");
-    browser_suite(&livekit_binary, &chromium, extra)
+    browser_suite(&livekit_binary, &chromium, &recording, extra)
 }

@@ -22,6 +22,7 @@ use anyhow::{Context, Result, bail};
 use nix::sys::signal::Signal;
 use nix::unistd::Pid;
 
+use super::{create_private_dir, log_file, private_run_dir, write_pid_file};
 use crate::net::http_get_ok;
 use crate::process::{STOP_GRACE, signal_group, spawn_service, stop_service};
 
@@ -172,18 +173,17 @@ impl LiveKitServer {
             }
             PortChoice::Free => FREE_PORT_ATTEMPTS,
         };
-        let instance = next_instance();
-        let dir = std::env::temp_dir().join(format!("{DIR_PREFIX}{instance}"));
+        let dir = private_run_dir("livekit")?;
         let log_file = match &options.log_file {
             Some(path) => path.clone(),
-            None => crate::target_dir().join(format!("xtask/logs/livekit-{instance}.log")),
+            None => {
+                let instance = dir.file_name().unwrap_or_default().to_string_lossy();
+                log_file(&format!("{instance}.log"))?
+            }
         };
         if let Some(parent) = log_file.parent() {
             fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
         }
-        remove_stale_dirs();
-        let _ = fs::remove_dir_all(&dir);
-        create_private_dir(&dir)?;
 
         let mut attempt = 0;
         loop {
@@ -326,12 +326,7 @@ impl LiveKitServer {
 
     /// The last `lines` lines of the server's log.
     pub fn log_tail(&self, lines: usize) -> String {
-        let Ok(bytes) = fs::read(&self.log_file) else {
-            return String::new();
-        };
-        let text = String::from_utf8_lossy(&bytes);
-        let all: Vec<&str> = text.lines().collect();
-        all[all.len().saturating_sub(lines)..].join("\n")
+        super::tail(&self.log_file, lines)
     }
 
     fn running_pid(&mut self) -> Result<Pid> {
@@ -595,64 +590,6 @@ fn supervise(
             }
         }
         thread::sleep(SUPERVISE_INTERVAL);
-    }
-}
-
-/// Writes `pid` to `path` atomically (a temporary file renamed over it), so readers never see a
-/// half-written number.
-fn write_pid_file(path: &Path, pid: Option<u32>) -> Result<()> {
-    let pid = pid.context("livekit-server has no pid")?;
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    let staging = path.with_extension("tmp");
-    fs::write(&staging, pid.to_string())
-        .with_context(|| format!("writing {}", staging.display()))?;
-    fs::rename(&staging, path).with_context(|| format!("writing {}", path.display()))
-}
-
-/// Prefix of the temporary folders holding rendered configs: `onair-livekit-{pid}-{n}`.
-const DIR_PREFIX: &str = "onair-livekit-";
-
-/// `{pid}-{n}`: unique per server started by this process.
-fn next_instance() -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(1);
-    format!(
-        "{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// The config holds the API secret: only the owner may read it.
-fn create_private_dir(dir: &Path) -> Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .with_context(|| format!("creating {}", dir.display()))
-}
-
-/// Removes config folders left by processes that are gone (killed, or exited through the
-/// interrupt handler, which skips `Drop`).
-fn remove_stale_dirs() {
-    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|name| name.strip_prefix(DIR_PREFIX))
-            .and_then(|rest| rest.split('-').next())
-            .and_then(|pid| pid.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        if nix::sys::signal::kill(Pid::from_raw(pid), None) == Err(nix::errno::Errno::ESRCH) {
-            let _ = fs::remove_dir_all(entry.path());
-        }
     }
 }
 

@@ -1,20 +1,25 @@
 //! Recording a stream: a LiveKit RoomComposite egress writing an MP4 straight to the S3 bucket.
-//! No state of its own: LiveKit's egress list says what runs and what failed, the bucket says
+//! No state of its own: LiveKit's egress list says what runs and what failed, the room's
+//! participants say whether a running one still has its worker ([`verdict`]), the bucket says
 //! what was saved. Start checks the bucket first (nothing is started against a dead store);
-//! stop waits, bounded, for the file; a failed egress is reported as `failed` with its error.
+//! stop waits, bounded, for the file; a failed egress is reported as `failed` with its error,
+//! never left "active".
+
+pub mod verdict;
 
 use livekit_protocol as proto;
 use onair_api::{
     RecordingList, RecordingStarted, RecordingStatus, RecordingStopped, RecordingSummary, RoomId,
 };
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::config::S3Settings;
 use crate::error::ApiError;
 use crate::livekit::{LiveKit, LiveKitError, unix_millis};
 use crate::storage::{RecordingStore, StorageError};
 use secrecy::ExposeSecret;
+use verdict::Verdict;
 
 /// Folder of all recordings in the bucket.
 pub const RECORDINGS_PREFIX: &str = "live-recordings";
@@ -39,23 +44,58 @@ impl From<StorageError> for ApiError {
     }
 }
 
-fn status_of(info: &proto::EgressInfo) -> RecordingStatus {
+/// Whether LiveKit counts the egress as running (whatever OnAir makes of it).
+fn livekit_says_running(info: &proto::EgressInfo) -> bool {
     use proto::EgressStatus::*;
-    match proto::EgressStatus::try_from(info.status).unwrap_or(EgressFailed) {
-        EgressStarting => RecordingStatus::Starting,
-        EgressActive => RecordingStatus::Active,
-        EgressEnding => RecordingStatus::Stopping,
-        EgressComplete => RecordingStatus::Completed,
-        // Aborted (e.g. nothing was published) and limit-reached files are not a clean recording.
-        EgressFailed | EgressAborted | EgressLimitReached => RecordingStatus::Failed,
+    matches!(
+        proto::EgressStatus::try_from(info.status),
+        Ok(EgressStarting | EgressActive | EgressEnding)
+    )
+}
+
+fn is_running(status: RecordingStatus) -> bool {
+    matches!(
+        status,
+        RecordingStatus::Starting | RecordingStatus::Active | RecordingStatus::Stopping
+    )
+}
+
+/// An egress and OnAir's verdict on it.
+struct Judged {
+    info: proto::EgressInfo,
+    verdict: Verdict,
+}
+
+impl Judged {
+    fn is_running(&self) -> bool {
+        is_running(self.verdict.status)
     }
 }
 
-fn is_running(info: &proto::EgressInfo) -> bool {
-    matches!(
-        status_of(info),
-        RecordingStatus::Starting | RecordingStatus::Active | RecordingStatus::Stopping
-    )
+/// Judges egresses of one room, given the identities of its participants.
+fn judge_all(infos: Vec<proto::EgressInfo>, participants: &[String]) -> Vec<Judged> {
+    let now = SystemTime::now();
+    infos
+        .into_iter()
+        .map(|info| {
+            let present = participants.contains(&info.egress_id);
+            let verdict = verdict::judge(&info, present, now);
+            Judged { info, verdict }
+        })
+        .collect()
+}
+
+/// The recording LiveKit counts as running in a room, newest first, as OnAir judges it (for the
+/// room info). `participants` are the room's participant identities.
+pub fn current_recording(
+    infos: Vec<proto::EgressInfo>,
+    participants: &[String],
+) -> Option<RecordingSummary> {
+    let running = infos.into_iter().filter(livekit_says_running).collect();
+    judge_all(running, participants)
+        .into_iter()
+        .max_by_key(|judged| judged.info.updated_at.max(judged.info.started_at))
+        .map(|judged| summary_of(&judged))
 }
 
 /// The bucket key an egress writes: the file path of its request (exactly the key OnAir chose),
@@ -76,12 +116,13 @@ fn nanos_to_millis(nanos: i64) -> u64 {
     u64::try_from(nanos / 1_000_000).unwrap_or(0)
 }
 
-fn summary_of(info: &proto::EgressInfo) -> RecordingSummary {
+fn summary_of(judged: &Judged) -> RecordingSummary {
+    let info = &judged.info;
     let file = info.file_results.first();
     let file_path = file_path_of(info).unwrap_or_default();
     RecordingSummary {
         egress_id: info.egress_id.clone(),
-        status: status_of(info),
+        status: judged.verdict.status,
         started_at: started_at_of(&file_path).unwrap_or_else(|| nanos_to_millis(info.started_at)),
         file_path,
         duration_ms: file
@@ -91,7 +132,7 @@ fn summary_of(info: &proto::EgressInfo) -> RecordingSummary {
             .filter(|f| f.size > 0)
             .and_then(|f| u64::try_from(f.size).ok()),
         playback_url: None,
-        error: (!info.error.is_empty()).then(|| info.error.clone()),
+        error: judged.verdict.error.clone(),
     }
 }
 
@@ -99,7 +140,7 @@ fn summary_of(info: &proto::EgressInfo) -> RecordingSummary {
 pub struct FoundRecording {
     /// The stream it records.
     pub room: RoomId,
-    info: proto::EgressInfo,
+    judged: Judged,
 }
 
 /// Starts, stops and lists recordings.
@@ -130,16 +171,58 @@ impl Recorder {
         }
     }
 
+    /// The room's egresses, judged against its participants (looked up only when LiveKit calls
+    /// one of them running). Stale ones are stopped in the background, best effort.
+    async fn judged_egresses(&self, room: &RoomId, infos: Vec<proto::EgressInfo>) -> Vec<Judged> {
+        let participants = if infos.iter().any(livekit_says_running) {
+            match self.livekit.list_participants(room).await {
+                Ok(participants) => participants.into_iter().map(|p| p.identity).collect(),
+                // The room is gone: so is every recorder that was in it.
+                Err(LiveKitError::NotFound) => Vec::new(),
+                // Cannot tell: count the recorders present rather than fail a recording that
+                // may be fine.
+                Err(err) => {
+                    tracing::warn!(room = %room, error = %err, "participants unknown; trusting LiveKit's egress states");
+                    infos.iter().map(|info| info.egress_id.clone()).collect()
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        let judged = judge_all(infos, &participants);
+        for stale in judged.iter().filter(|j| j.verdict.stale) {
+            self.stop_stale(&stale.info.egress_id, stale.verdict.error.as_deref());
+        }
+        judged
+    }
+
+    /// Asks LiveKit to stop an egress judged failed, without waiting: it frees the worker if one
+    /// is still there; when the worker is gone LiveKit cannot reach it, which is fine.
+    fn stop_stale(&self, egress_id: &str, reason: Option<&str>) {
+        tracing::warn!(egress = %egress_id, reason = reason.unwrap_or_default(), "recording judged failed; stopping its egress");
+        let (livekit, egress_id) = (self.livekit.clone(), egress_id.to_owned());
+        tokio::spawn(async move {
+            if let Err(err) = livekit.stop_egress(&egress_id).await {
+                tracing::info!(egress = %egress_id, error = %err, "stale egress could not be stopped");
+            }
+        });
+    }
+
     /// Starts recording `room` (one recording per room).
     pub async fn start(&self, room: &RoomId) -> Result<RecordingStarted, ApiError> {
         // A dead store would lose the recording at its end: refuse before anything starts.
         self.store.check().await?;
-        let running = self
+        let egresses = self
             .livekit
             .list_egress(Some(room), None)
             .await
             .map_err(Self::egress_error)?;
-        if running.iter().any(is_running) {
+        if self
+            .judged_egresses(room, egresses)
+            .await
+            .iter()
+            .any(Judged::is_running)
+        {
             return Err(ApiError::RecordingActive);
         }
         let file_path = recording_key(room, unix_millis());
@@ -168,11 +251,12 @@ impl Recorder {
             .await
             .map_err(Self::egress_error)?;
         tracing::info!(room = %room, egress = %info.egress_id, file = %file_path, "recording started");
+        let verdict = verdict::judge(&info, false, SystemTime::now());
         Ok(RecordingStarted {
             egress_id: info.egress_id.clone(),
             room_name: room.clone(),
             file_path,
-            status: status_of(&info),
+            status: verdict.status,
         })
     }
 
@@ -181,7 +265,12 @@ impl Recorder {
         let info = self.egress(egress_id).await?;
         let room = RoomId::parse(&info.room_name)
             .map_err(|_| ApiError::NotFound("recording not found".into()))?;
-        Ok(FoundRecording { room, info })
+        let judged = self
+            .judged_egresses(&room, vec![info])
+            .await
+            .pop()
+            .expect("one egress in, one judged out");
+        Ok(FoundRecording { room, judged })
     }
 
     async fn egress(&self, egress_id: &str) -> Result<proto::EgressInfo, ApiError> {
@@ -194,13 +283,20 @@ impl Recorder {
             .ok_or_else(|| ApiError::NotFound("recording not found".into()))
     }
 
-    /// Stops the recording and waits (bounded) until its file is written or it failed.
+    /// Stops the recording and waits (bounded) until its file is written or it failed. A
+    /// recording already judged failed is answered at once.
     pub async fn stop(&self, recording: FoundRecording) -> Result<RecordingStopped, ApiError> {
-        let egress_id = recording.info.egress_id.clone();
-        let mut info = recording.info;
-        if is_running(&info) {
+        let room = recording.room;
+        let mut judged = recording.judged;
+        let egress_id = judged.info.egress_id.clone();
+        if judged.is_running() {
             match self.livekit.stop_egress(&egress_id).await {
-                Ok(stopped) => info = stopped,
+                Ok(stopped) => {
+                    judged = Judged {
+                        verdict: verdict::judge(&stopped, true, SystemTime::now()),
+                        info: stopped,
+                    }
+                }
                 // Already finishing or finished: fall through to waiting for its end.
                 Err(LiveKitError::Refused(message)) => {
                     tracing::info!(egress = %egress_id, %message, "stop refused; waiting for the end")
@@ -209,12 +305,17 @@ impl Recorder {
             }
         }
         let started = Instant::now();
-        while is_running(&info) && started.elapsed() < STOP_WAIT {
+        while judged.is_running() && started.elapsed() < STOP_WAIT {
             tokio::time::sleep(STOP_POLL).await;
-            info = self.egress(&egress_id).await?;
+            let info = self.egress(&egress_id).await?;
+            judged = self
+                .judged_egresses(&room, vec![info])
+                .await
+                .pop()
+                .expect("one egress in, one judged out");
         }
-        let status = status_of(&info);
-        let summary = summary_of(&info);
+        let summary = summary_of(&judged);
+        let status = summary.status;
         let (s3_url, playback_url) = if status == RecordingStatus::Completed {
             (
                 Some(self.store.s3_url(&summary.file_path)),
@@ -247,16 +348,14 @@ impl Recorder {
             Vec::new()
         });
         let objects = objects?;
-        let active = egresses
-            .iter()
-            .find(|info| is_running(info))
-            .map(summary_of);
+        let egresses = self.judged_egresses(room, egresses).await;
+        let active = egresses.iter().find(|j| j.is_running()).map(summary_of);
         let mut recordings = Vec::new();
         for object in objects.iter().filter(|o| o.key.ends_with(".mp4")) {
             let egress = egresses
                 .iter()
-                .find(|info| file_path_of(info).as_deref() == Some(object.key.as_str()));
-            if egress.is_some_and(is_running) {
+                .find(|j| file_path_of(&j.info).as_deref() == Some(object.key.as_str()));
+            if egress.is_some_and(Judged::is_running) {
                 continue;
             }
             let mut summary = egress.map(summary_of).unwrap_or_else(|| RecordingSummary {
@@ -272,7 +371,15 @@ impl Recorder {
             summary.file_path = object.key.clone();
             summary.started_at = started_at_of(&object.key).unwrap_or(summary.started_at);
             summary.size_bytes = Some(object.size_bytes);
-            if summary.status == RecordingStatus::Failed && object.size_bytes > 0 {
+            if object.size_bytes == 0 {
+                // Nothing to play: never offer it as a finished recording.
+                summary.status = RecordingStatus::Failed;
+                summary.error =
+                    Some("The recording is empty: no audio or video was written.".into());
+                recordings.push(summary);
+                continue;
+            }
+            if summary.status == RecordingStatus::Failed {
                 // A file was written even though the egress ended badly: keep it playable.
                 summary
                     .error
@@ -282,13 +389,13 @@ impl Recorder {
             recordings.push(summary);
         }
         // Failures that left no file are reported too: a recording is never silently lost.
-        for info in egresses
+        for judged in egresses
             .iter()
-            .filter(|i| status_of(i) == RecordingStatus::Failed)
+            .filter(|j| j.verdict.status == RecordingStatus::Failed)
         {
-            let path = file_path_of(info).unwrap_or_default();
+            let path = file_path_of(&judged.info).unwrap_or_default();
             if !objects.iter().any(|o| o.key == path) {
-                recordings.push(summary_of(info));
+                recordings.push(summary_of(judged));
             }
         }
         recordings.sort_by_key(|r| std::cmp::Reverse(r.started_at));
@@ -311,27 +418,5 @@ mod tests {
         assert_eq!(key, "live-recordings/abcdefghij0123/1764000000000.mp4");
         assert_eq!(started_at_of(&key), Some(1_764_000_000_000));
         assert_eq!(started_at_of("live-recordings/x/notes.txt"), None);
-    }
-
-    #[test]
-    fn egress_states_map_to_recording_states() {
-        let info = |status: proto::EgressStatus| proto::EgressInfo {
-            status: status as i32,
-            ..Default::default()
-        };
-        assert_eq!(
-            status_of(&info(proto::EgressStatus::EgressActive)),
-            RecordingStatus::Active
-        );
-        assert_eq!(
-            status_of(&info(proto::EgressStatus::EgressComplete)),
-            RecordingStatus::Completed
-        );
-        assert_eq!(
-            status_of(&info(proto::EgressStatus::EgressAborted)),
-            RecordingStatus::Failed
-        );
-        assert!(is_running(&info(proto::EgressStatus::EgressEnding)));
-        assert!(!is_running(&info(proto::EgressStatus::EgressFailed)));
     }
 }

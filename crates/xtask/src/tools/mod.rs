@@ -1,5 +1,6 @@
 //! Installation of the pinned external tools (versions in [`crate::versions`]) into the tools
-//! directory, and of the npm packages and Debian Chromium the app and its browser tests need.
+//! directory, and of the npm packages and Debian Chromium the app and its browser tests need;
+//! the recording stack's parts in [`debian`] (apt packages), [`egress`] and [`seaweedfs`].
 //! Each install is skipped when the pinned version is already there (printing one
 //! "X: present" line), and the tools-dir installs land atomically (built in a temporary folder,
 //! then renamed), so an interrupted install never leaves a half-written binary behind.
@@ -15,6 +16,10 @@ use anyhow::{Context, Result, bail};
 
 use crate::process::run_tool;
 use crate::versions;
+
+pub mod debian;
+pub mod egress;
+pub mod seaweedfs;
 
 /// Where pinned tools live: `$ONAIR_TOOLS_DIR`, else `$XDG_CACHE_HOME/onair/tools`, else
 /// `$HOME/.cache/onair/tools`.
@@ -347,42 +352,22 @@ pub fn chromium_path() -> PathBuf {
         .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
 }
 
-/// Returns the Chromium for the browser tests, installing Debian's `chromium` package
-/// (`apt-get update`, then `apt-get install -y --no-install-recommends chromium`) when it is
-/// missing and xtask runs as root; otherwise fails saying what to install.
+/// Returns the Chromium for the browser tests, installing Debian's `chromium` package when it
+/// is missing and xtask runs as root; otherwise fails saying what to install.
 pub fn ensure_chromium() -> Result<PathBuf> {
     let path = chromium_path();
     if path.is_file() {
         println!("chromium: present ({})", path.display());
         return Ok(path);
     }
-    let package = versions::CHROMIUM_PACKAGE;
     if std::env::var_os("ONAIR_CHROMIUM").is_some_and(|v| !v.is_empty()) {
         bail!("ONAIR_CHROMIUM={} is not a file", path.display());
     }
-    if !nix::unistd::geteuid().is_root() {
-        bail!(
-            "Chromium is missing ({} does not exist) and xtask is not root, so it cannot install \
-             it: run `sudo apt-get update && sudo apt-get install -y --no-install-recommends \
-             {package}` (Debian's package), or point ONAIR_CHROMIUM at a Chromium binary",
-            path.display()
-        );
-    }
-    println!("chromium: installing Debian's `{package}` with apt-get…");
-    for args in [
-        vec!["update"],
-        vec!["install", "-y", "--no-install-recommends", package],
-    ] {
-        let mut apt = Command::new("apt-get");
-        apt.args(&args).env("DEBIAN_FRONTEND", "noninteractive");
-        let status = run_tool(apt).context("running apt-get")?;
-        if !status.success() {
-            bail!("`apt-get {}` failed ({status})", args.join(" "));
-        }
-    }
+    debian::ensure_packages("chromium", &[versions::CHROMIUM_PACKAGE])?;
     if !path.is_file() {
         bail!(
-            "`apt-get install {package}` succeeded but {} is missing",
+            "Debian's `{}` is installed but {} is missing: point ONAIR_CHROMIUM at a Chromium",
+            versions::CHROMIUM_PACKAGE,
             path.display()
         );
     }

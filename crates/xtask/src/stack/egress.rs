@@ -1,0 +1,151 @@
+//! The LiveKit egress worker (built by [`crate::tools::egress`]), supervised: its service
+//! process exits after some internal errors, and the tests kill it on purpose, so a supervisor
+//! starts it again on the same ports. Its config is `config/egress.yaml` rendered with the
+//! LiveKit server's keys, Redis and free ports.
+//!
+//! egress re-runs itself as `egress run-handler` for every recording, and the handler starts
+//! Xvfb, Chromium (the RoomComposite page) and a GStreamer pipeline that records the page's
+//! sound from PulseAudio: its folder goes first on `PATH`, `PULSE_SERVER` names the stack's
+//! PulseAudio, and `EGRESS_TMP_DIR` (a patch of ours) keeps its scratch files in a private
+//! folder.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+use super::service::{Service, ServiceSpec};
+use super::{create_private_dir, log_file, private_run_dir};
+use crate::net::{free_tcp_port, http_get_ok};
+use crate::tools::path_with;
+
+/// Where egress finds LiveKit and Redis.
+pub struct EgressOptions<'a> {
+    /// The folder holding the `egress` binary.
+    pub egress_dir: &'a Path,
+    /// `ws://…` of the LiveKit server.
+    pub livekit_url: &'a str,
+    pub api_key: &'a str,
+    pub api_secret: &'a str,
+    /// `host:port` of the Redis that LiveKit uses.
+    pub redis_address: &'a str,
+    /// `PULSE_SERVER` of the stack's PulseAudio.
+    pub pulse_server: &'a str,
+    /// Prefix of the log and pid files under `target/xtask/`.
+    pub name: &'a str,
+}
+
+/// A running, supervised egress worker. Stopped on `Drop`.
+pub struct Egress {
+    service: Service,
+    dir: PathBuf,
+}
+
+impl Egress {
+    /// Renders the config, starts the worker and waits until its health port answers.
+    pub fn start(options: &EgressOptions<'_>) -> Result<Self> {
+        let binary = options.egress_dir.join("egress");
+        if !binary.is_file() {
+            bail!("egress binary not found at {}", binary.display());
+        }
+        let dir = private_run_dir("egress")?;
+        let tmp = dir.join("tmp");
+        create_private_dir(&tmp)?;
+        let health_port = free_tcp_port()?;
+        let template_port = loop {
+            let port = free_tcp_port()?;
+            if port != health_port {
+                break port;
+            }
+        };
+        let config = dir.join("egress.yaml");
+        fs::write(&config, render_config(options, health_port, template_port)?)
+            .context("writing the egress config")?;
+        let path = path_with(&[options.egress_dir])?;
+        let pulse_server = options.pulse_server.to_owned();
+        let work_dir = dir.clone();
+        let pid_file = log_file(&format!("{}-egress.pid", options.name))?;
+        let service = Service::start_supervised(
+            ServiceSpec {
+                name: "egress",
+                command: Box::new(move || {
+                    let mut command = Command::new(&binary);
+                    command
+                        .arg("--config")
+                        .arg(&config)
+                        .current_dir(&work_dir)
+                        .env("PATH", &path)
+                        .env("PULSE_SERVER", &pulse_server)
+                        .env("EGRESS_TMP_DIR", &tmp)
+                        .env_remove("EGRESS_CONFIG_FILE")
+                        .env_remove("EGRESS_CONFIG_BODY");
+                    command
+                }),
+                log_file: log_file(&format!("{}-egress.log", options.name))?,
+                ready: Box::new(move || http_get_ok(health_port, "/")),
+                ready_timeout: Duration::from_secs(30),
+            },
+            pid_file,
+        )?;
+        Ok(Self { service, dir })
+    }
+
+    /// The file holding the worker's current process id (it leads its process group, which
+    /// holds the recordings' handlers, Chromium and Xvfb too).
+    pub fn pid_file(&self) -> &Path {
+        self.service
+            .pid_file()
+            .expect("egress always runs supervised")
+    }
+
+    /// The file holding the worker's output.
+    pub fn log_file(&self) -> &Path {
+        self.service.log_file()
+    }
+
+    /// How many times the supervisor started it again.
+    pub fn restarts(&self) -> u32 {
+        self.service.restarts()
+    }
+
+    /// Stops the supervisor and the worker. Idempotent.
+    pub fn stop(&mut self) {
+        self.service.stop();
+    }
+}
+
+impl Drop for Egress {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Fills the placeholders of `config/egress.yaml`.
+fn render_config(
+    options: &EgressOptions<'_>,
+    health_port: u16,
+    template_port: u16,
+) -> Result<String> {
+    let path = crate::workspace_root().join("config/egress.yaml");
+    let template =
+        fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let values = [
+        ("{api_key}", options.api_key.to_owned()),
+        ("{api_secret}", options.api_secret.to_owned()),
+        ("{ws_url}", options.livekit_url.to_owned()),
+        ("{redis_address}", options.redis_address.to_owned()),
+        ("{health_port}", health_port.to_string()),
+        ("{template_port}", template_port.to_string()),
+    ];
+    let mut config = template;
+    for (placeholder, value) in values {
+        if !config.contains(placeholder) {
+            bail!("config/egress.yaml has no {placeholder} placeholder");
+        }
+        config = config.replace(placeholder, &value);
+    }
+    Ok(config)
+}
