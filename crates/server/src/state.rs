@@ -41,7 +41,7 @@ impl Deref for AppState {
 impl AppState {
     pub fn new(config: Config) -> Self {
         let livekit = Arc::new(LiveKit::new(config.livekit.clone()));
-        let streams = Streams::new(livekit.clone(), config.room_cache_ttl);
+        let streams = Streams::new(livekit.clone(), config.room_cache_ttl, config.s3.is_some());
         let host_keys = HostKeys::new(&config.host_key_secret, config.host_key_ttl);
         let room_creation = RoomCreationLimiter::new(config.room_creation);
         let recorder = config

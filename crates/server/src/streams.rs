@@ -66,15 +66,21 @@ pub fn new_room_id() -> RoomId {
 pub struct Streams {
     livekit: Arc<LiveKit>,
     snapshots: Cache<RoomId, Option<Arc<StreamSnapshot>>>,
+    /// Recording is configured: a snapshot also says how the stream's latest recording fares.
+    recording: bool,
 }
 
 impl Streams {
-    pub fn new(livekit: Arc<LiveKit>, cache_ttl: Duration) -> Self {
+    pub fn new(livekit: Arc<LiveKit>, cache_ttl: Duration, recording: bool) -> Self {
         let snapshots = Cache::builder()
             .max_capacity(100_000)
             .time_to_live(cache_ttl)
             .build();
-        Self { livekit, snapshots }
+        Self {
+            livekit,
+            snapshots,
+            recording,
+        }
     }
 
     /// Creates the LiveKit room of a new stream and remembers it, so that the host's first
@@ -136,7 +142,10 @@ impl Streams {
     pub async fn get(&self, room_id: &RoomId) -> Result<Arc<StreamSnapshot>, ApiError> {
         let loaded = self
             .snapshots
-            .try_get_with(room_id.clone(), load_snapshot(&self.livekit, room_id))
+            .try_get_with(
+                room_id.clone(),
+                load_snapshot(&self.livekit, room_id, self.recording),
+            )
             .await
             .map_err(|err: Arc<LiveKitError>| ApiError::from(err.as_ref()))?;
         loaded.ok_or(ApiError::StreamNotFound)
@@ -169,10 +178,12 @@ impl Streams {
     }
 }
 
-/// Reads a stream from LiveKit: `None` when there is no room, or the room is not OnAir's.
+/// Reads a stream from LiveKit: `None` when there is no room, or the room is not OnAir's. With
+/// `recording`, also the fate of its latest recording (one more call, per cache period).
 async fn load_snapshot(
     livekit: &LiveKit,
     room_id: &RoomId,
+    recording: bool,
 ) -> Result<Option<Arc<StreamSnapshot>>, LiveKitError> {
     let Some(room) = livekit.find_room(room_id).await? else {
         return Ok(None);
@@ -187,13 +198,14 @@ async fn load_snapshot(
         Err(err) => return Err(err),
     };
     let mut snapshot = snapshot_of(&room, metadata, &participants);
-    if room.active_recording {
-        // LiveKit says "recording", and never takes it back when the worker died: judge it.
+    if recording {
+        // LiveKit's "recording" flag neither says why a recording stopped nor notices a
+        // recorder stuck starting: judge the latest egress.
         match livekit.list_egress(Some(room_id), None).await {
             Ok(egresses) => {
                 let identities: Vec<String> =
                     participants.iter().map(|p| p.identity.clone()).collect();
-                snapshot.recording = crate::recording::current_recording(egresses, &identities);
+                snapshot.recording = crate::recording::latest_recording(egresses, &identities);
                 snapshot.is_recording = snapshot.recording.as_ref().is_some_and(|r| {
                     matches!(
                         r.status,

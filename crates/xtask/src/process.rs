@@ -93,9 +93,12 @@ pub fn run_checked(command: Command, what: &str) -> Result<()> {
 
 /// Stops a service started by [`spawn_service`]: SIGTERM to its group (and SIGCONT, in case it
 /// was paused), a second SIGTERM after a second (LiveKit treats it as "stop now instead of
-/// draining participants"), SIGKILL after `grace`, then reaps it.
+/// draining participants"), SIGKILL after `grace`, then reaps it. Processes it started in
+/// sessions of their own (egress's recording handlers, with their Chromium and Xvfb) are
+/// killed once it is gone, so nothing outlives it.
 pub fn stop_service(child: &mut Child, grace: Duration) -> io::Result<ExitStatus> {
     let pid = Pid::from_raw(child.id() as i32);
+    let escaped = descendants(pid);
     let result = (|| {
         if let Some(status) = child.try_wait()? {
             return Ok(status);
@@ -117,6 +120,9 @@ pub fn stop_service(child: &mut Child, grace: Duration) -> io::Result<ExitStatus
         signal_group(pid, Signal::SIGKILL);
         child.wait()
     })();
+    for process in escaped {
+        let _ = kill(process, Signal::SIGKILL);
+    }
     unregister(child.id());
     match result {
         // The interrupt handler's `stop_all` reaped it first: it is stopped all the same.
@@ -126,6 +132,54 @@ pub fn stop_service(child: &mut Child, grace: Duration) -> io::Result<ExitStatus
         }
         other => other,
     }
+}
+
+/// Kills `pid` and every process it started, directly or not (SIGKILL, all at once), as a crash
+/// of its machine would. Used by tests that kill a service mid-work.
+pub fn kill_tree(pid: u32) {
+    let pid = Pid::from_raw(pid as i32);
+    let tree = descendants(pid);
+    let _ = kill(pid, Signal::SIGKILL);
+    for process in tree {
+        let _ = kill(process, Signal::SIGKILL);
+    }
+}
+
+/// The processes below `root` in the process tree (children, their children, …), read from
+/// `/proc/*/stat`; empty where there is no `/proc`.
+pub fn descendants(root: Pid) -> Vec<Pid> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    // (pid, parent) of every process; the parent follows the `)` closing the command name.
+    let parents: Vec<(i32, i32)> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            let ppid = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            Some((pid, ppid))
+        })
+        .collect();
+    let mut found = vec![root.as_raw()];
+    let mut next = 0;
+    while next < found.len() {
+        let parent = found[next];
+        found.extend(
+            parents
+                .iter()
+                .filter(|(_, ppid)| *ppid == parent)
+                .map(|(pid, _)| *pid),
+        );
+        next += 1;
+    }
+    found.into_iter().skip(1).map(Pid::from_raw).collect()
 }
 
 /// Sends `signal` to a service's process group (falling back to the process itself). Errors are

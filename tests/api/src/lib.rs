@@ -90,8 +90,8 @@ pub async fn spawn_recording_app() -> TestApp {
     spawn_app_with(&LiveKitTarget::shared(), &overrides).await
 }
 
-/// The egress worker's current process id (it leads the process group of its recordings).
-pub fn egress_pid() -> i32 {
+/// The egress worker's current process id.
+pub fn egress_pid() -> u32 {
     let file = std::env::var("ONAIR_TEST_EGRESS_PID_FILE")
         .expect("ONAIR_TEST_EGRESS_PID_FILE is not set: run the suites with `cargo xtask test`");
     std::fs::read_to_string(&file)

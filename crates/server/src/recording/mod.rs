@@ -85,17 +85,18 @@ fn judge_all(infos: Vec<proto::EgressInfo>, participants: &[String]) -> Vec<Judg
         .collect()
 }
 
-/// The recording LiveKit counts as running in a room, newest first, as OnAir judges it (for the
-/// room info). `participants` are the room's participant identities.
-pub fn current_recording(
+/// The latest recording of a room as OnAir judges it, when it is running or failed (for the
+/// room info; a completed one is in the list). `participants` are the room's identities.
+pub fn latest_recording(
     infos: Vec<proto::EgressInfo>,
     participants: &[String],
 ) -> Option<RecordingSummary> {
-    let running = infos.into_iter().filter(livekit_says_running).collect();
-    judge_all(running, participants)
+    let latest = infos
         .into_iter()
-        .max_by_key(|judged| judged.info.updated_at.max(judged.info.started_at))
-        .map(|judged| summary_of(&judged))
+        .max_by_key(|info| info.started_at.max(info.updated_at))?;
+    let judged = judge_all(vec![latest], participants).pop()?;
+    (judged.is_running() || judged.verdict.status == RecordingStatus::Failed)
+        .then(|| summary_of(&judged))
 }
 
 /// The bucket key an egress writes: the file path of its request (exactly the key OnAir chose),
@@ -148,11 +149,23 @@ pub struct Recorder {
     livekit: Arc<LiveKit>,
     store: Arc<dyn RecordingStore>,
     s3: S3Settings,
+    /// Egresses this replica asked LiveKit to stop after judging them failed, so that every
+    /// poll of the list does not ask again (an optimisation: losing it costs one more call).
+    stale_stops: moka::sync::Cache<String, ()>,
 }
 
 impl Recorder {
     pub fn new(livekit: Arc<LiveKit>, store: Arc<dyn RecordingStore>, s3: S3Settings) -> Self {
-        Self { livekit, store, s3 }
+        let stale_stops = moka::sync::Cache::builder()
+            .max_capacity(10_000)
+            .time_to_live(Duration::from_secs(600))
+            .build();
+        Self {
+            livekit,
+            store,
+            s3,
+            stale_stops,
+        }
     }
 
     /// The bucket answers (for `/readyz`).
@@ -199,6 +212,10 @@ impl Recorder {
     /// Asks LiveKit to stop an egress judged failed, without waiting: it frees the worker if one
     /// is still there; when the worker is gone LiveKit cannot reach it, which is fine.
     fn stop_stale(&self, egress_id: &str, reason: Option<&str>) {
+        if self.stale_stops.contains_key(egress_id) {
+            return;
+        }
+        self.stale_stops.insert(egress_id.to_owned(), ());
         tracing::warn!(egress = %egress_id, reason = reason.unwrap_or_default(), "recording judged failed; stopping its egress");
         let (livekit, egress_id) = (self.livekit.clone(), egress_id.to_owned());
         tokio::spawn(async move {

@@ -6,6 +6,7 @@ mod bad_input;
 mod host_keys;
 mod livekit_outage;
 mod operations;
+mod recording_real;
 mod recordings;
 mod streams;
 mod tokens;
