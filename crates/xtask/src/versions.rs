@@ -27,8 +27,8 @@ pub const WASM_BINDGEN: &str = "0.2.130";
 pub const CHROMIUM_PACKAGE: &str = "chromium";
 
 /// The LiveKit egress worker (recording), built from its release source: `ONAIR_EGRESS_SOURCE`
-/// (a tarball or a folder), else `../shared/vendor/livekit-egress-{EGRESS}.tar.gz` beside the
-/// checkout, else the Go module proxy (which refuses it on some networks).
+/// (a tarball or a folder), else `shared/vendor/livekit-egress-{EGRESS}.tar.gz` beside the
+/// checkout or one of its parents, else the Go module proxy (which refuses it on some networks).
 pub const EGRESS: &str = "v1.14.1";
 
 /// The egress Go module, for the Go module proxy.

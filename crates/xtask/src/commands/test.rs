@@ -176,7 +176,9 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
                 .env("ONAIR_TEST_LIVEKIT_URL", livekit.url())
                 .env("ONAIR_TEST_LIVEKIT_API_KEY", livekit.api_key())
                 .env("ONAIR_TEST_LIVEKIT_API_SECRET", livekit.api_secret())
-                .env("ONAIR_TEST_LIVEKIT_BIN", &livekit_binary);
+                .env("ONAIR_TEST_LIVEKIT_BIN", &livekit_binary)
+                // The recording suites' publisher (tests/browser/tools/publisher.mjs).
+                .env("ONAIR_TEST_CHROMIUM", &chromium);
             for (name, value) in recording.onair_env() {
                 command.env(format!("ONAIR_TEST_{name}"), value);
             }

@@ -3,6 +3,10 @@
 //! alive by a supervisor thread that starts it again whenever it exits, as systemd's
 //! `Restart=always` would. LiveKit's egress worker needs that: its service process exits after
 //! some internal errors, and the tests kill it on purpose.
+//!
+//! Like a container runtime, the supervisor takes down what a dead service started: egress
+//! runs each recording in a handler process of its own session, which would otherwise go on
+//! recording for a worker that no longer exists.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
@@ -15,8 +19,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
 use super::write_pid_file;
-use crate::process::{STOP_GRACE, spawn_service, stop_service};
+use crate::process::{STOP_GRACE, descendants, spawn_service, stop_service};
 
 /// How a service is started and how to tell it is ready.
 pub struct ServiceSpec {
@@ -223,10 +230,19 @@ fn supervise(
     pid_file: &Path,
 ) {
     let stop = || stopping.load(Ordering::SeqCst) || crate::process::is_stopping();
+    // What the service had started, as last seen while it was alive.
+    let mut started_by_it = Vec::new();
     while !stop() {
         {
             let mut running = lock(running);
-            if !running.is_alive() && !stop() {
+            if running.is_alive() {
+                if let Some(pid) = running.child.as_ref().map(Child::id) {
+                    started_by_it = descendants(Pid::from_raw(pid as i32));
+                }
+            } else if !stop() {
+                for orphan in std::mem::take(&mut started_by_it) {
+                    let _ = kill(orphan, Signal::SIGKILL);
+                }
                 let name = running.spec.name;
                 let status = running
                     .child

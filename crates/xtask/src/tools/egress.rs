@@ -2,8 +2,8 @@
 //! proxy refuses `github.com/livekit/egress` on some networks.
 //!
 //! The source comes from `ONAIR_EGRESS_SOURCE` (a tarball, whose sha256 is checked, or a
-//! folder), else from `../shared/vendor/livekit-egress-{version}.tar.gz` beside the checkout,
-//! else from the Go module proxy. The build follows egress's own recipe on Debian's GStreamer:
+//! folder), else from `shared/vendor/livekit-egress-{version}.tar.gz` beside the checkout (or
+//! beside one of its parent folders), else from the Go module proxy. The build follows egress's own recipe on Debian's GStreamer:
 //! the patches of `config/egress/patches/` (each says why), the RoomComposite page
 //! (`template-default`, built with pnpm from its lock file) embedded into the binary, a
 //! `go.mod` replace for a server-sdk-go version the proxy serves, then `go build` with cgo.
@@ -159,13 +159,21 @@ fn find_source() -> Result<Source> {
         );
     }
     let tarball_name = format!("livekit-egress-{version}.tar.gz");
-    let vendored = workspace_root()
-        .join("../shared/vendor")
-        .join(&tarball_name);
-    if vendored.is_file() {
-        check_tarball(&vendored)?;
-        return Ok(Source::Tarball(vendored));
+    // `shared/vendor/` beside the checkout, or beside one of its parent folders.
+    let candidates: Vec<PathBuf> = workspace_root()
+        .ancestors()
+        .skip(1)
+        .map(|dir| dir.join("shared/vendor").join(&tarball_name))
+        .collect();
+    if let Some(vendored) = candidates.iter().find(|path| path.is_file()) {
+        check_tarball(vendored)?;
+        return Ok(Source::Tarball(vendored.clone()));
     }
+    let vendored = candidates
+        .iter()
+        .map(|path| path.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
     let module = format!("{}@{version}", versions::EGRESS_MODULE);
     match go_mod_download(&module) {
         Ok(dir) => Ok(Source::Module(dir)),
@@ -173,10 +181,9 @@ fn find_source() -> Result<Source> {
             "cannot find the source of LiveKit egress {version}. Tried:\n  \
              - ONAIR_EGRESS_SOURCE: not set (name a release tarball of {} or a folder holding \
              its source)\n  \
-             - {}: not there\n  \
+             - shared/vendor/{tarball_name} beside the checkout or a parent: not in {vendored}\n  \
              - the Go module proxy, `go mod download {module}`: {proxy_error:#}",
             versions::EGRESS_MODULE,
-            vendored.display(),
         ),
     }
 }
