@@ -2,9 +2,12 @@
 //! Host studio and viewer page share it and add their own reactions on top.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use onair_api::{ErrorCode, RoomId};
 use std::rc::Rc;
 use std::time::Duration;
 
+use crate::api;
 use crate::bindings::browser;
 
 use crate::bindings::livekit::{
@@ -24,6 +27,8 @@ pub struct RoomState {
     pub others: RwSignal<Vec<Participant>>,
     pub connection: RwSignal<ConnectionState>,
     pub messages: RwSignal<Vec<ChatMessage>>,
+    /// LiveKit says the room is being recorded. Fast, but not the whole truth (it is on while
+    /// a recorder that never starts sits in "starting"): see [`confirmed_recording`].
     pub recording: RwSignal<bool>,
     /// Tracks we receive and tracks we publish.
     pub tracks: RwSignal<Vec<Track>>,
@@ -53,6 +58,8 @@ impl RoomState {
                 self.connection.set(ConnectionState::Disconnected);
                 self.others.set(Vec::new());
                 self.tracks.set(Vec::new());
+                // Said again on the next connect.
+                self.recording.set(false);
             }
             RoomEvent::ParticipantUpdated(participant) if participant.is_local => {
                 self.me.set(Some(participant.clone()))
@@ -145,6 +152,7 @@ impl RoomState {
         self.me.set(None);
         self.others.set(Vec::new());
         self.tracks.set(Vec::new());
+        self.recording.set(false);
         self.connection.set(ConnectionState::Disconnected);
     }
 }
@@ -171,4 +179,59 @@ pub async fn keep_rejoining(mut attempt: impl AsyncFnMut() -> bool) -> bool {
         }
     }
     false
+}
+
+/// How often a "recording" from LiveKit is checked with the server.
+const RECORDING_CHECK_EVERY: Duration = Duration::from_secs(5);
+
+/// Whether `room_id` is being recorded, for a REC badge. LiveKit's flag ([`RoomState::recording`])
+/// is the fast signal, but OnAir's server judges recordings LiveKit cannot (a recorder stuck
+/// starting, or one whose worker died); so while the flag is on, the server's verdict
+/// (`isRecording` of `GET /api/rooms/:roomId`) is asked every few seconds, and the answer is
+/// "yes" only while both agree. Call from a component: the timer
+/// stops with it.
+pub fn confirmed_recording(live: RoomState, room_id: Option<RoomId>) -> Signal<bool> {
+    let confirmed = RwSignal::new(false);
+    let room_id = StoredValue::new(room_id);
+    // A check is on its way (checks never overlap on a slow server).
+    let checking = StoredValue::new(false);
+    let check = move || {
+        if !live.recording.get_untracked() {
+            confirmed.set(false);
+            return;
+        }
+        let Some(room_id) = room_id.get_value() else {
+            return;
+        };
+        if checking.get_value() {
+            return;
+        }
+        checking.set_value(true);
+        spawn_local(async move {
+            let answer = api::get_room(&room_id).await;
+            checking.set_value(false);
+            match answer {
+                Ok(info) => confirmed.set(info.is_recording),
+                Err(failure) if failure.is(ErrorCode::StreamNotFound) => confirmed.set(false),
+                // An unreachable server says nothing new: keep what it said last.
+                Err(_) => {}
+            }
+        });
+    };
+    // At once when LiveKit turns the flag on, then every few seconds while it stays on (a new
+    // recording after a failed one does not change LiveKit's flag).
+    Effect::new(move |_| {
+        if live.recording.get() {
+            check();
+        } else {
+            confirmed.set(false);
+        }
+    });
+    let timer = set_interval_with_handle(check, RECORDING_CHECK_EVERY);
+    on_cleanup(move || {
+        if let Ok(timer) = timer {
+            timer.clear();
+        }
+    });
+    Signal::derive(move || live.recording.get() && confirmed.get())
 }

@@ -23,7 +23,7 @@ use crate::bindings::livekit::{
 use crate::components::chat::Chat;
 use crate::components::icons::{Glyph, Icon};
 use crate::components::layout::{Notice, Shell, VideoView, viewers_label};
-use crate::components::recorder::{RecordButton, RecordNotes, Recorder};
+use crate::components::recorder::{RecordButton, RecordNotes, Recorder, RecorderState};
 use crate::session::{RoomState, keep_rejoining};
 use crate::storage::{self, HostCredentials};
 
@@ -417,6 +417,19 @@ fn StudioView(studio: Studio) -> impl IntoView {
         studio.room_id.get_value(),
         studio.credentials.get_value().map(|c| c.host_key),
     );
+    // A recording started elsewhere (another tab of this host): LiveKit tells us fast, the
+    // server says which. LiveKit's flag alone is not trusted for the red dot: the server
+    // judges recordings LiveKit cannot (stuck starting, worker gone).
+    Effect::new(move |was_recording: Option<bool>| {
+        let recording = live.recording.get();
+        if recording
+            && was_recording == Some(false)
+            && recorder.state.get_untracked() == RecorderState::Idle
+        {
+            recorder.refresh();
+        }
+        recording
+    });
     let recordings_href = studio
         .room_id
         .get_value()
@@ -502,7 +515,7 @@ fn StudioView(studio: Studio) -> impl IntoView {
                             <span class="state-dot" aria-hidden="true"></span>
                             <span data-testid="connection-status">{move || status().1}</span>
                         </span>
-                        <Show when=move || recorder.elapsed().is_some() || live.recording.get()>
+                        <Show when=move || recorder.elapsed().is_some()>
                             <span class="rec-badge" data-testid="recording-indicator" title="Recording">
                                 "REC " {move || recorder.elapsed()}
                             </span>

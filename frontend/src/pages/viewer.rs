@@ -13,6 +13,7 @@ use leptos_router::hooks::use_params_map;
 use onair_api::names::DISPLAY_NAME_MAX_CHARS;
 use onair_api::{DisplayName, ErrorCode, RecordingStatus, RoomId, RoomInfo};
 use std::rc::Rc;
+use std::time::Duration;
 
 use crate::api;
 use crate::bindings::browser;
@@ -20,7 +21,7 @@ use crate::bindings::livekit::{ConnectionState, DisconnectReason, Room, RoomEven
 use crate::components::chat::Chat;
 use crate::components::icons::{Glyph, Icon};
 use crate::components::layout::{Notice, Shell, VideoView, viewers_label};
-use crate::session::{RoomState, keep_rejoining};
+use crate::session::{RoomState, confirmed_recording, keep_rejoining};
 use crate::storage;
 
 /// Why a stream is over for this viewer.
@@ -55,6 +56,8 @@ struct Viewer {
     info: RwSignal<Option<RoomInfo>>,
     phase: RwSignal<Phase>,
     live: RoomState,
+    /// The REC badge: LiveKit's flag, as long as the server agrees.
+    recorded: Signal<bool>,
     name: RwSignal<String>,
 }
 
@@ -64,11 +67,13 @@ pub fn ViewerPage() -> impl IntoView {
     let room_id = params
         .with_untracked(|p| p.get("id"))
         .and_then(|raw| RoomId::parse(&raw).ok());
+    let live = RoomState::new();
     let viewer = Viewer {
         room_id: StoredValue::new(room_id.clone()),
         info: RwSignal::new(None),
         phase: RwSignal::new(Phase::Loading),
-        live: RoomState::new(),
+        live,
+        recorded: confirmed_recording(live, room_id.clone()),
         name: RwSignal::new(storage::viewer_name().unwrap_or_default()),
     };
     match room_id {
@@ -252,23 +257,69 @@ fn EndedNotice(viewer: Viewer, reason: EndReason) -> impl IntoView {
             "The connection to the stream could not be restored.".to_owned(),
         ),
     };
-    // The stream may live on as a recording.
-    let recording = LocalResource::new(move || async move {
-        let room_id = viewer.room_id.get_value()?;
-        let list = api::list_recordings(&room_id).await.ok()?;
-        list.recordings
-            .iter()
-            .any(|r| r.status == RecordingStatus::Completed)
-            .then(|| format!("/recordings/{room_id}"))
-    });
+    // The stream may live on as a recording, which takes a moment to be saved.
+    let recording = RwSignal::new(None::<String>);
+    let saving = RwSignal::new(false);
+    spawn_local(look_for_recording(viewer, recording, saving));
     view! {
         <span class="sr-only" data-testid="stream-state">"ended"</span>
         <Notice title=title body=body>
-            {move || recording.get().flatten().map(|href| view! {
+            {move || recording.get().map(|href| view! {
                 <A href=href attr:class="button button-primary" attr:data-testid="recording-link">"Watch the recording"</A>
             })}
+            <Show when=move || saving.get() && recording.with(Option::is_none)>
+                <span class="muted small saving-note" role="status">
+                    <span class="spinner spinner-small" aria-hidden="true"></span>
+                    "Saving the recording…"
+                </span>
+            </Show>
             <A href="/" attr:class="button">"Go home"</A>
         </Notice>
+    }
+}
+
+/// How long a viewer whose stream ended keeps looking for its recording (saving it takes a few
+/// seconds after the end), and how often.
+const RECORDING_LOOKUP_FOR: Duration = Duration::from_secs(20);
+const RECORDING_LOOKUP_EVERY: Duration = Duration::from_secs(2);
+
+/// Looks for a saved recording of the ended stream until one is there, the time is up or the
+/// page is gone; `saving` tells while a recording is still being written.
+async fn look_for_recording(
+    viewer: Viewer,
+    recording: RwSignal<Option<String>>,
+    saving: RwSignal<bool>,
+) {
+    let Some(room_id) = viewer.room_id.try_get_value().flatten() else {
+        return;
+    };
+    let started = browser::now_millis();
+    loop {
+        if recording.is_disposed() {
+            return;
+        }
+        match api::list_recordings(&room_id).await {
+            Ok(list) => {
+                if list
+                    .recordings
+                    .iter()
+                    .any(|r| r.status == RecordingStatus::Completed)
+                {
+                    saving.set(false);
+                    recording.set(Some(format!("/recordings/{room_id}")));
+                    return;
+                }
+                saving.set(list.active.is_some());
+            }
+            // Recording is not set up here: there is nothing to wait for.
+            Err(failure) if failure.is(ErrorCode::RecordingUnavailable) => return,
+            Err(_) => {}
+        }
+        if browser::now_millis() - started > RECORDING_LOOKUP_FOR.as_millis() as f64 {
+            saving.set(false);
+            return;
+        }
+        gloo_timers::future::sleep(RECORDING_LOOKUP_EVERY).await;
     }
 }
 
@@ -378,7 +429,7 @@ fn WatchView(viewer: Viewer) -> impl IntoView {
                             <span class="state-dot" aria-hidden="true"></span>
                             <span data-testid="stream-state">{move || state.get()}</span>
                         </span>
-                        <Show when=move || live.recording.get()>
+                        <Show when=move || viewer.recorded.get()>
                             <span class="rec-badge" data-testid="recording-indicator" title="This stream is being recorded">"REC"</span>
                         </Show>
                     </div>
