@@ -59,9 +59,9 @@ pub fn judge(info: &proto::EgressInfo, participant_present: bool, now: SystemTim
         EgressStarting => reported(RecordingStatus::Starting, ""),
         EgressActive if !participant_present && since_report > ACTIVE_WITHOUT_PARTICIPANT_GRACE => {
             stale(
-                "The recorder stopped unexpectedly (its egress worker left the stream); \
-                   this recording was not saved."
-                    .to_owned(),
+                "The recorder stopped unexpectedly, so this recording was not saved. You can start a \
+                 new one."
+                .to_owned(),
             )
         }
         EgressActive => reported(RecordingStatus::Active, ""),
