@@ -164,6 +164,53 @@ impl Drop for Publisher {
     }
 }
 
+/// A TCP proxy on loopback in front of an address, that a test can cut: every connection through
+/// it is dropped and new ones are refused, as when a network path to S3 fails mid-recording (the
+/// fault SeaweedFS cannot produce on demand for one client while it serves the others).
+pub struct CuttableProxy {
+    port: u16,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl CuttableProxy {
+    /// Forwards `127.0.0.1:{port}` to `upstream` (`host:port`) until [`cut`](Self::cut).
+    pub async fn start(upstream: &str) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a proxy port");
+        let port = listener.local_addr().expect("proxy address").port();
+        let upstream = upstream.to_owned();
+        let task = tokio::spawn(async move {
+            let mut connections = tokio::task::JoinSet::new();
+            while let Ok((mut client, _)) = listener.accept().await {
+                let upstream = upstream.clone();
+                connections.spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(&upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+            }
+        });
+        Self { port, task }
+    }
+
+    /// `http://127.0.0.1:{port}`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Drops every connection and stops listening (the `JoinSet` aborts its tasks when dropped).
+    pub fn cut(&self) {
+        self.task.abort();
+    }
+}
+
+impl Drop for CuttableProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 /// A LiveKit server of the test's own, on free ports, that it may pause, stop and restart.
 pub fn own_livekit() -> LiveKitServer {
     let binary = std::env::var("ONAIR_TEST_LIVEKIT_BIN")

@@ -341,7 +341,7 @@ impl Recorder {
         } else {
             (None, None)
         };
-        tracing::info!(egress = %egress_id, ?status, waited_ms = started.elapsed().as_millis() as u64, "recording stopped");
+        tracing::info!(egress = %egress_id, ?status, egress_error = %judged.info.error, waited_ms = started.elapsed().as_millis() as u64, "recording stopped");
         Ok(RecordingStopped {
             egress_id,
             s3_url,

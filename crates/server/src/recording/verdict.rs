@@ -77,13 +77,37 @@ pub fn judge(info: &proto::EgressInfo, participant_present: bool, now: SystemTim
         },
         EgressComplete => reported(RecordingStatus::Completed, ""),
         // Aborted (e.g. nothing was published) and limit-reached files are not a clean recording.
-        EgressFailed | EgressAborted | EgressLimitReached => {
-            let mut verdict = reported(RecordingStatus::Failed, &info.error);
-            verdict
-                .error
-                .get_or_insert_with(|| "The recording ended with an error.".to_owned());
-            verdict
-        }
+        EgressFailed | EgressAborted | EgressLimitReached => Verdict {
+            status: RecordingStatus::Failed,
+            error: Some(plain_reason(&info.error)),
+            stale: false,
+        },
+    }
+}
+
+/// egress's error, in words for the host (its own text is for operators: it is logged).
+fn plain_reason(egress_error: &str) -> String {
+    let known = [
+        (
+            "upload failed",
+            "The recording could not be saved: the upload to storage failed.",
+        ),
+        (
+            "Start signal not received",
+            "The recording did not start: nothing was being published.",
+        ),
+        (
+            "Stop called before pipeline could start",
+            "The recording was stopped before it had started.",
+        ),
+    ];
+    match known
+        .iter()
+        .find(|(needle, _)| egress_error.contains(needle))
+    {
+        Some((_, plain)) => (*plain).to_owned(),
+        None if egress_error.is_empty() => "The recording ended with an error.".to_owned(),
+        None => format!("The recording ended with an error: {egress_error}"),
     }
 }
 
@@ -167,9 +191,16 @@ mod tests {
     fn failures_reported_by_egress_keep_their_reason() {
         let now = SystemTime::now();
         let mut info = egress(proto::EgressStatus::EgressFailed, 1, now);
-        info.error = "upload failed".into();
+        info.error = "S3 upload failed: err: operation error S3: PutObject…".into();
         let verdict = judge(&info, false, now);
         assert_eq!(verdict.status, RecordingStatus::Failed);
-        assert_eq!(verdict.error.as_deref(), Some("upload failed"));
+        assert!(verdict.error.unwrap().contains("upload to storage failed"));
+        info.error = "pipeline frozen".into();
+        assert!(
+            judge(&info, false, now)
+                .error
+                .unwrap()
+                .ends_with("pipeline frozen")
+        );
     }
 }

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use onair_api::CreatedRoom;
 use onair_api_tests::{
-    LiveKitTarget, Publisher, TestApp, egress_pid, eventually, expect_error, recording_settings,
-    spawn_app_with, spawn_recording_app,
+    CuttableProxy, LiveKitTarget, Publisher, TestApp, egress_pid, eventually, expect_error,
+    recording_settings, spawn_app_with, spawn_recording_app,
 };
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -308,4 +308,71 @@ async fn with_the_bucket_stopped_nothing_starts_and_nothing_is_left_half_created
     assert_eq!(list["recordings"], serde_json::json!([]), "{list}");
     let info: Value = app.get_stream(&room).await.json().await.unwrap();
     assert_eq!(info["isRecording"], false);
+}
+
+/// `onair` recording into the shared bucket through `endpoint` instead of the bucket's own.
+async fn app_with_s3_endpoint(endpoint: &str) -> TestApp {
+    let mut settings = recording_settings();
+    for (name, value) in &mut settings {
+        if name == "S3_ENDPOINT" {
+            *value = endpoint.to_owned();
+        }
+    }
+    let overrides: Vec<(&str, &str)> = settings
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    spawn_app_with(&LiveKitTarget::shared(), &overrides).await
+}
+
+#[tokio::test]
+async fn a_recording_whose_upload_fails_is_reported_failed_not_finished() {
+    let _turn = EGRESS.lock().await;
+    let direct = spawn_recording_app().await;
+    let bucket = recording_settings()
+        .into_iter()
+        .find(|(name, _)| name == "S3_ENDPOINT")
+        .map(|(_, endpoint)| endpoint)
+        .unwrap();
+    let proxy = CuttableProxy::start(bucket.trim_start_matches("http://")).await;
+    let app = app_with_s3_endpoint(&proxy.url()).await;
+    let (stream, _publisher) = live_stream(&app, "Ada").await;
+    let room = stream.room_id.to_string();
+    let egress_id = start_recording(&app, &stream).await;
+    assert!(
+        wait_for_status(&app, &room, &egress_id, "active", Duration::from_secs(30))
+            .await
+            .is_some(),
+        "the recording became active"
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    // The way to the bucket fails just before the host stops: egress cannot upload the file.
+    proxy.cut();
+    let response = app.stop_recording(&egress_id, Some(&stream.host_key)).await;
+    println!(
+        "stop with the bucket cut off: {} {}",
+        response.status(),
+        response.text().await.unwrap_or_default()
+    );
+
+    // Seen through a replica whose way to the bucket works: failed, with a reason; never a
+    // finished recording that will not play.
+    let failed = wait_for_status(
+        &direct,
+        &room,
+        &egress_id,
+        "failed",
+        Duration::from_secs(120),
+    )
+    .await;
+    println!("upload cut off → failed after {failed:?}");
+    let listed = listed(&direct, &room, &egress_id).await.expect("listed");
+    println!("listed as {listed}");
+    assert_eq!(listed["status"], "failed", "{listed}");
+    assert!(
+        listed["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{listed}"
+    );
+    assert!(listed["playbackUrl"].is_null(), "{listed}");
 }
