@@ -272,18 +272,8 @@ async fn a_recording_of_a_stream_that_publishes_nothing_is_failed_not_left_start
 #[tokio::test]
 async fn with_the_bucket_stopped_nothing_starts_and_nothing_is_left_half_created() {
     let app = spawn_recording_app().await;
-    let mut dead_bucket: Vec<(String, String)> = recording_settings();
     let dead_endpoint = format!("http://127.0.0.1:{}", xtask::net::free_tcp_port().unwrap());
-    for (name, value) in &mut dead_bucket {
-        if name == "S3_ENDPOINT" {
-            *value = dead_endpoint.clone();
-        }
-    }
-    let overrides: Vec<(&str, &str)> = dead_bucket
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let cut_off = spawn_app_with(&LiveKitTarget::shared(), &overrides).await;
+    let cut_off = app_with_s3_endpoint(&dead_endpoint).await;
     let stream = cut_off.create_stream_as("Ada").await;
     let room = stream.room_id.to_string();
 
@@ -331,9 +321,8 @@ async fn a_recording_whose_upload_fails_is_reported_failed_not_finished() {
     let direct = spawn_recording_app().await;
     let bucket = recording_settings()
         .into_iter()
-        .find(|(name, _)| name == "S3_ENDPOINT")
-        .map(|(_, endpoint)| endpoint)
-        .unwrap();
+        .find_map(|(name, endpoint)| (name == "S3_ENDPOINT").then_some(endpoint))
+        .expect("the bucket's endpoint");
     let proxy = CuttableProxy::start(bucket.trim_start_matches("http://")).await;
     let app = app_with_s3_endpoint(&proxy.url()).await;
     let (stream, _publisher) = live_stream(&app, "Ada").await;
