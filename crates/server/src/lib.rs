@@ -4,6 +4,7 @@
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod healthcheck;
 pub mod host_key;
 pub mod livekit;
 pub mod metrics;

@@ -1,10 +1,20 @@
 //! `onair`: loads the configuration (a bad setting stops here with one line naming it) and
-//! serves until Ctrl-C or SIGTERM.
+//! serves until Ctrl-C or SIGTERM. `onair healthcheck` probes a running server's `/healthz`
+//! with the same configuration (the container's `HEALTHCHECK`).
 
-use onair_server::{config::Config, startup, telemetry};
+use onair_server::{config::Config, healthcheck, startup, telemetry};
+
+const USAGE: &str =
+    "usage: onair             serve (configured by config/onair.toml and the environment)
+       onair healthcheck exit 0 when the server configured here answers /healthz";
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    let command = std::env::args().nth(1);
+    if command.as_deref().is_some_and(|arg| arg != "healthcheck") {
+        eprintln!("{USAGE}");
+        return std::process::ExitCode::from(2);
+    }
     let config = match Config::load() {
         Ok(config) => config,
         Err(err) => {
@@ -12,6 +22,15 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    if command.is_some() {
+        return match healthcheck::probe(healthcheck::probe_address(config.bind)) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(why) => {
+                eprintln!("onair healthcheck: {why}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     telemetry::init(config.log_format);
     let app = match startup::Application::build(config.clone()).await {
         Ok(app) => app,

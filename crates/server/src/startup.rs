@@ -6,6 +6,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, header};
 use std::net::SocketAddr;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -46,6 +47,12 @@ fn security_header(name: HeaderName, value: &str) -> SetResponseHeaderLayer<Head
     SetResponseHeaderLayer::if_not_present(name, value)
 }
 
+/// How long in-flight requests may take to finish after a shutdown signal. The slowest request
+/// waits on LiveKit for at most `livekit_timeout_ms` (2.5 s by default); container runtimes send
+/// SIGKILL 10 s after SIGTERM, so whatever is still running after this is cut short on our
+/// terms, logged, and the process still exits cleanly.
+pub const DRAIN_LIMIT: Duration = Duration::from_secs(8);
+
 /// A bound, ready-to-run server.
 pub struct Application {
     listener: TcpListener,
@@ -68,18 +75,37 @@ impl Application {
             .expect("a bound listener has an address")
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    /// Serves until `shutdown` completes, then stops accepting and finishes in-flight requests
+    /// (for at most [`DRAIN_LIMIT`]).
     pub async fn run_until(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(
+        let (signalled, drain_started) = tokio::sync::oneshot::channel::<()>();
+        let shutdown = async move {
+            shutdown.await;
+            let _ = signalled.send(());
+        };
+        let serve = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
-        .await?;
+        .with_graceful_shutdown(shutdown);
+        let drain_limit = async move {
+            match drain_started.await {
+                Ok(()) => tokio::time::sleep(DRAIN_LIMIT).await,
+                // The server stopped on its own (an error): nothing to time.
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            served = serve => served?,
+            () = drain_limit => tracing::warn!(
+                limit_seconds = DRAIN_LIMIT.as_secs(),
+                "requests still in flight at the drain limit: exiting without them"
+            ),
+        }
         Ok(())
     }
 }

@@ -100,6 +100,50 @@ pub fn egress_pid() -> u32 {
         .unwrap_or_else(|| panic!("no pid in {file}"))
 }
 
+/// A second livekit-server node on the shared stack's Redis (`ONAIR_TEST_REDIS_ADDRESS`), with
+/// the shared server's keys: LiveKit's multi-node mode, where any node reaches every room.
+pub fn second_livekit_node() -> LiveKitServer {
+    let redis = std::env::var("ONAIR_TEST_REDIS_ADDRESS").expect(
+        "ONAIR_TEST_REDIS_ADDRESS is not set: run the suites with `cargo xtask test`, which starts Redis",
+    );
+    let shared = LiveKitTarget::shared();
+    let binary = std::env::var("ONAIR_TEST_LIVEKIT_BIN").expect("ONAIR_TEST_LIVEKIT_BIN is set");
+    let mut options = LiveKitOptions::free_ports(binary);
+    options.api_key = shared.api_key;
+    options.api_secret = shared.api_secret;
+    options.redis_address = Some(redis);
+    LiveKitServer::start(options).expect("a second livekit-server node starts")
+}
+
+/// Watches the room that `token` admits to on the LiveKit at `livekit_url`, with
+/// `tests/browser/tools/viewer.mjs` (Chromium decoding the first camera track), and returns what
+/// it printed: `watched N frames of {identity}`. Panics when no frames came within 30 s.
+pub async fn watch(livekit_url: &str, token: &str) -> String {
+    let script = xtask::workspace_root().join("tests/browser/tools/viewer.mjs");
+    let mut command = Command::new("node");
+    command
+        .arg(&script)
+        .arg(livekit_url)
+        .arg(token)
+        .current_dir(xtask::workspace_root())
+        .stdin(Stdio::null());
+    if let Ok(chromium) = std::env::var("ONAIR_TEST_CHROMIUM") {
+        command.env("ONAIR_E2E_CHROMIUM", chromium);
+    }
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("the viewer's thread")
+        .expect("node runs the viewer");
+    let said = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    assert!(
+        output.status.success(),
+        "the viewer saw nothing ({}): {said}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    said
+}
+
 /// Chromium's fake camera and microphone published into a LiveKit room by
 /// `tests/browser/tools/publisher.mjs`. Stops publishing on drop.
 pub struct Publisher {
@@ -343,6 +387,27 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// Sends SIGTERM, as a container runtime or systemd does to stop a service.
+    pub fn send_sigterm(&self) {
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .expect("SIGTERM sent");
+    }
+
+    /// Waits for the process to exit; `None` if it is still running after `within`.
+    pub async fn exit_status(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("waiting for onair") {
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        None
     }
 
     /// Everything the process printed so far.

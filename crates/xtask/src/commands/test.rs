@@ -177,6 +177,8 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
                 .env("ONAIR_TEST_LIVEKIT_API_KEY", livekit.api_key())
                 .env("ONAIR_TEST_LIVEKIT_API_SECRET", livekit.api_secret())
                 .env("ONAIR_TEST_LIVEKIT_BIN", &livekit_binary)
+                // The scale-out suite's second LiveKit node joins the same Redis.
+                .env("ONAIR_TEST_REDIS_ADDRESS", recording.redis_address())
                 // The recording suites' publisher (tests/browser/tools/publisher.mjs).
                 .env("ONAIR_TEST_CHROMIUM", &chromium);
             for (name, value) in recording.onair_env() {

@@ -3,11 +3,13 @@
 //! freeze or kill LiveKit). One binary, one module per part of the user's story.
 
 mod bad_input;
+mod graceful_shutdown;
 mod host_keys;
 mod livekit_outage;
 mod operations;
 mod recording_real;
 mod recordings;
+mod scale_out;
 mod streams;
 mod tokens;
 mod viral_link;

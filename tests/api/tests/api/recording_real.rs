@@ -13,10 +13,10 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 /// One recording at a time through the shared egress worker.
-static EGRESS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(crate) static EGRESS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A stream whose host publishes the fake camera and microphone.
-async fn live_stream(app: &TestApp, host_name: &str) -> (CreatedRoom, Publisher) {
+pub(crate) async fn live_stream(app: &TestApp, host_name: &str) -> (CreatedRoom, Publisher) {
     let stream = app.create_stream_as(host_name).await;
     let publisher = Publisher::start(&app.livekit.url, &stream.host_token).await;
     let room = stream.room_id.to_string();
@@ -30,7 +30,7 @@ async fn live_stream(app: &TestApp, host_name: &str) -> (CreatedRoom, Publisher)
 }
 
 /// Starts a recording, expecting success, and returns its egress id.
-async fn start_recording(app: &TestApp, stream: &CreatedRoom) -> String {
+pub(crate) async fn start_recording(app: &TestApp, stream: &CreatedRoom) -> String {
     let response = app
         .start_recording(stream.room_id.as_str(), Some(&stream.host_key))
         .await;
@@ -40,7 +40,7 @@ async fn start_recording(app: &TestApp, stream: &CreatedRoom) -> String {
 }
 
 /// The recording `egress_id` as `GET /api/recordings/:roomId` shows it.
-async fn listed(app: &TestApp, room: &str, egress_id: &str) -> Option<Value> {
+pub(crate) async fn listed(app: &TestApp, room: &str, egress_id: &str) -> Option<Value> {
     let list: Value = app.list_recordings(room).await.json().await.unwrap();
     list["active"]
         .as_object()
@@ -50,7 +50,7 @@ async fn listed(app: &TestApp, room: &str, egress_id: &str) -> Option<Value> {
         .find(|recording| recording["egressId"] == egress_id)
 }
 
-async fn wait_for_status(
+pub(crate) async fn wait_for_status(
     app: &TestApp,
     room: &str,
     egress_id: &str,
