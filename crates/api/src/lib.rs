@@ -4,7 +4,9 @@
 //!
 //! JSON is camelCase throughout. Validated values (`DisplayName`, `StreamTitle`, `RoomId`)
 //! cannot hold an invalid value: deserialising a bad one fails with a message that the server
-//! turns into a 400 naming the field.
+//! turns into a 400 naming the field. Request bodies refuse unknown fields, and their OpenAPI
+//! schemas say so (`additionalProperties: false`) and carry each value's rules as a `pattern`, so
+//! the document and the validation agree.
 
 pub mod error;
 pub mod names;

@@ -12,6 +12,34 @@ pub const TITLE_MAX_CHARS: usize = 120;
 pub const ROOM_ID_LEN: usize = 14;
 /// Characters a room id is made of: lowercase letters and digits (URL-safe, easy to read aloud).
 pub const ROOM_ID_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+/// A room id as a regular expression (the `pattern` of its OpenAPI schema).
+pub const ROOM_ID_PATTERN: &str = "^[a-z0-9]{14}$";
+
+/// What `str::trim` removes (Unicode `White_Space`), as a regular-expression class.
+const TRIMMED_CLASS: &str =
+    r"[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+/// A first or last character of a trimmed text: neither white space nor a control character.
+const EDGE_CLASS: &str =
+    r"[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+/// Any other character of a trimmed text: anything but a control character (`char::is_control`,
+/// Unicode category Cc).
+const INNER_CLASS: &str = r"[^\u0000-\u001F\u007F-\u009F]";
+
+/// The regular expression (ECMA-262, as JSON Schema's `pattern` wants; Python's `re` and Rust's
+/// `regex` read it the same way) of what [`checked_text`] accepts for `max` characters: white
+/// space around (trimmed away), then 1 to `max` characters without control characters that
+/// neither start nor end with white space. With `blank_ok`, blank text (which an optional field
+/// takes as "none") matches too. Tests check it against the parser character by character.
+pub fn trimmed_text_pattern(max: usize, blank_ok: bool) -> String {
+    assert!(max >= 2, "a pattern for texts of at least two characters");
+    let inner_max = max - 2;
+    let text = format!("{EDGE_CLASS}(?:{INNER_CLASS}{{0,{inner_max}}}{EDGE_CLASS})?");
+    if blank_ok {
+        format!("^{TRIMMED_CLASS}*(?:{text}{TRIMMED_CLASS}*)?$")
+    } else {
+        format!("^{TRIMMED_CLASS}*{text}{TRIMMED_CLASS}*$")
+    }
+}
 
 /// Why a value was refused; the message is shown to the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,8 +84,6 @@ fn checked_text(raw: &str, max: usize) -> Result<String, NameError> {
 
 /// A participant's chosen name: trimmed, 1–64 characters, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 64, example = "Ada"))]
 #[serde(try_from = "String", into = "String")]
 pub struct DisplayName(String);
 
@@ -73,8 +99,6 @@ impl DisplayName {
 
 /// An optional stream title: trimmed, 1–120 characters, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 120, example = "Friday night build"))]
 #[serde(try_from = "String", into = "String")]
 pub struct StreamTitle(String);
 
@@ -100,8 +124,6 @@ impl StreamTitle {
 /// The id of a stream (and of its LiveKit room): 14 characters of `[a-z0-9]`, about 72 random
 /// bits, so ids are URL-safe and cannot be guessed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[a-z0-9]{14}$", example = "k3v9x0m2q8w1zt"))]
 #[serde(try_from = "String", into = "String")]
 pub struct RoomId(String);
 
@@ -147,6 +169,85 @@ macro_rules! string_conversions {
     )*};
 }
 string_conversions!(DisplayName, StreamTitle, RoomId);
+
+/// The OpenAPI schemas of the validated values, written by hand so that each `pattern` comes
+/// from the same constants as the parser.
+#[cfg(feature = "openapi")]
+mod openapi {
+    use super::*;
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
+
+    fn trimmed_text(
+        schema_type: SchemaType,
+        description: &str,
+        pattern: String,
+        example: &str,
+    ) -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(schema_type)
+            .description(Some(description))
+            .pattern(Some(pattern))
+            .examples([example])
+            .into()
+    }
+
+    impl utoipa::PartialSchema for DisplayName {
+        fn schema() -> RefOr<Schema> {
+            trimmed_text(
+                SchemaType::new(Type::String),
+                "A person's name: white space around it is trimmed away; what is left is 1–64 \
+                 characters without control characters.",
+                trimmed_text_pattern(DISPLAY_NAME_MAX_CHARS, false),
+                "Ada",
+            )
+        }
+    }
+    impl utoipa::ToSchema for DisplayName {}
+
+    impl utoipa::PartialSchema for StreamTitle {
+        fn schema() -> RefOr<Schema> {
+            trimmed_text(
+                SchemaType::new(Type::String),
+                "A stream title: white space around it is trimmed away; what is left is 1–120 \
+                 characters without control characters.",
+                trimmed_text_pattern(TITLE_MAX_CHARS, false),
+                "Friday night build",
+            )
+        }
+    }
+    impl utoipa::ToSchema for StreamTitle {}
+
+    impl utoipa::PartialSchema for RoomId {
+        fn schema() -> RefOr<Schema> {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(
+                    "A stream id: 14 lowercase letters and digits. A malformed id names no \
+                     stream, so it is answered like an unknown one: 404 `stream_not_found`.",
+                ))
+                .pattern(Some(ROOM_ID_PATTERN))
+                .examples(["k3v9x0m2q8w1zt"])
+                .into()
+        }
+    }
+    impl utoipa::ToSchema for RoomId {}
+
+    /// An optional title field: `null`, blank (meaning no title, like an empty form field) or a
+    /// [`StreamTitle`].
+    pub(crate) fn optional_title() -> RefOr<Schema> {
+        trimmed_text(
+            SchemaType::from_iter([Type::String, Type::Null]),
+            "The stream's title: `null`, absent or blank for none; otherwise white space around \
+             it is trimmed away and what is left is at most 120 characters without control \
+             characters.",
+            trimmed_text_pattern(TITLE_MAX_CHARS, true),
+            "Friday night build",
+        )
+    }
+}
+#[cfg(feature = "openapi")]
+pub(crate) use openapi::optional_title as optional_title_schema;
 
 #[cfg(test)]
 mod tests {
@@ -211,6 +312,87 @@ mod tests {
             "../etc/passwd0",
         ] {
             assert_eq!(RoomId::parse(bad), Err(NameError::MalformedRoomId), "{bad}");
+        }
+    }
+
+    /// Whether `pattern` (a JSON Schema `pattern`) accepts `text`.
+    fn matches(pattern: &str, text: &str) -> bool {
+        regex::Regex::new(pattern).unwrap().is_match(text)
+    }
+
+    #[test]
+    fn the_name_patterns_agree_with_the_parsers() {
+        let name = regex::Regex::new(&trimmed_text_pattern(DISPLAY_NAME_MAX_CHARS, false)).unwrap();
+        let title = regex::Regex::new(&trimmed_text_pattern(TITLE_MAX_CHARS, false)).unwrap();
+        let optional_title =
+            regex::Regex::new(&trimmed_text_pattern(TITLE_MAX_CHARS, true)).unwrap();
+        let mut samples: Vec<String> = [
+            "",
+            " ",
+            "Ada",
+            "  Ada  ",
+            "\tAda\r\n",
+            "A\nda",
+            "Ada Lovelace",
+            "Ada\u{a0}Lovelace",
+            "\u{3000}Ada\u{85}",
+            "\u{feff}Ada\u{200b}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for n in [63, 64, 65, 119, 120, 121] {
+            samples.push("é".repeat(n));
+            samples.push("🎥".repeat(n));
+            samples.push(format!("  {}\t", "a".repeat(n)));
+            samples.push(format!("a{}a", " ".repeat(n - 2)));
+        }
+        // Every character up to U+3000 (all white space and control characters are below it)
+        // and a few beyond, alone, inside a name and around one.
+        let chars = (0..=0x3001)
+            .chain([0xfeff, 0xfffd, 0x1f3a5, 0x10ffff])
+            .filter_map(char::from_u32);
+        for c in chars {
+            samples.extend([
+                c.to_string(),
+                format!("a{c}b"),
+                format!("{c}ab"),
+                format!("ab{c}"),
+            ]);
+        }
+        for sample in &samples {
+            assert_eq!(
+                name.is_match(sample),
+                DisplayName::parse(sample).is_ok(),
+                "display name {sample:?}"
+            );
+            assert_eq!(
+                title.is_match(sample),
+                StreamTitle::parse(sample).is_ok(),
+                "title {sample:?}"
+            );
+            assert_eq!(
+                optional_title.is_match(sample),
+                StreamTitle::parse_optional(sample).is_ok(),
+                "optional title {sample:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_room_id_pattern_agrees_with_the_parser() {
+        for sample in [
+            "abcdefghij0123",
+            "ABCDEFGHIJ0123",
+            "abcdefghij012",
+            "abcdefghij01234",
+            "",
+        ] {
+            assert_eq!(
+                matches(ROOM_ID_PATTERN, sample),
+                RoomId::parse(sample).is_ok(),
+                "{sample:?}"
+            );
         }
     }
 

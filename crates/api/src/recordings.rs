@@ -18,7 +18,7 @@ pub enum RecordingStatus {
 /// `POST /api/recordings/start` (host only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StartRecordingRequest {
     pub room_name: RoomId,
 }
@@ -38,7 +38,7 @@ pub struct RecordingStarted {
 /// `POST /api/recordings/stop` (host only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StopRecordingRequest {
     pub egress_id: String,
 }

@@ -6,10 +6,11 @@ use serde::{Deserialize, Serialize};
 /// `POST /api/rooms` — a streamer creates a stream.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateRoomRequest {
     pub host_name: DisplayName,
     #[serde(default, deserialize_with = "optional_title")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::names::optional_title_schema))]
     pub title: Option<StreamTitle>,
 }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 /// `POST /api/token` — a viewer (or the host, with its host key) asks to join a stream.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TokenRequest {
     pub room_name: RoomId,
     pub participant_name: DisplayName,
