@@ -1,6 +1,8 @@
 //! Request extractors that validate at the edge and reject in the API's own error format:
-//! `ApiJson<T>` for bodies (malformed JSON, a bad field named by its JSON path, too large, wrong
-//! content type) and `StreamId` for the `:roomId` path segment.
+//! `ApiJson<T>` for bodies (malformed JSON, a bad or unknown field named by its JSON path, too
+//! large, wrong content type), `StreamJson<T>` for bodies that name a stream in `roomName`, and
+//! `StreamId` for the `:roomId` path segment. A malformed stream id, in a path or a body, names no
+//! stream: it is answered like an unknown one, 404 `stream_not_found`.
 
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::{StatusCode, header, request::Parts};
@@ -21,20 +23,54 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        if !has_json_content_type(req.headers()) {
-            return Err(ApiError::UnsupportedMediaType);
-        }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge {
-                    limit_bytes: BODY_LIMIT_BYTES,
-                }
-            } else {
-                ApiError::MalformedJson(rejection.body_text())
-            }
-        })?;
+        let bytes = json_body(req, state).await?;
         parse_json(&bytes).map(ApiJson)
     }
+}
+
+/// A JSON body like [`ApiJson`] whose `roomName` names a stream. A `roomName` that is a string
+/// but no well-formed stream id — a mangled share link — names no stream, so it is answered 404
+/// `stream_not_found` like an unknown id (and like `GET /api/rooms/{roomId}`), not 400.
+#[derive(Debug)]
+pub struct StreamJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for StreamJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = json_body(req, state).await?;
+        match parse_json(&bytes) {
+            Ok(value) => Ok(StreamJson(value)),
+            Err(_) if names_a_malformed_stream(&bytes) => Err(ApiError::StreamNotFound),
+            Err(err) => Err(err),
+        }
+    }
+}
+
+/// Whether `bytes` is a JSON object whose `roomName` is a string that is not a stream id.
+fn names_a_malformed_stream(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .as_ref()
+        .and_then(|body| body.get("roomName"))
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|raw| RoomId::parse(raw).is_err())
+}
+
+/// The body of a request declared as JSON, at most [`BODY_LIMIT_BYTES`].
+async fn json_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    if !has_json_content_type(req.headers()) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge {
+                limit_bytes: BODY_LIMIT_BYTES,
+            }
+        } else {
+            ApiError::MalformedJson(rejection.body_text())
+        }
+    })
 }
 
 fn has_json_content_type(headers: &axum::http::HeaderMap) -> bool {
@@ -133,6 +169,27 @@ mod tests {
         let (field, message) = field_error(r#"{"hostName":42}"#);
         assert_eq!(field, "hostName");
         assert!(message.contains("invalid type"), "{message}");
+    }
+
+    #[test]
+    fn an_unknown_field_is_named() {
+        let (field, message) = field_error(r#"{"hostName":"Ada","hostname":"Ada"}"#);
+        assert_eq!(field, "hostname");
+        assert!(message.contains("unknown field"), "{message}");
+    }
+
+    #[test]
+    fn only_a_string_room_name_that_is_no_stream_id_is_a_malformed_stream() {
+        assert!(names_a_malformed_stream(br#"{"roomName":"../etc/passwd"}"#));
+        assert!(names_a_malformed_stream(
+            br#"{"roomName":"","participantName":""}"#
+        ));
+        assert!(!names_a_malformed_stream(
+            br#"{"roomName":"abcdefghij0123"}"#
+        ));
+        assert!(!names_a_malformed_stream(br#"{"roomName":42}"#));
+        assert!(!names_a_malformed_stream(br#"{"participantName":"Bob"}"#));
+        assert!(!names_a_malformed_stream(br#"["roomName"]"#));
     }
 
     #[test]

@@ -19,11 +19,18 @@ pub struct Readiness {
     pub storage: &'static str,
 }
 
+/// Liveness report.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Liveness {
+    /// Always `ok`.
+    pub status: &'static str,
+}
+
 /// GET /healthz — the process is up (does not look at LiveKit, so a LiveKit outage never gets
 /// healthy replicas restarted).
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "Alive")))]
-pub async fn healthz() -> Json<serde_json::Value> {
-    Json(serde_json::json!({"status": "ok"}))
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "Alive", body = Liveness)))]
+pub async fn healthz() -> Json<Liveness> {
+    Json(Liveness { status: "ok" })
 }
 
 /// GET /readyz — ready to serve: LiveKit answers with our credentials, and the recording

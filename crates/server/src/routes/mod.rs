@@ -7,7 +7,8 @@ pub mod tokens;
 
 use axum::routing::get;
 use axum::{Json, Router};
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::error::ApiError;
@@ -17,6 +18,7 @@ use crate::state::AppState;
 #[openapi(
     info(title = "OnAir API", description = "Live streaming on LiveKit: streams, tokens, recordings."),
     components(schemas(onair_api::ErrorBody, onair_api::ErrorCode)),
+    modifiers(&HostKeyScheme),
     tags(
         (name = "rooms", description = "Streams and their participants"),
         (name = "tokens", description = "LiveKit access tokens"),
@@ -25,6 +27,30 @@ use crate::state::AppState;
     )
 )]
 struct ApiDoc;
+
+/// Declares the `hostKey` security scheme the host-only operations name: the host key that
+/// `POST /api/rooms` returned, sent as `Authorization: Bearer <hostKey>`.
+struct HostKeyScheme;
+
+impl Modify for HostKeyScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "hostKey",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "The `hostKey` that `POST /api/rooms` returned for this stream. \
+                         Missing: 401 `missing_host_key`; another stream's, tampered with or \
+                         expired: 403 `host_key_rejected`.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The API routes with their OpenAPI description, plus `/api/openapi.json` serving it.
 pub fn api_router() -> Router<AppState> {

@@ -5,12 +5,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use onair_api::{
-    ErrorBody, RecordingList, RecordingStarted, RecordingStopped, StartRecordingRequest,
+    ErrorBody, RecordingList, RecordingStarted, RecordingStopped, RoomId, StartRecordingRequest,
     StopRecordingRequest,
 };
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, StreamId};
+use crate::extract::{ApiJson, StreamId, StreamJson};
 use crate::host_key::bearer_token;
 use crate::state::AppState;
 
@@ -21,16 +21,21 @@ use crate::state::AppState;
     security(("hostKey" = [])),
     responses(
         (status = 200, body = RecordingStarted),
+        (status = 400, description = "Malformed JSON, or a field missing, invalid or unknown (`field` names it)", body = ErrorBody),
         (status = 401, description = "No host key", body = ErrorBody),
-        (status = 403, description = "Host key of another stream", body = ErrorBody),
+        (status = 403, description = "Host key of another stream, tampered or expired", body = ErrorBody),
+        (status = 404, description = "No stream with that `roomName` (or a malformed one)", body = ErrorBody),
         (status = 409, description = "A recording is already running", body = ErrorBody),
-        (status = 503, description = "Recording not configured, or egress/S3 unreachable", body = ErrorBody),
+        (status = 413, description = "Body over 16 KiB", body = ErrorBody),
+        (status = 415, description = "Body not declared as JSON", body = ErrorBody),
+        (status = 502, description = "LiveKit refused the request", body = ErrorBody),
+        (status = 503, description = "Recording not configured (`recording_unavailable`), or LiveKit, egress or S3 unreachable", body = ErrorBody),
     )
 )]
 pub async fn start_recording(
     State(app): State<AppState>,
     headers: HeaderMap,
-    ApiJson(request): ApiJson<StartRecordingRequest>,
+    StreamJson(request): StreamJson<StartRecordingRequest>,
 ) -> Result<Json<RecordingStarted>, ApiError> {
     app.authorize_host(&headers, &request.room_name)?;
     let recorder = app.recorder()?;
@@ -47,10 +52,14 @@ pub async fn start_recording(
     security(("hostKey" = [])),
     responses(
         (status = 200, body = RecordingStopped),
+        (status = 400, description = "Malformed JSON, or a field missing, invalid or unknown (`field` names it)", body = ErrorBody),
         (status = 401, description = "No host key", body = ErrorBody),
-        (status = 403, description = "Host key of another stream", body = ErrorBody),
+        (status = 403, description = "Host key of another stream, tampered or expired", body = ErrorBody),
         (status = 404, description = "No such recording", body = ErrorBody),
-        (status = 503, description = "Recording not configured, or egress/S3 unreachable", body = ErrorBody),
+        (status = 413, description = "Body over 16 KiB", body = ErrorBody),
+        (status = 415, description = "Body not declared as JSON", body = ErrorBody),
+        (status = 502, description = "LiveKit refused the request", body = ErrorBody),
+        (status = 503, description = "Recording not configured (`recording_unavailable`), or LiveKit, egress or S3 unreachable", body = ErrorBody),
     )
 )]
 pub async fn stop_recording(
@@ -71,10 +80,11 @@ pub async fn stop_recording(
 /// GET /api/recordings/{roomId} — the running recording and the finished ones, with playback URLs.
 #[utoipa::path(
     get, path = "/api/recordings/{roomId}", tag = "recordings",
-    params(("roomId" = String, Path, description = "Stream id")),
+    params(("roomId" = RoomId, Path, description = "Stream id")),
     responses(
         (status = 200, body = RecordingList),
-        (status = 503, description = "Recording not configured, or S3 unreachable", body = ErrorBody),
+        (status = 404, description = "A malformed stream id", body = ErrorBody),
+        (status = 503, description = "Recording not configured (`recording_unavailable`), or S3 unreachable", body = ErrorBody),
     )
 )]
 pub async fn list_recordings(

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use onair_api::{CreateRoomRequest, CreatedRoom, ErrorBody, RoomInfo};
+use onair_api::{CreateRoomRequest, CreatedRoom, ErrorBody, RoomId, RoomInfo};
 
 use crate::error::ApiError;
 use crate::extract::{ApiJson, StreamId};
@@ -17,9 +17,11 @@ use crate::state::AppState;
     request_body = CreateRoomRequest,
     responses(
         (status = 201, description = "Stream created", body = CreatedRoom),
-        (status = 400, description = "A field is invalid", body = ErrorBody),
+        (status = 400, description = "Malformed JSON, or a field missing, invalid or unknown (`field` names it)", body = ErrorBody),
         (status = 413, description = "Body over 16 KiB", body = ErrorBody),
+        (status = 415, description = "Body not declared as JSON", body = ErrorBody),
         (status = 429, description = "Too many streams from this address", body = ErrorBody),
+        (status = 502, description = "LiveKit refused the request", body = ErrorBody),
         (status = 503, description = "LiveKit unreachable", body = ErrorBody),
     )
 )]
@@ -54,10 +56,11 @@ pub async fn create_room(
 /// GET /api/rooms/{roomId} — public facts about a stream (cached for a moment).
 #[utoipa::path(
     get, path = "/api/rooms/{roomId}", tag = "rooms",
-    params(("roomId" = String, Path, description = "Stream id")),
+    params(("roomId" = RoomId, Path, description = "Stream id")),
     responses(
         (status = 200, body = RoomInfo),
-        (status = 404, description = "Stream not found", body = ErrorBody),
+        (status = 404, description = "No stream with that id (or a malformed id)", body = ErrorBody),
+        (status = 502, description = "LiveKit refused the request", body = ErrorBody),
         (status = 503, description = "LiveKit unreachable", body = ErrorBody),
     )
 )]
@@ -72,13 +75,14 @@ pub async fn get_room(
 /// DELETE /api/rooms/{roomId} — the host ends the stream for everyone.
 #[utoipa::path(
     delete, path = "/api/rooms/{roomId}", tag = "rooms",
-    params(("roomId" = String, Path, description = "Stream id")),
+    params(("roomId" = RoomId, Path, description = "Stream id")),
     security(("hostKey" = [])),
     responses(
         (status = 204, description = "Stream ended"),
         (status = 401, description = "No host key", body = ErrorBody),
         (status = 403, description = "Host key of another stream, tampered or expired", body = ErrorBody),
-        (status = 404, description = "Stream not found", body = ErrorBody),
+        (status = 404, description = "No stream with that id (or a malformed id)", body = ErrorBody),
+        (status = 502, description = "LiveKit refused the request", body = ErrorBody),
         (status = 503, description = "LiveKit unreachable", body = ErrorBody),
     )
 )]
@@ -97,15 +101,16 @@ pub async fn end_stream(
 #[utoipa::path(
     delete, path = "/api/rooms/{roomId}/participants/{identity}", tag = "rooms",
     params(
-        ("roomId" = String, Path, description = "Stream id"),
-        ("identity" = String, Path, description = "The viewer's identity"),
+        ("roomId" = RoomId, Path, description = "Stream id"),
+        ("identity" = String, Path, description = "The viewer's identity, as `POST /api/token` gave it; only viewers can be removed", pattern = "^viewer-[a-z0-9]{12}$", example = "viewer-4k2x9q0m7c1z"),
     ),
     security(("hostKey" = [])),
     responses(
         (status = 204, description = "Viewer removed"),
         (status = 401, description = "No host key", body = ErrorBody),
         (status = 403, description = "Host key of another stream, tampered or expired", body = ErrorBody),
-        (status = 404, description = "Stream or participant not found", body = ErrorBody),
+        (status = 404, description = "No such stream, or no such viewer in it", body = ErrorBody),
+        (status = 502, description = "LiveKit refused the request", body = ErrorBody),
         (status = 503, description = "LiveKit unreachable", body = ErrorBody),
     )
 )]

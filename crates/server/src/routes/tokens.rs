@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use onair_api::{ErrorBody, TokenRequest, TokenResponse};
 
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::StreamJson;
 use crate::livekit::Role;
 use crate::state::AppState;
 
@@ -17,19 +17,24 @@ use crate::state::AppState;
 #[utoipa::path(
     post, path = "/api/token", tag = "tokens",
     request_body = TokenRequest,
+    // Anyone may ask; `isHost: true` needs the host key.
+    security((), ("hostKey" = [])),
     responses(
         (status = 200, body = TokenResponse),
-        (status = 400, description = "A field is invalid", body = ErrorBody),
+        (status = 400, description = "Malformed JSON, or a field missing, invalid or unknown (`field` names it)", body = ErrorBody),
         (status = 401, description = "isHost without a host key", body = ErrorBody),
         (status = 403, description = "Host key of another stream, tampered or expired", body = ErrorBody),
-        (status = 404, description = "Stream not found", body = ErrorBody),
+        (status = 404, description = "No stream with that `roomName` (or a malformed one: a mangled link)", body = ErrorBody),
+        (status = 413, description = "Body over 16 KiB", body = ErrorBody),
+        (status = 415, description = "Body not declared as JSON", body = ErrorBody),
+        (status = 502, description = "LiveKit refused the request", body = ErrorBody),
         (status = 503, description = "LiveKit unreachable", body = ErrorBody),
     )
 )]
 pub async fn issue_token(
     State(app): State<AppState>,
     headers: HeaderMap,
-    ApiJson(request): ApiJson<TokenRequest>,
+    StreamJson(request): StreamJson<TokenRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
     let role = if request.is_host {
         let metadata = app.authorize_host(&headers, &request.room_name)?;

@@ -2,7 +2,7 @@
 
 use onair_api_tests::{LiveKitTarget, expect_error, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn malformed_json_is_a_400() {
@@ -29,6 +29,7 @@ async fn a_bad_field_is_a_400_naming_the_field() {
             "title",
         ),
         (json!({"hostName": "Ada", "title": "bell\u{0007}"}), "title"),
+        (json!({"hostName": "Ada", "hostname": "Ada"}), "hostname"),
     ];
     for (body, field) in cases {
         let error = expect_error(
@@ -55,6 +56,25 @@ async fn a_sixty_four_character_name_is_fine() {
 }
 
 #[tokio::test]
+async fn white_space_around_a_name_is_trimmed_away_and_a_blank_title_is_none() {
+    let app = spawn_app().await;
+    let padded = format!("  {}\t", "é".repeat(64));
+    let response = app
+        .create_stream(&json!({"hostName": padded, "title": "   "}))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: Value = response.json().await.unwrap();
+    let room = app
+        .get_stream(created["roomId"].as_str().unwrap())
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(room["hostName"], "é".repeat(64));
+    assert_eq!(room["title"], Value::Null);
+}
+
+#[tokio::test]
 async fn token_requests_are_validated_too() {
     let app = spawn_app().await;
     let stream = app.create_stream_as("Ada").await;
@@ -62,7 +82,7 @@ async fn token_requests_are_validated_too() {
     let cases = [
         (json!({"participantName": "Bob"}), "roomName"),
         (
-            json!({"roomName": "../../etc", "participantName": "Bob"}),
+            json!({"roomName": 42, "participantName": "Bob"}),
             "roomName",
         ),
         (
@@ -77,12 +97,49 @@ async fn token_requests_are_validated_too() {
             json!({"roomName": room, "participantName": "Bob", "isHost": "yes"}),
             "isHost",
         ),
+        (
+            json!({"roomName": room, "participantName": "Bob", "isHots": true}),
+            "isHots",
+        ),
     ];
     for (body, field) in cases {
         let response = app.post_json("/api/token", &body, None).await;
         let error = expect_error(response, StatusCode::BAD_REQUEST, "invalid_field").await;
         assert_eq!(error["field"], field, "for {body}");
     }
+}
+
+#[tokio::test]
+async fn a_mangled_link_is_stream_not_found_for_the_page_and_the_token_alike() {
+    let app = spawn_app().await;
+    let stream = app.create_stream_as("Ada").await;
+    let id = stream.room_id.as_str();
+    let mangled = [
+        id[..13].to_owned(),
+        format!("{id}x"),
+        id.to_uppercase(),
+        format!("{}!", &id[..13]),
+    ];
+    for room in &mangled {
+        expect_error(
+            app.get_stream(room).await,
+            StatusCode::NOT_FOUND,
+            "stream_not_found",
+        )
+        .await;
+        expect_error(
+            app.viewer_token(room, "Bob").await,
+            StatusCode::NOT_FOUND,
+            "stream_not_found",
+        )
+        .await;
+    }
+    expect_error(
+        app.viewer_token("../../etc", "Bob").await,
+        StatusCode::NOT_FOUND,
+        "stream_not_found",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -80,6 +80,14 @@ async fn the_openapi_document_describes_every_endpoint() {
     ] {
         assert!(schemas.contains_key(schema), "schema {schema}");
     }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["hostKey"]["scheme"], "bearer",
+        "the host key is a declared bearer scheme"
+    );
+    assert_eq!(
+        schemas["CreateRoomRequest"]["additionalProperties"], false,
+        "unknown fields are refused, and the document says so"
+    );
 }
 
 #[tokio::test]
