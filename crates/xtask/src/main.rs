@@ -21,6 +21,8 @@ commands:
   bench [--requests N] [--concurrency C]
                                 token issuance throughput and LiveKit calls under a burst
   bench-app [--viewers N]       app size (wasm, page transfers) and viewers' time to first frame
+  schemathesis [--with-recording] [-- <st run args>]
+                                Schemathesis, every phase and check, against /api/openapi.json
 ";
 
 fn main() -> ExitCode {
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         "stack" => commands::run::stack(rest),
         "bench" => commands::bench::run(rest),
         "bench-app" => commands::bench_app::run(rest),
+        "schemathesis" => commands::schemathesis::run(rest),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(())

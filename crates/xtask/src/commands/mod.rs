@@ -5,6 +5,7 @@ pub mod bench;
 pub mod bench_app;
 pub mod browser;
 pub mod run;
+pub mod schemathesis;
 pub mod test;
 
 use std::fs::File;

@@ -59,7 +59,7 @@ pub fn run(args: &[String]) -> Result<()> {
 /// Runs the steps. Format, lint and test failures are recorded and the run goes on, so one run
 /// shows every problem; a step the rest depends on (tools, LiveKit) ends it with `Err`.
 fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
-    const TOTAL: usize = 9;
+    const TOTAL: usize = 10;
     let mut step = |name: &'static str, title: String, f: &mut dyn FnMut() -> Result<()>| {
         header(&format!("[{}/{TOTAL}] {title}", outcomes.len() + 1));
         let start = Instant::now();
@@ -188,6 +188,16 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
                 command.env("ONAIR_TEST_EGRESS_PID_FILE", pid_file);
             }
             run_checked(command, &format!("cargo {}", test_args.join(" ")))
+        },
+    );
+
+    let _ = step(
+        "schemathesis",
+        "Schemathesis against /api/openapi.json: every phase and check, recording on".into(),
+        &mut || {
+            let st = tools::schemathesis::ensure_schemathesis()?;
+            let onair = build_onair_debug()?;
+            super::schemathesis::check(&st, &onair, &livekit, &recording.onair_env(), &[])
         },
     );
 
