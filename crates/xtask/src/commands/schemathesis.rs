@@ -167,8 +167,9 @@ pub fn check(
     let passed = status.success() && summary.is_some_and(reports_no_failure);
     print!("{}", report_section(&output, passed));
     println!(
-        "\nschemathesis: {} ({:.0} s; full output: {})",
+        "\nschemathesis: {}; test cases: {} ({:.0} s; full output: {})",
         summary.unwrap_or("no summary line"),
+        test_cases(&output).unwrap_or("not counted"),
         elapsed.as_secs_f64(),
         log.display()
     );
@@ -266,6 +267,13 @@ fn summary_line(output: &str) -> Option<&str> {
         .find(|line| !line.is_empty())
 }
 
+/// The count under "Test cases:", e.g. "1653 generated, 1653 passed, 2 skipped".
+fn test_cases(output: &str) -> Option<&str> {
+    let mut lines = output.lines();
+    lines.find(|line| line.trim() == "Test cases:")?;
+    lines.next().map(str::trim)
+}
+
 /// Whether a summary line reports neither failures nor errors (warnings are fine).
 fn reports_no_failure(summary: &str) -> bool {
     let lower = summary.to_ascii_lowercase();
@@ -305,7 +313,7 @@ mod tests {
 
     const PASSED: &str = "\
 Test cases:
-  1200 generated, 0 found
+  1200 generated, 1200 passed, 2 skipped
 
 =================================== SUMMARY ====================================
 
@@ -327,6 +335,10 @@ _______________________________ POST /api/rooms ________________________________
     #[test]
     fn the_summary_line_decides() {
         assert_eq!(summary_line(PASSED), Some("No issues found in 41.2s"));
+        assert_eq!(
+            test_cases(PASSED),
+            Some("1200 generated, 1200 passed, 2 skipped")
+        );
         assert!(reports_no_failure(summary_line(PASSED).unwrap()));
         assert_eq!(
             summary_line(FAILED),
