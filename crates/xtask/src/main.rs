@@ -23,6 +23,8 @@ commands:
   bench-app [--viewers N]       app size (wasm, page transfers) and viewers' time to first frame
   schemathesis [--with-recording] [-- <st run args>]
                                 Schemathesis, every phase and check, against /api/openapi.json
+  image                         build the Dockerfile with podman (onair:dev) and check the image:
+                                probes, home page in Chromium, non-root, HEALTHCHECK, SIGTERM
 ";
 
 fn main() -> ExitCode {
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         "bench" => commands::bench::run(rest),
         "bench-app" => commands::bench_app::run(rest),
         "schemathesis" => commands::schemathesis::run(rest),
+        "image" => commands::image::run(rest),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(())

@@ -78,3 +78,27 @@ pub const RECORDING_DEBIAN_PACKAGES: &[&str] = &[
     "redis-server",
     "ffmpeg",
 ];
+
+/// `cargo xtask image`: podman builds and runs the image (Debian's podman 4.3 needs `runc`: crun
+/// fails on these machines' hybrid cgroups), and `mmdebstrap` makes the base images from Debian's
+/// packages, since no container registry is reachable.
+pub const IMAGE_DEBIAN_PACKAGES: &[&str] = &["podman", "runc", "mmdebstrap"];
+
+/// The Debian release the base images are made of (`mmdebstrap {DEBIAN_SUITE}`).
+pub const DEBIAN_SUITE: &str = "bookworm";
+
+/// The runtime base image the Dockerfile names (`FROM debian:bookworm-slim`), made locally with
+/// `mmdebstrap --variant=minbase` when missing.
+pub const DEBIAN_BASE_IMAGE: &str = "debian:bookworm-slim";
+
+/// The build base image the Dockerfile names (`FROM rust:1.95-bookworm …`), made locally from the
+/// Debian base image, build-essential and the pinned toolchain of `rust-toolchain.toml`.
+pub const RUST_BASE_IMAGE: &str = "rust:1.95-bookworm";
+
+/// The image `cargo xtask image` builds and checks.
+pub const IMAGE_TAG: &str = "onair:dev";
+
+/// Schemathesis (PyPI), which checks the OpenAPI document against the running server. Its
+/// dependencies are pinned by `config/schemathesis/requirements.txt`, which must name this
+/// version too.
+pub const SCHEMATHESIS: &str = "4.32.5";

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod bench_app;
 pub mod browser;
+pub mod image;
 pub mod run;
 pub mod schemathesis;
 pub mod test;

@@ -20,6 +20,7 @@ use crate::versions;
 
 pub mod debian;
 pub mod egress;
+pub mod podman;
 pub mod schemathesis;
 pub mod seaweedfs;
 
@@ -204,7 +205,14 @@ fn ensure_cargo_tool(
         args.join(" ")
     );
     let mut install = cargo_command();
-    install.args(&args).arg("--root").arg(&staging);
+    install
+        .args(&args)
+        .arg("--root")
+        .arg(&staging)
+        // Build tools with cargo's default release profile: trunk's own asks for fat LTO and
+        // one codegen unit, which costs minutes on two cores for a tool that runs for seconds.
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16");
     let result = (|| -> Result<()> {
         let status = run_tool(install).context("running `cargo install`")?;
         if !status.success() {

@@ -16,11 +16,7 @@ use sha2::{Digest, Sha256};
 use super::egress::hex;
 use super::tools_dir;
 use crate::process::run_tool;
-
-/// The Schemathesis release the OpenAPI check runs (PyPI: `schemathesis`). Its dependencies are
-/// pinned by `config/schemathesis/requirements.txt`, which must name this version too.
-// Kept here until it moves to `crate::versions` with the other pins.
-pub const SCHEMATHESIS: &str = "4.32.5";
+use crate::versions::SCHEMATHESIS;
 
 /// The lock file of the venv: Schemathesis and its dependencies at exact versions.
 pub fn requirements_path() -> PathBuf {
