@@ -1,9 +1,10 @@
 //! `cargo xtask test`: everything CI runs, in order — format check, clippy (native, and the app
 //! for wasm32), tools, a local LiveKit with the recording stack (Redis, PulseAudio, SeaweedFS,
-//! the egress worker) on free ports, `cargo test` of the workspace against it, then the browser
-//! suite (the release app in headless Chromium against its own supervised LiveKit, recording
-//! stack and `onair`) — then a summary. Every service is stopped whatever happens (`Drop`, or
-//! the interrupt handler on Ctrl-C).
+//! the egress worker) on free ports, `cargo test` of the workspace against it, Schemathesis
+//! against the OpenAPI document, then the browser suite (the release app in headless Chromium
+//! against its own supervised LiveKit, recording stack and `onair`), and last the Docker image
+//! built with podman and checked (`cargo xtask image`) — then a summary. Every service is
+//! stopped whatever happens (`Drop`, or the interrupt handler on Ctrl-C).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -59,7 +60,7 @@ pub fn run(args: &[String]) -> Result<()> {
 /// Runs the steps. Format, lint and test failures are recorded and the run goes on, so one run
 /// shows every problem; a step the rest depends on (tools, LiveKit) ends it with `Err`.
 fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
-    const TOTAL: usize = 10;
+    const TOTAL: usize = 11;
     let mut step = |name: &'static str, title: String, f: &mut dyn FnMut() -> Result<()>| {
         header(&format!("[{}/{TOTAL}] {title}", outcomes.len() + 1));
         let start = Instant::now();
@@ -225,6 +226,12 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
             }
             browser_suite(&livekit_binary, &chromium, &recording_tools, &[])
         },
+    );
+
+    let _ = step(
+        "image",
+        "the Docker image (cargo xtask image: podman build, then the operator's checks)".into(),
+        &mut || super::image::run(&[]),
     );
     Ok(())
 }
