@@ -4,6 +4,8 @@
 use onair_api_tests::{LiveKitTarget, eventually, expect_error, own_livekit, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::json;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// The promise: an answer within 3 s even when LiveKit never answers.
@@ -119,5 +121,91 @@ async fn after_livekit_lost_its_rooms_the_host_reopens_the_stream_and_viewers_ca
     assert_eq!(
         info["title"], "Test stream",
         "the title survives, carried by the host key"
+    );
+}
+
+/// What the hosts of the load test saw.
+#[derive(Default)]
+struct Answers {
+    created: usize,
+    unavailable: usize,
+    wrong: Vec<String>,
+}
+
+#[tokio::test]
+async fn livekit_killed_and_restarted_under_load_gives_503s_then_recovers_without_a_restart() {
+    const HOSTS: usize = 8;
+    const MAX_REQUESTS_PER_HOST: usize = 2_000;
+    let mut livekit = own_livekit();
+    let app = spawn_app_with(&LiveKitTarget::of(&livekit), &[]).await;
+    let done = Arc::new(AtomicBool::new(false));
+    let hosts: Vec<_> = (0..HOSTS)
+        .map(|_| {
+            let client = app.client.clone();
+            let url = app.url("/api/rooms");
+            let done = done.clone();
+            tokio::spawn(async move {
+                let mut answers = Answers::default();
+                for _ in 0..MAX_REQUESTS_PER_HOST {
+                    if done.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let started = Instant::now();
+                    let response = client
+                        .post(&url)
+                        .json(&json!({"hostName": "Ada"}))
+                        .send()
+                        .await;
+                    let took = started.elapsed();
+                    match response {
+                        Ok(r) if r.status() == StatusCode::CREATED => answers.created += 1,
+                        Ok(r)
+                            if r.status() == StatusCode::SERVICE_UNAVAILABLE
+                                && r.headers().contains_key("retry-after")
+                                && took < ANSWER_WITHIN =>
+                        {
+                            answers.unavailable += 1;
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                        }
+                        Ok(r) => answers.wrong.push(format!("{} after {took:?}", r.status())),
+                        Err(error) => answers.wrong.push(error.to_string()),
+                    }
+                }
+                answers
+            })
+        })
+        .collect();
+
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    livekit.stop().unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    livekit.restart().unwrap();
+    let recovered = eventually(Duration::from_secs(15), || async {
+        app.create_stream(&json!({"hostName": "Bea"}))
+            .await
+            .status()
+            == StatusCode::CREATED
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    done.store(true, Ordering::Relaxed);
+
+    let mut total = Answers::default();
+    for host in hosts {
+        let answers = host.await.unwrap();
+        total.created += answers.created;
+        total.unavailable += answers.unavailable;
+        total.wrong.extend(answers.wrong);
+    }
+    println!(
+        "under load: {} streams created, {} quick 503s while LiveKit was down, recovered {:?} \
+         after the restart",
+        total.created, total.unavailable, recovered
+    );
+    assert!(total.wrong.is_empty(), "other answers: {:?}", total.wrong);
+    assert!(total.unavailable > 0, "503s while LiveKit was down");
+    assert!(
+        recovered.is_some(),
+        "streams are created again without restarting OnAir"
     );
 }
