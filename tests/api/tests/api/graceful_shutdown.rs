@@ -10,7 +10,8 @@ use onair_api_tests::{Publisher, spawn_app, spawn_recording_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::recording_real::{EGRESS, start_recording, wait_for_status};
+use crate::TAKE_TURNS;
+use crate::recording_real::{start_recording, wait_for_status};
 
 /// How many viewers keep asking for tokens while the replica stops.
 const VIEWERS: usize = 16;
@@ -29,6 +30,7 @@ struct Outcome {
 
 #[tokio::test]
 async fn sigterm_under_load_finishes_every_started_request_and_exits_0() {
+    let _turn = TAKE_TURNS.lock().await;
     let mut app = spawn_app().await;
     let stream = app.create_stream_as("Ada").await;
     let room = stream.room_id.to_string();
@@ -110,7 +112,7 @@ async fn sigterm_under_load_finishes_every_started_request_and_exits_0() {
 
 #[tokio::test]
 async fn a_stop_recording_waiting_for_egress_when_sigterm_comes_still_completes() {
-    let _turn = EGRESS.lock().await;
+    let _turn = TAKE_TURNS.lock().await;
     let mut app = spawn_recording_app().await;
     let stream = app.create_stream_as("Ada").await;
     let room = stream.room_id.to_string();

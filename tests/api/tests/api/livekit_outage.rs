@@ -136,6 +136,7 @@ struct Answers {
 async fn livekit_killed_and_restarted_under_load_gives_503s_then_recovers_without_a_restart() {
     const HOSTS: usize = 8;
     const MAX_REQUESTS_PER_HOST: usize = 2_000;
+    let _turn = crate::TAKE_TURNS.lock().await;
     let mut livekit = own_livekit();
     let app = spawn_app_with(&LiveKitTarget::of(&livekit), &[]).await;
     let done = Arc::new(AtomicBool::new(false));

@@ -13,3 +13,8 @@ mod scale_out;
 mod streams;
 mod tokens;
 mod viral_link;
+
+/// One at a time: the suites that record through the shared egress worker (one of them kills
+/// it), and those that load the machine on purpose, whose load would slow the timed checks of
+/// the others (a recording failed within 30 s, tokens refused within the cache period).
+pub(crate) static TAKE_TURNS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

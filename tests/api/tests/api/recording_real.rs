@@ -1,6 +1,6 @@
 //! Recording on the real stack: a host publishing Chromium's fake camera, the real LiveKit
 //! egress worker, SeaweedFS as the bucket. Each test records with the one shared egress worker,
-//! and one of them kills it, so they take turns ([`EGRESS`]).
+//! and one of them kills it, so they take turns ([`TAKE_TURNS`]).
 
 use std::time::{Duration, Instant};
 
@@ -12,8 +12,7 @@ use onair_api_tests::{
 use reqwest::StatusCode;
 use serde_json::Value;
 
-/// One recording at a time through the shared egress worker.
-pub(crate) static EGRESS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+use crate::TAKE_TURNS;
 
 /// A stream whose host publishes the fake camera and microphone.
 pub(crate) async fn live_stream(app: &TestApp, host_name: &str) -> (CreatedRoom, Publisher) {
@@ -99,7 +98,7 @@ fn probe(path: &std::path::Path) -> (Vec<String>, f64) {
 
 #[tokio::test]
 async fn a_host_records_five_seconds_and_anyone_can_replay_the_mp4() {
-    let _turn = EGRESS.lock().await;
+    let _turn = TAKE_TURNS.lock().await;
     let app = spawn_recording_app().await;
     let (stream, _publisher) = live_stream(&app, "Ada").await;
     let room = stream.room_id.to_string();
@@ -188,7 +187,7 @@ async fn a_host_records_five_seconds_and_anyone_can_replay_the_mp4() {
 
 #[tokio::test]
 async fn a_recording_whose_worker_is_killed_is_failed_within_30_s_and_a_new_one_starts() {
-    let _turn = EGRESS.lock().await;
+    let _turn = TAKE_TURNS.lock().await;
     let app = spawn_recording_app().await;
     let (stream, _publisher) = live_stream(&app, "Ada").await;
     let room = stream.room_id.to_string();
@@ -251,7 +250,7 @@ async fn a_recording_whose_worker_is_killed_is_failed_within_30_s_and_a_new_one_
 
 #[tokio::test]
 async fn a_recording_of_a_stream_that_publishes_nothing_is_failed_not_left_starting() {
-    let _turn = EGRESS.lock().await;
+    let _turn = TAKE_TURNS.lock().await;
     let app = spawn_recording_app().await;
     let stream = app.create_stream_as("Ada").await;
     let room = stream.room_id.to_string();
@@ -317,7 +316,7 @@ async fn app_with_s3_endpoint(endpoint: &str) -> TestApp {
 
 #[tokio::test]
 async fn a_recording_whose_upload_fails_is_reported_failed_not_finished() {
-    let _turn = EGRESS.lock().await;
+    let _turn = TAKE_TURNS.lock().await;
     let direct = spawn_recording_app().await;
     let bucket = recording_settings()
         .into_iter()

@@ -12,7 +12,8 @@ use onair_api_tests::{
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::recording_real::{EGRESS, live_stream, start_recording, wait_for_status};
+use crate::TAKE_TURNS;
+use crate::recording_real::{live_stream, start_recording, wait_for_status};
 
 /// The room cache of both replicas: how long the other replica may go on issuing tokens for an
 /// ended stream.
@@ -38,7 +39,7 @@ async fn viewer_token(app: &TestApp, room: &str, name: &str) -> TokenResponse {
 #[tokio::test]
 async fn two_replicas_on_two_livekit_nodes_serve_one_audience() {
     // The recording part uses the shared egress worker.
-    let _turn = EGRESS.lock().await;
+    let _turn = TAKE_TURNS.lock().await;
     let node_b = second_livekit_node();
     let a = replica(&LiveKitTarget::shared()).await;
     let b = replica(&LiveKitTarget::of(&node_b)).await;

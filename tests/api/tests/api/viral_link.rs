@@ -81,6 +81,7 @@ async fn five_hundred_viewers_of_a_recorded_stream_cost_at_most_five_livekit_loo
 async fn twenty_thousand_viewer_tokens_at_64_connections_all_succeed() {
     const REQUESTS: usize = 20_000;
     const CONNECTIONS: usize = 64;
+    let _turn = crate::TAKE_TURNS.lock().await;
     let app = spawn_app().await;
     let stream = app.create_stream_as("Ada").await;
     let room = stream.room_id.to_string();
