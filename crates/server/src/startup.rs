@@ -6,6 +6,8 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, header};
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
@@ -53,10 +55,17 @@ fn security_header(name: HeaderName, value: &str) -> SetResponseHeaderLayer<Head
 /// terms, logged, and the process still exits cleanly.
 pub const DRAIN_LIMIT: Duration = Duration::from_secs(8);
 
+/// How long the server keeps serving after a shutdown signal, answering every response with
+/// `Connection: close`, before it stops accepting. A client that sent a request on a kept-alive
+/// connection just as the signal came is answered, not cut off, and every client learns to open
+/// its next connection anew.
+pub const LINGER: Duration = Duration::from_secs(1);
+
 /// A bound, ready-to-run server.
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    draining: Arc<AtomicBool>,
 }
 
 impl Application {
@@ -65,8 +74,26 @@ impl Application {
         let listener = TcpListener::bind(config.bind)
             .await
             .map_err(|err| anyhow::anyhow!("cannot listen on {}: {err}", config.bind))?;
-        let router = app(AppState::new(config));
-        Ok(Self { listener, router })
+        let draining = Arc::new(AtomicBool::new(false));
+        let flag = draining.clone();
+        let router = app(AppState::new(config)).layer(axum::middleware::map_response(
+            move |mut response: axum::response::Response| {
+                let draining = flag.load(Ordering::Relaxed);
+                async move {
+                    if draining {
+                        response
+                            .headers_mut()
+                            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                    }
+                    response
+                }
+            },
+        ));
+        Ok(Self {
+            listener,
+            router,
+            draining,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -75,15 +102,18 @@ impl Application {
             .expect("a bound listener has an address")
     }
 
-    /// Serves until `shutdown` completes, then stops accepting and finishes in-flight requests
-    /// (for at most [`DRAIN_LIMIT`]).
+    /// Serves until `shutdown` completes, then for [`LINGER`] more with `Connection: close`,
+    /// then stops accepting and finishes in-flight requests (for at most [`DRAIN_LIMIT`]).
     pub async fn run_until(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let (signalled, drain_started) = tokio::sync::oneshot::channel::<()>();
+        let draining = self.draining.clone();
         let shutdown = async move {
             shutdown.await;
+            draining.store(true, Ordering::Relaxed);
+            tokio::time::sleep(LINGER).await;
             let _ = signalled.send(());
         };
         let serve = axum::serve(
