@@ -53,6 +53,8 @@ fn main() -> ExitCode {
         "build" => commands::run::build(rest),
         "stack" => commands::run::stack(rest),
         "bench" => commands::bench::run(rest),
+        // Internal: the load generator `bench` runs from a release build of xtask.
+        "bench-load" => commands::bench::load(rest),
         "bench-app" => commands::bench_app::run(rest),
         "schemathesis" => commands::schemathesis::run(rest),
         "image" => commands::image::run(rest),
