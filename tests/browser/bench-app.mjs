@@ -11,9 +11,10 @@
 //       since navigation start) at the first frame presented by [data-testid=stream-video]
 //       (requestVideoFrameCallback; `loadeddata` as a fallback).
 //
-// Usage (the stack comes from xtask): node tests/browser/bench-app.mjs [--viewers N]
+// Usage (the stack comes from xtask): node tests/browser/bench-app.mjs [--viewers N] [--summary FILE]
+// With --summary, the figures also go to FILE as JSON (what `cargo xtask bench` puts in its table).
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -31,6 +32,8 @@ import {
 const args = process.argv.slice(2);
 const viewersArg = args.indexOf('--viewers');
 const VIEWERS = viewersArg >= 0 ? Number(args[viewersArg + 1]) : 5;
+const summaryArg = args.indexOf('--summary');
+const SUMMARY = summaryArg >= 0 ? args[summaryArg + 1] : null;
 const DIST = path.resolve(process.env.ONAIR_BENCH_DIST || 'frontend/dist');
 
 const gzip9 = (buffer) => gzipSync(buffer, { level: 9 }).length;
@@ -76,6 +79,8 @@ async function pageTransfer(browser, title, url, ready) {
       raw: body.length,
       gzip: gzip9(body),
       sent: sizes ? sizes.responseBodySize : null,
+      // Bytes on the wire: the response's headers plus its body as sent.
+      wire: sizes ? sizes.responseHeadersSize + sizes.responseBodySize : null,
       encoding: (await response.headerValue('content-encoding').catch(() => null)) || 'identity',
     });
   }
@@ -91,7 +96,7 @@ async function pageTransfer(browser, title, url, ready) {
   console.log(
     `    ${pad(`total (${rows.length} files)`, 56)} ${padLeft(kb(sum('raw')), 11)} ${padLeft(kb(sum('gzip')), 11)} ${padLeft(kb(sum('sent')), 11)}`,
   );
-  return { rows, raw: sum('raw'), gzip: sum('gzip'), sent: sum('sent') };
+  return { files: rows.length, raw: sum('raw'), gzip: sum('gzip'), sent: sum('sent'), wire: sum('wire') };
 }
 
 /** Marks, in the viewer page, when the stream's video presents its first frame. */
@@ -189,6 +194,9 @@ async function main() {
       `  viewer time to first frame: median ${median(firsts).toFixed(0)} ms ` +
         `(min ${Math.min(...firsts).toFixed(0)}, max ${Math.max(...firsts).toFixed(0)}, n=${firsts.length})`,
     );
+    if (SUMMARY) {
+      writeFileSync(SUMMARY, JSON.stringify({ home, viewer, firstFramesMs: firsts }, null, 2));
+    }
   } finally {
     await browser.close().catch(() => {});
     await closeAll();

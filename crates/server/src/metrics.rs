@@ -7,7 +7,11 @@ use axum::middleware::Next;
 use axum::response::Response;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// How often recorded latencies are folded into their histograms (what the exporter's own
+/// `install` would do every 5 s, too).
+const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
 
 const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -26,6 +30,17 @@ pub fn prometheus() -> PrometheusHandle {
             let handle = recorder.handle();
             // Fails only if another recorder was installed first, which this crate never does.
             let _ = metrics::set_global_recorder(recorder);
+            // The recorder keeps every latency sample until upkeep folds it into its buckets:
+            // without this, memory would grow with each request until `/metrics` is read.
+            let upkeep = handle.clone();
+            let _ = std::thread::Builder::new()
+                .name("metrics-upkeep".into())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(UPKEEP_INTERVAL);
+                        upkeep.run_upkeep();
+                    }
+                });
             handle
         })
         .clone()

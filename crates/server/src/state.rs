@@ -4,6 +4,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use onair_api::RoomId;
 use std::ops::Deref;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::config::Config;
 use crate::error::ApiError;
@@ -29,6 +30,23 @@ pub struct App {
     pub web_app: WebApp,
     /// Present when recording is configured (an S3 bucket is set).
     pub recorder: Option<Recorder>,
+    /// Set once a shutdown signal came: `/readyz` answers 503 so load balancers stop sending
+    /// work, and every response says `Connection: close`.
+    pub draining: Draining,
+}
+
+/// Whether this server is shutting down. Starts false; set once, never cleared.
+#[derive(Default)]
+pub struct Draining(AtomicBool);
+
+impl Draining {
+    pub fn start(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 impl Deref for AppState {
@@ -56,6 +74,7 @@ impl AppState {
             prometheus: crate::metrics::prometheus(),
             recorder,
             web_app: WebApp::new(&config.static_dir, content_security_policy(&config)),
+            draining: Draining::default(),
             config,
         }))
     }

@@ -18,8 +18,9 @@ commands:
   build                         release build: target/release/onair and the app in frontend/dist
   stack [--with-recording]      only the local LiveKit server (ws://127.0.0.1:7880), with
                                 Redis, egress and SeaweedFS when asked; prints onair's settings
-  bench [--requests N] [--concurrency C]
-                                token issuance throughput and LiveKit calls under a burst
+  bench [--requests N] [--concurrency C] [--viewers V] [--no-app]
+                                one table: token throughput against a bare Axum handler, LiveKit
+                                calls under a burst, RSS, start to ready, first frame, page weights
   bench-app [--viewers N]       app size (wasm, page transfers) and viewers' time to first frame
   schemathesis [--with-recording] [-- <st run args>]
                                 Schemathesis, every phase and check, against /api/openapi.json
@@ -53,6 +54,8 @@ fn main() -> ExitCode {
         "build" => commands::run::build(rest),
         "stack" => commands::run::stack(rest),
         "bench" => commands::bench::run(rest),
+        // Internal: the load generator `bench` runs from a release build of xtask.
+        "bench-load" => commands::bench::load(rest),
         "bench-app" => commands::bench_app::run(rest),
         "schemathesis" => commands::schemathesis::run(rest),
         "image" => commands::image::run(rest),

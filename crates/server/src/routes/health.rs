@@ -11,7 +11,7 @@ use crate::state::AppState;
 /// Readiness report: overall status and each dependency's.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Readiness {
-    /// `ready` or `not_ready`.
+    /// `ready`, `not_ready`, or `draining` once the server is shutting down.
     pub status: &'static str,
     /// `ok` or `unreachable`.
     pub livekit: &'static str,
@@ -33,8 +33,8 @@ pub async fn healthz() -> Json<Liveness> {
     Json(Liveness { status: "ok" })
 }
 
-/// GET /readyz — ready to serve: LiveKit answers with our credentials, and the recording
-/// bucket answers when recording is configured.
+/// GET /readyz — ready to serve: not shutting down, LiveKit answers with our credentials, and
+/// the recording bucket answers when recording is configured.
 #[utoipa::path(
     get, path = "/readyz", tag = "operations",
     responses((status = 200, body = Readiness), (status = 503, body = Readiness))
@@ -51,14 +51,19 @@ pub async fn readyz(State(app): State<AppState>) -> (StatusCode, Json<Readiness>
     };
     let (livekit, storage) = tokio::join!(app.livekit.check_ready(), storage_check);
     let livekit = if livekit.is_ok() { "ok" } else { "unreachable" };
-    let ready = livekit == "ok" && storage != "unreachable";
+    let draining = app.draining.is_on();
+    let ready = !draining && livekit == "ok" && storage != "unreachable";
     let status = if ready {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
     let report = Readiness {
-        status: if ready { "ready" } else { "not_ready" },
+        status: match (ready, draining) {
+            (true, _) => "ready",
+            (false, true) => "draining",
+            (false, false) => "not_ready",
+        },
         livekit,
         storage,
     };

@@ -1,36 +1,70 @@
-//! `cargo xtask bench`: how fast the release server issues viewer tokens, and how many LiveKit
-//! calls a burst of viewers opening one link costs (the spec wants far fewer than one each).
+//! `cargo xtask bench`: what the server costs, in one table — how fast the release server issues
+//! viewer tokens compared with a bare Axum handler doing the least the same request needs, how
+//! many LiveKit calls a burst of viewers opening one link costs (the spec wants far fewer than one
+//! each), onair's memory idle and under load, its time from start to ready, and, through
+//! [`bench_app::measure`], a viewer's time to first frame and what the pages weigh.
 //!
-//! Everything runs on loopback: a local LiveKit on free ports, the release `onair` on a free
-//! port, and a bounded number of requests from a reqwest client on a tokio runtime.
+//! Everything runs on loopback: a local LiveKit on free ports, the release `onair` and the bare
+//! handler (`crates/server/examples/bare_token.rs`, same profile and Axum) on free ports, and a
+//! bounded number of requests from a reqwest client on a tokio runtime. The two servers take
+//! turns under the same load, round after round, so a busy machine slows both alike.
+//!
+//! The load comes from a release build of xtask itself (`xtask bench-load`, see [`load`]): the
+//! `cargo xtask` binary is a dev build, and an unoptimised client on the same two cores would
+//! cost more than the server it measures, so the bench would measure the client.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
+use xtask::process::{STOP_GRACE, spawn_service, stop_service};
 use xtask::stack::{LiveKitOptions, LiveKitServer};
-use xtask::{net, tools};
+use xtask::{net, target_dir, tools, workspace_root};
 
-use super::{OnAir, build_onair, header, log_path};
+use super::bench_app::{self, AppFigures, PageWeight};
+use super::{OnAir, build_onair, cargo, header, log_path, run_checked};
 
-const DEFAULT_REQUESTS: usize = 5000;
-const DEFAULT_CONCURRENCY: usize = 64;
-const WARMUP_REQUESTS: usize = 200;
+/// Viewer token requests per server, over all rounds.
+const DEFAULT_REQUESTS: usize = 30_000;
+/// Connections (tasks, each with one request in flight) of the throughput runs.
+const DEFAULT_CONCURRENCY: usize = 32;
+/// The servers take turns this many times.
+const ROUNDS: usize = 3;
+const WARMUP_REQUESTS: usize = 2_000;
 const BURST_REQUESTS: usize = 500;
 /// Long enough for the server's short room-lookup cache to expire before the burst.
 const CACHE_EXPIRY_WAIT: Duration = Duration::from_secs(3);
 const LIVEKIT_CALLS_METRIC: &str = "onair_livekit_requests_total";
+/// How long onair gets to answer `GET /readyz` with 200 after it is spawned.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// What Chromium sends with every request: the load asks as a viewer's browser does, so a server
+/// that compresses answers pays for it here too.
+const BROWSER_ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
+/// Issue 9's goals for the token path.
+const GOAL_RATIO: f64 = 0.75;
+const GOAL_P99: Duration = Duration::from_millis(2);
+
+struct Options {
+    requests: usize,
+    concurrency: usize,
+    viewers: usize,
+    app: bool,
+}
 
 pub fn run(args: &[String]) -> Result<()> {
-    let (requests, concurrency) = parse_args(args)?;
+    let options = parse_args(args)?;
 
     header("tools");
     let livekit_binary = tools::ensure_livekit_server()?;
-    header("build onair (release)");
+    header("build onair and the bare Axum handler (release)");
     let onair_binary = build_onair()?;
+    let bare_binary = build_bare_token()?;
+    let loader = build_loader()?;
 
     header("start livekit-server and onair");
     let livekit = LiveKitServer::start(
@@ -45,40 +79,104 @@ pub fn run(args: &[String]) -> Result<()> {
         ("PUBLIC_URL", format!("http://127.0.0.1:{port}")),
         ("ROOM_CREATE_PER_MINUTE", "1000".to_owned()),
     ];
+    let spawned = Instant::now();
     let mut onair = OnAir::start(&onair_binary, port, &env, Some(&onair_log))?;
-    onair.wait_healthy()?;
+    let start_to_ready = wait_ready(&mut onair, port, spawned)?;
+    let pid = onair.pid().context("onair is not running")?;
+    // Idle: ready, nothing asked yet but the readiness probe.
+    std::thread::sleep(Duration::from_millis(500));
+    let rss_idle = rss_kib(pid)?;
     println!(
-        "livekit-server at {}, onair at {} (log: {})",
+        "livekit-server at {}, onair at {} (pid {pid}, log: {}); ready {} after spawn",
         livekit.url(),
         onair.url(),
-        onair_log.display()
+        onair_log.display(),
+        ms(start_to_ready)
     );
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the tokio runtime")?;
-    let result = runtime.block_on(bench(onair.url(), requests, concurrency));
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .context("building the HTTP client")?;
+    let target = runtime.block_on(TokenTarget::create(&client, &onair.url()))?;
+
+    header(&format!(
+        "start the bare Axum handler ({} byte answers, like onair's)",
+        target.response_bytes
+    ));
+    let bare = BareServer::start(&bare_binary, target.response_bytes)?;
+    println!("bare handler at {}", bare.url());
+
+    let sampler = RssSampler::start(pid);
+    let tokens = bench_tokens(
+        &runtime,
+        &client,
+        &loader,
+        &target,
+        (&onair.url(), &bare.url()),
+        &options,
+    );
+    let rss_load = sampler.stop();
+    drop(bare);
     onair.stop();
     drop(livekit);
-    result
+    let tokens = tokens?;
+
+    let app = if options.app {
+        Some(bench_app::measure(options.viewers)?)
+    } else {
+        None
+    };
+
+    header("summary");
+    let figures = Figures {
+        tokens,
+        concurrency: options.concurrency,
+        rss_idle_kib: rss_idle,
+        rss_load_kib: rss_load,
+        start_to_ready,
+        app,
+    };
+    println!("{}\n", machine());
+    print!("{}", figures.table());
+    if figures.tokens.onair.errors > 0 || figures.tokens.burst.errors > 0 {
+        bail!(
+            "{} requests failed",
+            figures.tokens.onair.errors + figures.tokens.burst.errors
+        );
+    }
+    Ok(())
 }
 
-fn parse_args(args: &[String]) -> Result<(usize, usize)> {
-    let mut requests = DEFAULT_REQUESTS;
-    let mut concurrency = DEFAULT_CONCURRENCY;
+fn parse_args(args: &[String]) -> Result<Options> {
+    let mut options = Options {
+        requests: DEFAULT_REQUESTS,
+        concurrency: DEFAULT_CONCURRENCY,
+        viewers: bench_app::DEFAULT_VIEWERS,
+        app: true,
+    };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
+        if arg == "--no-app" {
+            options.app = false;
+            continue;
+        }
         let (flag, inline) = match arg.split_once('=') {
             Some((flag, value)) => (flag, Some(value.to_owned())),
             None => (arg.as_str(), None),
         };
         let target = match flag {
-            "--requests" => &mut requests,
-            "--concurrency" => &mut concurrency,
-            other => {
-                bail!("`cargo xtask bench` does not take `{other}` (--requests N, --concurrency C)")
-            }
+            "--requests" => &mut options.requests,
+            "--concurrency" => &mut options.concurrency,
+            "--viewers" => &mut options.viewers,
+            other => bail!(
+                "`cargo xtask bench` does not take `{other}` \
+                 (--requests N, --concurrency C, --viewers V, --no-app)"
+            ),
         };
         let value = inline
             .or_else(|| args.next().cloned())
@@ -89,91 +187,409 @@ fn parse_args(args: &[String]) -> Result<(usize, usize)> {
             .filter(|n| *n > 0)
             .with_context(|| format!("{flag} {value}: expected a positive number"))?;
     }
-    Ok((requests, concurrency))
+    Ok(options)
 }
 
-async fn bench(base: String, requests: usize, concurrency: usize) -> Result<()> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .context("building the HTTP client")?;
+/// Builds `crates/server/examples/bare_token.rs` with the release profile.
+fn build_bare_token() -> Result<PathBuf> {
+    const ARGS: [&str; 6] = [
+        "build",
+        "--release",
+        "-p",
+        "onair-server",
+        "--example",
+        "bare_token",
+    ];
+    run_checked(cargo(ARGS), &format!("cargo {}", ARGS.join(" ")))?;
+    Ok(target_dir().join("release/examples/bare_token"))
+}
 
-    let created: Value = client
-        .post(format!("{base}/api/rooms"))
-        .json(&json!({ "hostName": "Bench" }))
-        .send()
-        .await
-        .context("POST /api/rooms")?
-        .error_for_status()
-        .context("POST /api/rooms")?
-        .json()
-        .await
-        .context("POST /api/rooms: reading the JSON body")?;
-    let room_id = created["roomId"]
-        .as_str()
-        .with_context(|| format!("POST /api/rooms answered without a roomId: {created}"))?
-        .to_owned();
-    let load = Load {
-        client: client.clone(),
+/// Builds xtask itself with the release profile, for `xtask bench-load`.
+fn build_loader() -> Result<PathBuf> {
+    const ARGS: [&str; 6] = ["build", "--release", "-p", "xtask", "--bin", "xtask"];
+    run_checked(cargo(ARGS), &format!("cargo {}", ARGS.join(" ")))?;
+    Ok(target_dir().join("release/xtask"))
+}
+
+/// Polls `GET /readyz` every few milliseconds; returns the time since `spawned` of its first 200.
+fn wait_ready(onair: &mut OnAir, port: u16, spawned: Instant) -> Result<Duration> {
+    loop {
+        if let Some(status) = onair.try_wait()? {
+            bail!("onair exited ({status}) before answering GET /readyz");
+        }
+        if net::http_get_ok(port, "/readyz") {
+            return Ok(spawned.elapsed());
+        }
+        if spawned.elapsed() > READY_TIMEOUT {
+            onair.stop();
+            bail!(
+                "onair did not answer GET /readyz with 200 within {} s",
+                READY_TIMEOUT.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// `VmRSS` of a process, in KiB.
+fn rss_kib(pid: u32) -> Result<u64> {
+    let path = format!("/proc/{pid}/status");
+    let status = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .with_context(|| format!("{path} has no VmRSS line"))
+}
+
+/// Reads a process's `VmRSS` every 20 ms on a thread of its own and keeps the largest.
+struct RssSampler {
+    running: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<u64>,
+}
+
+impl RssSampler {
+    fn start(pid: u32) -> Self {
+        let running = Arc::new(AtomicBool::new(true));
+        let flag = running.clone();
+        let thread = std::thread::spawn(move || {
+            let mut peak = 0;
+            while flag.load(Ordering::Relaxed) {
+                peak = peak.max(rss_kib(pid).unwrap_or(0));
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            peak
+        });
+        Self { running, thread }
+    }
+
+    /// The peak `VmRSS` seen, in KiB.
+    fn stop(self) -> u64 {
+        self.running.store(false, Ordering::Relaxed);
+        self.thread.join().unwrap_or(0)
+    }
+}
+
+/// The bare Axum handler as a child service. Stopped on `Drop`.
+struct BareServer {
+    child: Child,
+    port: u16,
+}
+
+impl BareServer {
+    fn start(binary: &Path, response_bytes: usize) -> Result<Self> {
+        let port = net::free_tcp_port()?;
+        let mut command = Command::new(binary);
+        command
+            .args([port.to_string(), response_bytes.to_string()])
+            .current_dir(workspace_root())
+            .stdin(Stdio::null());
+        let child =
+            spawn_service(command).with_context(|| format!("starting {}", binary.display()))?;
+        let mut server = Self { child, port };
+        let started = Instant::now();
+        while !net::http_get_ok(port, "/healthz") {
+            if let Some(status) = server.child.try_wait()? {
+                bail!("the bare handler exited ({status}) before answering");
+            }
+            if started.elapsed() > READY_TIMEOUT {
+                bail!(
+                    "the bare handler did not answer within {} s",
+                    READY_TIMEOUT.as_secs()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Ok(server)
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for BareServer {
+    fn drop(&mut self) {
+        let _ = stop_service(&mut self.child, STOP_GRACE);
+    }
+}
+
+/// A stream to ask tokens for, and the size of onair's answer.
+struct TokenTarget {
+    body: Value,
+    response_bytes: usize,
+}
+
+impl TokenTarget {
+    async fn create(client: &reqwest::Client, base: &str) -> Result<Self> {
+        let created: Value = client
+            .post(format!("{base}/api/rooms"))
+            .json(&json!({ "hostName": "Bench" }))
+            .send()
+            .await
+            .context("POST /api/rooms")?
+            .error_for_status()
+            .context("POST /api/rooms")?
+            .json()
+            .await
+            .context("POST /api/rooms: reading the JSON body")?;
+        let room_id = created["roomId"]
+            .as_str()
+            .with_context(|| format!("POST /api/rooms answered without a roomId: {created}"))?;
+        let body = json!({ "roomName": room_id, "participantName": "viewer", "isHost": false });
+        let answer = client
+            .post(format!("{base}/api/token"))
+            .json(&body)
+            .send()
+            .await
+            .context("POST /api/token")?
+            .error_for_status()
+            .context("POST /api/token")?
+            .bytes()
+            .await
+            .context("POST /api/token: reading the body")?;
+        Ok(Self {
+            body,
+            response_bytes: answer.len(),
+        })
+    }
+}
+
+/// The token figures of both servers.
+struct TokenFigures {
+    onair: Stats,
+    bare: Stats,
+    burst: Stats,
+    /// LiveKit calls during the burst by method; `None` if `/metrics` does not count them.
+    burst_calls: Option<BTreeMap<String, f64>>,
+}
+
+impl TokenFigures {
+    fn ratio(&self) -> f64 {
+        self.onair.rate() / self.bare.rate().max(f64::EPSILON)
+    }
+}
+
+fn bench_tokens(
+    runtime: &tokio::runtime::Runtime,
+    client: &reqwest::Client,
+    loader: &Path,
+    target: &TokenTarget,
+    (onair_base, bare_base): (&str, &str),
+    options: &Options,
+) -> Result<TokenFigures> {
+    let load = |base: &str| Load {
+        loader: loader.to_owned(),
         url: format!("{base}/api/token"),
-        body: json!({ "roomName": room_id, "participantName": "viewer", "isHost": false }),
+        body: target.body.to_string(),
     };
-
-    header(&format!("warm-up: {WARMUP_REQUESTS} viewer tokens"));
-    let warmup = load.run(WARMUP_REQUESTS.min(requests), concurrency).await;
-    println!(
-        "{} ok, {} errors",
-        warmup.latencies.len() - warmup.errors,
-        warmup.errors
-    );
+    let (onair, bare) = (load(onair_base), load(bare_base));
+    let concurrency = options.concurrency;
 
     header(&format!(
-        "throughput: {requests} viewer tokens (POST /api/token), concurrency {concurrency}"
+        "warm-up: {WARMUP_REQUESTS} viewer tokens from each server"
     ));
-    let throughput = load.run(requests, concurrency).await;
-    throughput.print();
+    for (name, load) in [("bare", &bare), ("onair", &onair)] {
+        let warmup = load.run(WARMUP_REQUESTS, concurrency)?;
+        println!(
+            "  {name:<6} {} ok, {} errors",
+            warmup.latencies.len() - warmup.errors,
+            warmup.errors
+        );
+    }
+
+    let per_round = options.requests.div_ceil(ROUNDS);
+    header(&format!(
+        "throughput: {ROUNDS} rounds of {per_round} viewer tokens (POST /api/token) per server, \
+         {concurrency} connections"
+    ));
+    let mut totals = (Stats::default(), Stats::default());
+    for round in 1..=ROUNDS {
+        let b = bare.run(per_round, concurrency)?;
+        let o = onair.run(per_round, concurrency)?;
+        println!(
+            "  round {round}: bare {:>9.0}/s p99 {:>8}   onair {:>9.0}/s p99 {:>8}   ratio {:.2}",
+            b.rate(),
+            ms(b.percentile(99.0)),
+            o.rate(),
+            ms(o.percentile(99.0)),
+            o.rate() / b.rate().max(f64::EPSILON)
+        );
+        totals.0.absorb(b);
+        totals.1.absorb(o);
+    }
+    let (bare_total, onair_total) = totals;
+    println!("\n  bare Axum handler");
+    bare_total.print();
+    println!("\n  onair");
+    onair_total.print();
 
     header(&format!(
         "burst: {BURST_REQUESTS} viewer tokens at once, after the room cache expired"
     ));
-    let before = livekit_calls(&client, &base).await?;
-    tokio::time::sleep(CACHE_EXPIRY_WAIT).await;
-    let burst = load.run(BURST_REQUESTS, BURST_REQUESTS).await;
-    let after = livekit_calls(&client, &base).await?;
+    std::thread::sleep(CACHE_EXPIRY_WAIT);
+    let before = runtime.block_on(livekit_calls(client, onair_base))?;
+    let burst = onair.run(BURST_REQUESTS, BURST_REQUESTS)?;
+    let after = runtime.block_on(livekit_calls(client, onair_base))?;
     burst.print();
-    println!("  LiveKit calls during the burst ({LIVEKIT_CALLS_METRIC} by method):");
-    match (before, after) {
-        (Some(before), Some(after)) => {
-            let mut total = 0.0;
-            for (method, count) in &after {
-                let delta = count - before.get(method).copied().unwrap_or(0.0);
-                if delta > 0.0 {
-                    println!("    {method:<28} {delta:>8}");
-                    total += delta;
-                }
-            }
-            println!(
-                "    {:<28} {total:>8}  (for {BURST_REQUESTS} tokens)",
-                "total"
-            );
-        }
-        _ => println!("    unknown: GET /metrics has no {LIVEKIT_CALLS_METRIC}"),
-    }
-
-    if throughput.errors > 0 || burst.errors > 0 {
-        bail!("{} requests failed", throughput.errors + burst.errors);
-    }
-    Ok(())
+    let burst_calls = match (before, after) {
+        (Some(before), Some(after)) => Some(
+            after
+                .iter()
+                .map(|(method, count)| {
+                    (
+                        method.clone(),
+                        count - before.get(method).copied().unwrap_or(0.0),
+                    )
+                })
+                .filter(|(_, delta)| *delta > 0.0)
+                .collect(),
+        ),
+        _ => None,
+    };
+    Ok(TokenFigures {
+        onair: onair_total,
+        bare: bare_total,
+        burst,
+        burst_calls,
+    })
 }
 
-/// One kind of request, repeated.
+/// Everything the summary table shows.
+struct Figures {
+    tokens: TokenFigures,
+    concurrency: usize,
+    rss_idle_kib: u64,
+    rss_load_kib: u64,
+    start_to_ready: Duration,
+    app: Option<AppFigures>,
+}
+
+impl Figures {
+    /// The summary as a Markdown table (it goes into the README as printed).
+    fn table(&self) -> String {
+        let t = &self.tokens;
+        let (ratio, p99) = (t.ratio(), t.onair.percentile(99.0));
+        let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
+        let mut rows = vec![
+            (
+                format!("viewer tokens/s, {} connections", self.concurrency),
+                format!(
+                    "{:.0} — {ratio:.2} of the bare Axum handler's {:.0} (goal ≥ {GOAL_RATIO}: {})",
+                    t.onair.rate(),
+                    t.bare.rate(),
+                    verdict(ratio >= GOAL_RATIO)
+                ),
+            ),
+            (
+                format!("token p99, {} connections", self.concurrency),
+                format!(
+                    "{} — bare handler {} (goal ≤ {}: {})",
+                    ms(p99),
+                    ms(t.bare.percentile(99.0)),
+                    ms(GOAL_P99),
+                    verdict(p99 <= GOAL_P99)
+                ),
+            ),
+            (
+                format!("LiveKit calls per {BURST_REQUESTS}-viewer burst"),
+                match &t.burst_calls {
+                    None => format!("unknown (no {LIVEKIT_CALLS_METRIC} in /metrics)"),
+                    Some(calls) => {
+                        let total: f64 = calls.values().sum();
+                        let each: Vec<String> =
+                            calls.iter().map(|(m, n)| format!("{m} {n}")).collect();
+                        format!("{total} ({})", each.join(", "))
+                    }
+                },
+            ),
+        ];
+        if let Some(app) = &self.app {
+            let firsts: Vec<String> = app
+                .first_frames_ms
+                .iter()
+                .map(|ms| format!("{ms:.0}"))
+                .collect();
+            rows.push((
+                "viewer time to first frame".to_owned(),
+                format!(
+                    "median {:.0} ms ({} viewers: {} ms)",
+                    app.median_first_frame_ms(),
+                    firsts.len(),
+                    firsts.join(", ")
+                ),
+            ));
+            rows.push(("home page, on the wire".to_owned(), page(&app.home)));
+            rows.push(("viewer page, on the wire".to_owned(), page(&app.viewer)));
+        }
+        rows.push((
+            "onair RSS idle / under load (VmRSS)".to_owned(),
+            format!(
+                "{} / {} (peak)",
+                mib(self.rss_idle_kib),
+                mib(self.rss_load_kib)
+            ),
+        ));
+        rows.push((
+            "start to ready (spawn → /readyz 200)".to_owned(),
+            ms(self.start_to_ready),
+        ));
+        let mut table = String::from("| | |\n|---|---|\n");
+        for (what, value) in rows {
+            table.push_str(&format!("| {what} | {value} |\n"));
+        }
+        table
+    }
+}
+
+/// A page's weight: headers plus bodies as sent, and the decoded size for scale.
+fn page(weight: &PageWeight) -> String {
+    format!(
+        "{} ({} files; bodies {} as sent, {} decoded)",
+        kib(weight.wire),
+        weight.files,
+        kib(weight.sent),
+        kib(weight.raw)
+    )
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn kib(bytes: u64) -> String {
+    format!("{:.1} KiB", bytes as f64 / 1024.0)
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+/// "2 cores, <CPU model>" from `nproc`'s view and `/proc/cpuinfo`.
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|line| line.strip_prefix("model name"))
+                .and_then(|rest| rest.split_once(':'))
+                .map(|(_, model)| model.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    format!("machine: {cores} cores (nproc), {model}")
+}
+
+/// One kind of request, repeated by a release build of xtask (`xtask bench-load`).
 struct Load {
-    client: reqwest::Client,
+    loader: PathBuf,
     url: String,
-    body: Value,
+    /// The JSON body.
+    body: String,
 }
 
 /// The outcome of a load run: every request's latency (failed ones included).
+#[derive(Default)]
 struct Stats {
     latencies: Vec<Duration>,
     errors: usize,
@@ -182,58 +598,127 @@ struct Stats {
 }
 
 impl Load {
-    /// Sends `total` requests from `concurrency` tasks, each sending its next one as soon as
-    /// the previous one is answered.
-    async fn run(&self, total: usize, concurrency: usize) -> Stats {
-        let next = Arc::new(AtomicUsize::new(0));
-        let start = Instant::now();
-        let mut tasks = Vec::with_capacity(concurrency);
-        for _ in 0..concurrency.min(total) {
-            let (client, url, body, next) = (
-                self.client.clone(),
-                self.url.clone(),
-                self.body.clone(),
-                next.clone(),
-            );
-            tasks.push(tokio::spawn(async move {
-                let mut results = Vec::new();
-                while next.fetch_add(1, Ordering::Relaxed) < total {
-                    let sent = Instant::now();
-                    let outcome = match client.post(&url).json(&body).send().await {
-                        Ok(response) if response.status().is_success() => {
-                            response.bytes().await.map(drop).map_err(|e| e.to_string())
-                        }
-                        Ok(response) => Err(format!("HTTP {}", response.status())),
-                        Err(error) => Err(error.to_string()),
-                    };
-                    results.push((sent.elapsed(), outcome.err()));
-                }
-                results
-            }));
-        }
-        let mut stats = Stats {
-            latencies: Vec::with_capacity(total),
-            errors: 0,
-            first_error: None,
-            elapsed: Duration::ZERO,
-        };
-        for task in tasks {
-            let results = task.await.unwrap_or_default();
-            for (latency, error) in results {
-                stats.latencies.push(latency);
-                if let Some(error) = error {
-                    stats.errors += 1;
-                    stats.first_error.get_or_insert(error);
-                }
-            }
-        }
-        stats.elapsed = start.elapsed();
-        stats.latencies.sort_unstable();
-        stats
+    /// Sends `total` requests from `concurrency` connections (see [`fire`]).
+    fn run(&self, total: usize, concurrency: usize) -> Result<Stats> {
+        let out = log_path("bench-load.json")?;
+        let mut command = Command::new(&self.loader);
+        command.arg("bench-load").arg(&out).args([
+            &self.url,
+            &self.body,
+            &total.to_string(),
+            &concurrency.to_string(),
+        ]);
+        run_checked(command, "xtask bench-load")?;
+        let text =
+            std::fs::read_to_string(&out).with_context(|| format!("reading {}", out.display()))?;
+        let report: Value = serde_json::from_str(&text)
+            .with_context(|| format!("reading the report in {}", out.display()))?;
+        let nanos = |v: &Value| Duration::from_nanos(v.as_u64().unwrap_or_default());
+        let mut latencies: Vec<Duration> = report["latenciesNs"]
+            .as_array()
+            .context("bench-load wrote no latencies")?
+            .iter()
+            .map(nanos)
+            .collect();
+        latencies.sort_unstable();
+        Ok(Stats {
+            latencies,
+            errors: report["errors"].as_u64().unwrap_or_default() as usize,
+            first_error: report["firstError"].as_str().map(str::to_owned),
+            elapsed: nanos(&report["elapsedNs"]),
+        })
     }
 }
 
+/// `xtask bench-load OUT URL BODY TOTAL CONCURRENCY` (run by `bench` from a release build):
+/// POSTs the JSON `BODY` to `URL` `TOTAL` times from `CONCURRENCY` connections, accepting
+/// compressed answers as a browser does (they are not decoded), and writes to
+/// `OUT`, as JSON, each request's latency, the errors and the wall time.
+pub fn load(args: &[String]) -> Result<()> {
+    let [out, url, body, total, concurrency] = args else {
+        bail!("usage: xtask bench-load OUT URL BODY TOTAL CONCURRENCY");
+    };
+    let body: Value = serde_json::from_str(body).context("BODY is not JSON")?;
+    let total: usize = total.parse().context("TOTAL is not a number")?;
+    let concurrency: usize = concurrency.parse().context("CONCURRENCY is not a number")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .context("building the HTTP client")?;
+    let (results, elapsed) = runtime.block_on(fire(client, url, body, total, concurrency));
+    let errors: Vec<&String> = results.iter().filter_map(|(_, e)| e.as_ref()).collect();
+    let report = json!({
+        "elapsedNs": elapsed.as_nanos() as u64,
+        "latenciesNs": results.iter().map(|(l, _)| l.as_nanos() as u64).collect::<Vec<_>>(),
+        "errors": errors.len(),
+        "firstError": errors.first(),
+    });
+    std::fs::write(out, report.to_string()).with_context(|| format!("writing {out}"))
+}
+
+/// Sends `total` requests from `concurrency` tasks, each sending its next one as soon as the
+/// previous one is answered; each request's latency and error, and the wall time.
+async fn fire(
+    client: reqwest::Client,
+    url: &str,
+    body: Value,
+    total: usize,
+    concurrency: usize,
+) -> (Vec<(Duration, Option<String>)>, Duration) {
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency.min(total) {
+        let (client, url, body, next) =
+            (client.clone(), url.to_owned(), body.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut results = Vec::new();
+            while next.fetch_add(1, Ordering::Relaxed) < total {
+                let sent = Instant::now();
+                let request = client
+                    .post(&url)
+                    .header("accept-encoding", BROWSER_ACCEPT_ENCODING)
+                    .json(&body);
+                let outcome = match request.send().await {
+                    Ok(response) if response.status().is_success() => {
+                        response.bytes().await.map(drop).map_err(|e| e.to_string())
+                    }
+                    Ok(response) => Err(format!("HTTP {}", response.status())),
+                    Err(error) => Err(error.to_string()),
+                };
+                results.push((sent.elapsed(), outcome.err()));
+            }
+            results
+        }));
+    }
+    let mut results = Vec::with_capacity(total);
+    for task in tasks {
+        results.extend(task.await.unwrap_or_default());
+    }
+    (results, start.elapsed())
+}
+
 impl Stats {
+    /// Requests per second of wall time.
+    fn rate(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
+    }
+
+    /// Adds another run's requests and time to these.
+    fn absorb(&mut self, other: Stats) {
+        self.latencies.extend(other.latencies);
+        self.latencies.sort_unstable();
+        self.errors += other.errors;
+        if self.first_error.is_none() {
+            self.first_error = other.first_error;
+        }
+        self.elapsed += other.elapsed;
+    }
+
     /// Nearest-rank percentile of the sorted latencies.
     fn percentile(&self, p: f64) -> Duration {
         if self.latencies.is_empty() {
@@ -244,8 +729,7 @@ impl Stats {
     }
 
     fn print(&self) {
-        let ms = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1000.0);
-        let rate = self.latencies.len() as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON);
+        let rate = self.rate();
         println!("  {:<14} {:>12}", "requests", self.latencies.len());
         println!("  {:<14} {:>12}", "wall time", ms(self.elapsed));
         println!("  {:<14} {:>12.1}", "requests/s", rate);

@@ -4,18 +4,59 @@
 //!
 //! Same stack as the browser suite: the release app in `frontend/dist`, a local LiveKit on free
 //! ports and the release `onair` in front of it, all on loopback and stopped at the end.
+//! [`measure`] also hands the figures back, for the summary table of `cargo xtask bench`.
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
 
 use super::browser::{BrowserStack, ensure_browser_tools};
-use super::{build_frontend, build_onair, header};
+use super::{build_frontend, build_onair, header, log_path};
 
 /// Viewers whose time to first frame is measured (each in a fresh browser context).
-const DEFAULT_VIEWERS: usize = 5;
+pub const DEFAULT_VIEWERS: usize = 5;
 
 pub fn run(args: &[String]) -> Result<()> {
     let viewers = parse_args(args)?;
+    measure(viewers).map(drop)
+}
 
+/// What one page transferred from onair (same-origin files, API calls excluded).
+#[derive(Debug, Clone, Copy)]
+pub struct PageWeight {
+    pub files: usize,
+    /// Decoded body bytes.
+    pub raw: u64,
+    /// Body bytes as onair sent them (compressed or not).
+    pub sent: u64,
+    /// Response headers plus body bytes as sent: what crossed the wire.
+    pub wire: u64,
+}
+
+/// The figures of one `bench-app` run.
+#[derive(Debug, Clone)]
+pub struct AppFigures {
+    pub home: PageWeight,
+    pub viewer: PageWeight,
+    /// Each viewer's time from navigation start to the first video frame, in milliseconds.
+    pub first_frames_ms: Vec<f64>,
+}
+
+impl AppFigures {
+    /// The median time to first frame, in milliseconds.
+    pub fn median_first_frame_ms(&self) -> f64 {
+        let mut sorted = self.first_frames_ms.clone();
+        sorted.sort_by(f64::total_cmp);
+        match sorted.len() {
+            0 => f64::NAN,
+            n if n % 2 == 1 => sorted[n / 2],
+            n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+        }
+    }
+}
+
+/// Builds the release app and onair, runs `tests/browser/bench-app.mjs` with `viewers` viewers
+/// on its own stack (it prints its report as it goes) and returns the figures.
+pub fn measure(viewers: usize) -> Result<AppFigures> {
     header("tools");
     let (livekit_binary, chromium) = ensure_browser_tools()?;
 
@@ -28,9 +69,50 @@ pub fn run(args: &[String]) -> Result<()> {
     let mut stack =
         BrowserStack::start("bench-app", &livekit_binary, &onair_binary, &chromium, None)?;
     let viewers = viewers.to_string();
-    let result = stack.node(&["tests/browser/bench-app.mjs", "--viewers", &viewers]);
+    let summary = log_path("bench-app-summary.json")?;
+    let _ = std::fs::remove_file(&summary);
+    let summary_arg = summary.display().to_string();
+    let result = stack.node(&[
+        "tests/browser/bench-app.mjs",
+        "--viewers",
+        &viewers,
+        "--summary",
+        &summary_arg,
+    ]);
     stack.stop()?;
-    result
+    result?;
+    let text = std::fs::read_to_string(&summary)
+        .with_context(|| format!("reading {}", summary.display()))?;
+    parse_summary(&text).with_context(|| format!("reading the figures in {}", summary.display()))
+}
+
+fn parse_summary(text: &str) -> Result<AppFigures> {
+    let json: Value = serde_json::from_str(text)?;
+    let page = |name: &str| -> Result<PageWeight> {
+        let page = &json[name];
+        let number = |key: &str| {
+            page[key]
+                .as_u64()
+                .with_context(|| format!("{name}.{key} is not a number"))
+        };
+        Ok(PageWeight {
+            files: number("files")? as usize,
+            raw: number("raw")?,
+            sent: number("sent")?,
+            wire: number("wire")?,
+        })
+    };
+    let first_frames_ms = json["firstFramesMs"]
+        .as_array()
+        .context("firstFramesMs is not a list")?
+        .iter()
+        .map(|v| v.as_f64().context("a first-frame time is not a number"))
+        .collect::<Result<_>>()?;
+    Ok(AppFigures {
+        home: page("home")?,
+        viewer: page("viewer")?,
+        first_frames_ms,
+    })
 }
 
 fn parse_args(args: &[String]) -> Result<usize> {
@@ -51,4 +133,23 @@ fn parse_args(args: &[String]) -> Result<usize> {
         };
     }
     Ok(viewers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_summary_of_bench_app_mjs() {
+        let text = r#"{
+            "home": { "files": 6, "raw": 1000, "gzip": 400, "sent": 380, "wire": 1380 },
+            "viewer": { "files": 7, "raw": 2000, "gzip": 600, "sent": 550, "wire": 2550 },
+            "firstFramesMs": [720.5, 699, 709]
+        }"#;
+        let figures = parse_summary(text).unwrap();
+        assert_eq!(figures.home.files, 6);
+        assert_eq!(figures.viewer.wire, 2550);
+        assert_eq!(figures.median_first_frame_ms(), 709.0);
+        assert!(parse_summary(r#"{"home":{}}"#).is_err());
+    }
 }

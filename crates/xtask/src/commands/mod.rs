@@ -198,6 +198,11 @@ impl OnAir {
         }
     }
 
+    /// The process id, while onair runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// The base URL, `http://127.0.0.1:{port}`.
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)

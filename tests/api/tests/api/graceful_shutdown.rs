@@ -159,3 +159,23 @@ async fn a_stop_recording_waiting_for_egress_when_sigterm_comes_still_completes(
         "exit 0: {exit:?}"
     );
 }
+
+#[tokio::test]
+async fn a_stopping_replica_tells_the_load_balancer_it_is_not_ready() {
+    let mut app = spawn_app().await;
+    let before = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(before.status(), StatusCode::OK);
+
+    app.send_sigterm();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let during = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(during.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(during.headers()["connection"], "close");
+    let report: Value = during.json().await.unwrap();
+    assert_eq!(report["status"], "draining", "{report}");
+    assert!(
+        app.exit_status(STOP_LIMIT)
+            .await
+            .is_some_and(|s| s.success())
+    );
+}
