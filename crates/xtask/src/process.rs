@@ -13,6 +13,9 @@
 //! group and an interactive Ctrl-C reaches them only through the orderly cleanup. Tools (cargo)
 //! stay in xtask's group and see the terminal's Ctrl-C directly.
 //!
+//! [`wait_until`] is the one readiness loop: every service start (the stack's, onair, the
+//! image's container) polls through it until the service answers, exits or times out.
+//!
 //! `nix` rather than raw `libc`: its safe wrappers (kill, killpg, waitpid, prctl) leave exactly
 //! one `unsafe` block, `pre_exec`, which std offers only as an unsafe function.
 
@@ -131,6 +134,44 @@ pub fn stop_service(child: &mut Child, grace: Duration) -> io::Result<ExitStatus
             Ok(ExitStatus::from_raw(0))
         }
         other => other,
+    }
+}
+
+/// How often a starting service is probed when nothing asks for faster.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// How [`wait_until`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Readiness {
+    /// The probe said the service is ready.
+    Ready,
+    /// The process exited first, with this status.
+    Exited(ExitStatus),
+    /// The timeout passed first.
+    TimedOut,
+}
+
+/// Waits for a service that `child` runs: every `poll` checks that it is alive, then asks
+/// `ready`, until it answers, the process exits or `timeout` passes. The caller words the
+/// failure (with its own log) and decides whether to stop the process.
+pub fn wait_until(
+    child: &mut Child,
+    timeout: Duration,
+    poll: Duration,
+    mut ready: impl FnMut() -> bool,
+) -> io::Result<Readiness> {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(Readiness::Exited(status));
+        }
+        if ready() {
+            return Ok(Readiness::Ready);
+        }
+        if start.elapsed() > timeout {
+            return Ok(Readiness::TimedOut);
+        }
+        thread::sleep(poll);
     }
 }
 
@@ -296,3 +337,57 @@ fn die_with_parent(command: &mut Command) {
 
 #[cfg(not(target_os = "linux"))]
 fn die_with_parent(_command: &mut Command) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sleeper() -> Child {
+        let mut command = Command::new("sleep");
+        command.arg("30");
+        spawn_service(command).unwrap()
+    }
+
+    #[test]
+    fn wait_until_returns_once_the_probe_says_ready() {
+        let mut child = sleeper();
+        let mut probes = 0;
+        let readiness = wait_until(&mut child, STOP_GRACE, Duration::from_millis(1), || {
+            probes += 1;
+            probes == 3
+        });
+        stop_service(&mut child, STOP_GRACE).unwrap();
+        assert_eq!(readiness.unwrap(), Readiness::Ready);
+        assert_eq!(probes, 3);
+    }
+
+    #[test]
+    fn wait_until_says_when_the_process_exits_first() {
+        let mut child = spawn_service(Command::new("false")).unwrap();
+        let readiness = wait_until(&mut child, STOP_GRACE, Duration::from_millis(1), || false);
+        stop_service(&mut child, STOP_GRACE).unwrap();
+        match readiness.unwrap() {
+            Readiness::Exited(status) => assert_eq!(status.code(), Some(1)),
+            other => panic!("expected an exit, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn wait_until_gives_up_after_the_timeout() {
+        let mut child = sleeper();
+        let start = Instant::now();
+        let readiness = wait_until(
+            &mut child,
+            Duration::from_millis(50),
+            Duration::from_millis(5),
+            || false,
+        );
+        let waited = start.elapsed();
+        stop_service(&mut child, STOP_GRACE).unwrap();
+        assert_eq!(readiness.unwrap(), Readiness::TimedOut);
+        assert!(
+            waited >= Duration::from_millis(50),
+            "gave up after {waited:?}"
+        );
+    }
+}

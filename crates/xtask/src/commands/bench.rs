@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
-use xtask::process::{STOP_GRACE, spawn_service, stop_service};
+use xtask::process::{Readiness, STOP_GRACE, spawn_service, stop_service, wait_until};
 use xtask::stack::{LiveKitOptions, LiveKitServer};
 use xtask::{net, target_dir, tools, workspace_root};
 
@@ -40,7 +40,7 @@ const BURST_REQUESTS: usize = 500;
 /// Long enough for the server's short room-lookup cache to expire before the burst.
 const CACHE_EXPIRY_WAIT: Duration = Duration::from_secs(3);
 const LIVEKIT_CALLS_METRIC: &str = "onair_livekit_requests_total";
-/// How long onair gets to answer `GET /readyz` with 200 after it is spawned.
+/// How long onair gets to answer `GET /readyz` with 200, and the bare handler `GET /healthz`.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// What Chromium sends with every request: the load asks as a viewer's browser does, so a server
 /// that compresses answers pays for it here too.
@@ -81,7 +81,9 @@ pub fn run(args: &[String]) -> Result<()> {
     ];
     let spawned = Instant::now();
     let mut onair = OnAir::start(&onair_binary, port, &env, Some(&onair_log))?;
-    let start_to_ready = wait_ready(&mut onair, port, spawned)?;
+    // Polled every few milliseconds: the time to the first 200 is one of the results.
+    onair.wait_for("/readyz", READY_TIMEOUT, Duration::from_millis(2))?;
+    let start_to_ready = spawned.elapsed();
     let pid = onair.pid().context("onair is not running")?;
     // Idle: ready, nothing asked yet but the readiness probe.
     std::thread::sleep(Duration::from_millis(500));
@@ -211,26 +213,6 @@ fn build_loader() -> Result<PathBuf> {
     Ok(target_dir().join("release/xtask"))
 }
 
-/// Polls `GET /readyz` every few milliseconds; returns the time since `spawned` of its first 200.
-fn wait_ready(onair: &mut OnAir, port: u16, spawned: Instant) -> Result<Duration> {
-    loop {
-        if let Some(status) = onair.try_wait()? {
-            bail!("onair exited ({status}) before answering GET /readyz");
-        }
-        if net::http_get_ok(port, "/readyz") {
-            return Ok(spawned.elapsed());
-        }
-        if spawned.elapsed() > READY_TIMEOUT {
-            onair.stop();
-            bail!(
-                "onair did not answer GET /readyz with 200 within {} s",
-                READY_TIMEOUT.as_secs()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-}
-
 /// `VmRSS` of a process, in KiB.
 fn rss_kib(pid: u32) -> Result<u64> {
     let path = format!("/proc/{pid}/status");
@@ -287,20 +269,22 @@ impl BareServer {
         let child =
             spawn_service(command).with_context(|| format!("starting {}", binary.display()))?;
         let mut server = Self { child, port };
-        let started = Instant::now();
-        while !net::http_get_ok(port, "/healthz") {
-            if let Some(status) = server.child.try_wait()? {
-                bail!("the bare handler exited ({status}) before answering");
+        let ready = || net::http_get_ok(port, "/healthz");
+        match wait_until(
+            &mut server.child,
+            READY_TIMEOUT,
+            Duration::from_millis(10),
+            ready,
+        )? {
+            Readiness::Ready => Ok(server),
+            Readiness::Exited(status) => {
+                bail!("the bare handler exited ({status}) before answering")
             }
-            if started.elapsed() > READY_TIMEOUT {
-                bail!(
-                    "the bare handler did not answer within {} s",
-                    READY_TIMEOUT.as_secs()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(10));
+            Readiness::TimedOut => bail!(
+                "the bare handler did not answer within {} s",
+                READY_TIMEOUT.as_secs()
+            ),
         }
-        Ok(server)
     }
 
     fn url(&self) -> String {

@@ -11,8 +11,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use xtask::process::{STOP_GRACE, spawn_service, stop_service};
-use xtask::stack::{LiveKitOptions, LiveKitServer};
+use xtask::process::{
+    POLL_INTERVAL, Readiness, STOP_GRACE, spawn_service, stop_service, wait_until,
+};
+use xtask::stack::{LiveKitOptions, LiveKitServer, tail};
 use xtask::tools::podman::{Podman, local_name};
 use xtask::{net, versions, workspace_root};
 
@@ -239,29 +241,23 @@ impl<'a> Container<'a> {
 
     /// Waits until `GET {path}` answers 200, failing if the container exits or takes too long.
     fn wait_for(&mut self, port: u16, path: &str) -> Result<()> {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok().flatten())
-            {
-                bail!(
-                    "the container exited ({status}) before GET {path} answered 200; its log:\n{}",
-                    self.log_text()
-                );
-            }
-            if net::http_get_ok(port, path) {
-                return Ok(());
-            }
-            if start.elapsed() > START_LIMIT {
-                bail!(
-                    "GET {path} did not answer 200 within {} s; the container's log:\n{}",
-                    START_LIMIT.as_secs(),
-                    self.log_text()
-                );
-            }
-            thread::sleep(Duration::from_millis(100));
+        let child = self
+            .child
+            .as_mut()
+            .context("the container is not running")?;
+        match wait_until(child, START_LIMIT, POLL_INTERVAL, || {
+            net::http_get_ok(port, path)
+        })? {
+            Readiness::Ready => Ok(()),
+            Readiness::Exited(status) => bail!(
+                "the container exited ({status}) before GET {path} answered 200; its log:\n{}",
+                tail(&self.log, 30)
+            ),
+            Readiness::TimedOut => bail!(
+                "GET {path} did not answer 200 within {} s; the container's log:\n{}",
+                START_LIMIT.as_secs(),
+                tail(&self.log, 30)
+            ),
         }
     }
 
@@ -294,15 +290,9 @@ impl<'a> Container<'a> {
         ensure!(
             status.success(),
             "after SIGTERM the container exited with {status}, not 0; its log:\n{}",
-            self.log_text()
+            tail(&self.log, 30)
         );
         Ok(elapsed)
-    }
-
-    fn log_text(&self) -> String {
-        let text = fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(30)..].join("\n")
     }
 }
 

@@ -13,12 +13,13 @@ use std::fs::File;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 pub use xtask::process::run_checked;
-use xtask::process::{STOP_GRACE, spawn_service, stop_service};
+use xtask::process::{
+    POLL_INTERVAL, Readiness, STOP_GRACE, spawn_service, stop_service, wait_until,
+};
 use xtask::{net, target_dir, tools, workspace_root};
 
 /// How long onair gets to answer `GET /healthz` after it starts.
@@ -170,23 +171,26 @@ impl OnAir {
 
     /// Waits until `GET /healthz` answers 200, failing if onair exits or takes too long.
     pub fn wait_healthy(&mut self) -> Result<()> {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.try_wait()? {
-                bail!("onair exited ({status}) before answering GET /healthz");
+        self.wait_for("/healthz", ONAIR_READY_TIMEOUT, POLL_INTERVAL)
+    }
+
+    /// Waits until `GET {path}` answers 200, probing every `poll`; fails if onair exits first,
+    /// and stops it and fails after `timeout`.
+    pub fn wait_for(&mut self, path: &str, timeout: Duration, poll: Duration) -> Result<()> {
+        let port = self.port;
+        let child = self.child.as_mut().context("onair is not running")?;
+        match wait_until(child, timeout, poll, || net::http_get_ok(port, path))? {
+            Readiness::Ready => Ok(()),
+            Readiness::Exited(status) => {
+                bail!("onair exited ({status}) before answering GET {path}")
             }
-            if net::http_get_ok(self.port, "/healthz") {
-                return Ok(());
-            }
-            if start.elapsed() > ONAIR_READY_TIMEOUT {
+            Readiness::TimedOut => {
                 self.stop();
                 bail!(
-                    "onair did not answer GET http://127.0.0.1:{}/healthz within {} s",
-                    self.port,
-                    ONAIR_READY_TIMEOUT.as_secs()
+                    "onair did not answer GET http://127.0.0.1:{port}{path} within {} s",
+                    timeout.as_secs()
                 );
             }
-            thread::sleep(Duration::from_millis(100));
         }
     }
 

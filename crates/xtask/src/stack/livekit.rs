@@ -7,7 +7,6 @@
 //! probe), which is fine from inside tokio tests. The server is stopped on `Drop`, and dies
 //! with the process that started it (see [`crate::process`]).
 
-use std::fmt::Write as _;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write as _};
 use std::net::{Ipv4Addr, TcpListener, UdpSocket};
@@ -22,9 +21,11 @@ use anyhow::{Context, Result, bail};
 use nix::sys::signal::Signal;
 use nix::unistd::Pid;
 
-use super::{create_private_dir, log_file, private_run_dir, write_pid_file};
+use super::{create_private_dir, log_excerpt, log_file, private_run_dir, write_pid_file};
 use crate::net::http_get_ok;
-use crate::process::{STOP_GRACE, signal_group, spawn_service, stop_service};
+use crate::process::{
+    POLL_INTERVAL, Readiness, STOP_GRACE, signal_group, spawn_service, stop_service, wait_until,
+};
 
 /// API key of the local dev server (and of the tests' servers).
 pub const DEV_API_KEY: &str = "devkey";
@@ -361,40 +362,33 @@ impl LiveKitServer {
     }
 
     fn wait_ready(&mut self) -> Result<()> {
-        let start = Instant::now();
-        loop {
-            let exited = match self.child.as_mut() {
-                Some(child) => child.try_wait()?,
-                None => bail!("livekit-server is not running"),
-            };
-            if let Some(status) = exited {
+        let port = self.ports.http;
+        let child = self
+            .child
+            .as_mut()
+            .context("livekit-server is not running")?;
+        match wait_until(child, READY_TIMEOUT, POLL_INTERVAL, || {
+            http_get_ok(port, "/")
+        })? {
+            Readiness::Ready => Ok(()),
+            Readiness::Exited(status) => {
                 let _ = self.stop();
                 bail!(
                     "livekit-server exited ({status}) before it was ready on {}\n{}",
                     self.http_url(),
-                    self.log_excerpt()
+                    log_excerpt(&self.log_file)
                 );
             }
-            if http_get_ok(self.ports.http, "/") {
-                return Ok(());
-            }
-            if start.elapsed() > READY_TIMEOUT {
+            Readiness::TimedOut => {
                 let _ = self.stop();
                 bail!(
                     "livekit-server did not answer GET {}/ within {} s\n{}",
                     self.http_url(),
                     READY_TIMEOUT.as_secs(),
-                    self.log_excerpt()
+                    log_excerpt(&self.log_file)
                 );
             }
-            thread::sleep(Duration::from_millis(100));
         }
-    }
-
-    fn log_excerpt(&self) -> String {
-        let mut out = format!("--- last lines of {} ---\n", self.log_file.display());
-        let _ = write!(out, "{}", self.log_tail(30));
-        out
     }
 }
 

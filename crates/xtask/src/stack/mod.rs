@@ -62,13 +62,23 @@ pub(crate) fn log_file(name: &str) -> Result<PathBuf> {
 }
 
 /// The last `lines` lines of a log file (empty when it cannot be read).
-pub(crate) fn tail(path: &Path, lines: usize) -> String {
+pub fn tail(path: &Path, lines: usize) -> String {
     let Ok(bytes) = fs::read(path) else {
         return String::new();
     };
     let text = String::from_utf8_lossy(&bytes);
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// The end of a service's log for an error message: a `--- last lines of {path} ---` line, then
+/// its last 30 lines.
+pub(crate) fn log_excerpt(path: &Path) -> String {
+    format!(
+        "--- last lines of {} ---\n{}",
+        path.display(),
+        tail(path, 30)
+    )
 }
 
 /// Removes run folders left by processes that are gone (killed, or exited through the interrupt

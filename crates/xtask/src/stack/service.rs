@@ -15,15 +15,17 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use super::write_pid_file;
-use crate::process::{STOP_GRACE, descendants, spawn_service, stop_service};
+use super::{log_excerpt, write_pid_file};
+use crate::process::{
+    POLL_INTERVAL, Readiness, STOP_GRACE, descendants, spawn_service, stop_service, wait_until,
+};
 
 /// How a service is started and how to tell it is ready.
 pub struct ServiceSpec {
@@ -65,32 +67,36 @@ impl Running {
             .stdout(log.try_clone()?)
             .stderr(log);
         let name = self.spec.name;
-        self.child = Some(spawn_service(command).with_context(|| format!("starting {name}"))?);
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok().flatten())
-            {
+        let child = self
+            .child
+            .insert(spawn_service(command).with_context(|| format!("starting {name}"))?);
+        let readiness = wait_until(
+            child,
+            self.spec.ready_timeout,
+            POLL_INTERVAL,
+            &*self.spec.ready,
+        );
+        match readiness {
+            Ok(Readiness::Ready) => Ok(()),
+            Ok(Readiness::Exited(status)) => {
                 self.child = None;
                 bail!(
                     "{name} exited ({status}) before it was ready\n{}",
-                    self.excerpt()
+                    log_excerpt(&self.spec.log_file)
                 );
             }
-            if (self.spec.ready)() {
-                return Ok(());
-            }
-            if start.elapsed() > self.spec.ready_timeout {
+            Ok(Readiness::TimedOut) => {
                 self.stop();
                 bail!(
                     "{name} was not ready within {} s\n{}",
                     self.spec.ready_timeout.as_secs(),
-                    self.excerpt()
+                    log_excerpt(&self.spec.log_file)
                 );
             }
-            thread::sleep(Duration::from_millis(100));
+            Err(error) => {
+                self.stop();
+                Err(error).with_context(|| format!("waiting for {name}"))
+            }
         }
     }
 
@@ -98,14 +104,6 @@ impl Running {
         if let Some(mut child) = self.child.take() {
             let _ = stop_service(&mut child, STOP_GRACE);
         }
-    }
-
-    fn excerpt(&self) -> String {
-        format!(
-            "--- last lines of {} ---\n{}",
-            self.spec.log_file.display(),
-            super::tail(&self.spec.log_file, 30)
-        )
     }
 }
 
