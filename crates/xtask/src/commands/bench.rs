@@ -96,14 +96,7 @@ pub fn run(args: &[String]) -> Result<()> {
         ms(start_to_ready)
     );
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the tokio runtime")?;
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .context("building the HTTP client")?;
+    let (runtime, client) = runtime_and_client()?;
     let target = runtime.block_on(TokenTarget::create(&client, &onair.url()))?;
 
     header(&format!(
@@ -625,14 +618,7 @@ pub fn load(args: &[String]) -> Result<()> {
     let body: Value = serde_json::from_str(body).context("BODY is not JSON")?;
     let total: usize = total.parse().context("TOTAL is not a number")?;
     let concurrency: usize = concurrency.parse().context("CONCURRENCY is not a number")?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the tokio runtime")?;
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .context("building the HTTP client")?;
+    let (runtime, client) = runtime_and_client()?;
     let (results, elapsed) = runtime.block_on(fire(client, url, body, total, concurrency));
     let errors: Vec<&String> = results.iter().filter_map(|(_, e)| e.as_ref()).collect();
     let report = json!({
@@ -646,6 +632,20 @@ pub fn load(args: &[String]) -> Result<()> {
 
 /// Sends `total` requests from `concurrency` tasks, each sending its next one as soon as the
 /// previous one is answered; each request's latency and error, and the wall time.
+/// A multi-threaded tokio runtime and an HTTP client whose requests give up after 10 s: what
+/// the bench and the loader send their requests with.
+fn runtime_and_client() -> Result<(tokio::runtime::Runtime, reqwest::Client)> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .context("building the HTTP client")?;
+    Ok((runtime, client))
+}
+
 async fn fire(
     client: reqwest::Client,
     url: &str,

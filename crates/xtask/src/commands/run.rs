@@ -17,13 +17,7 @@ use super::{OnAir, build_frontend, build_onair, header, log_path};
 const DEFAULT_PORT: u16 = 3000;
 
 pub fn run(args: &[String]) -> Result<()> {
-    let mut with_recording = false;
-    for arg in args {
-        match arg.as_str() {
-            "--with-recording" => with_recording = true,
-            other => bail!("`cargo xtask run` does not take `{other}` (only --with-recording)"),
-        }
-    }
+    let with_recording = with_recording_flag("run", args)?;
     let port = match std::env::var("PORT") {
         Ok(port) => port
             .parse::<u16>()
@@ -140,13 +134,7 @@ pub fn build(args: &[String]) -> Result<()> {
 }
 
 pub fn stack(args: &[String]) -> Result<()> {
-    let mut with_recording = false;
-    for arg in args {
-        match arg.as_str() {
-            "--with-recording" => with_recording = true,
-            other => bail!("`cargo xtask stack` does not take `{other}` (only --with-recording)"),
-        }
-    }
+    let with_recording = with_recording_flag("stack", args)?;
     let binary = tools::ensure_livekit_server()?;
     let mut recording = if with_recording {
         Some(RecordingStack::start(&ensure_recording_tools()?, "stack")?)
@@ -182,4 +170,19 @@ pub fn stack(args: &[String]) -> Result<()> {
         "livekit-server stopped unexpectedly; last lines of its log:\n{}",
         server.log_tail(30)
     )
+}
+
+/// Whether `args`, the arguments of `cargo xtask {command}`, ask for `--with-recording`, the only
+/// one `run` and `stack` take.
+fn with_recording_flag(command: &str, args: &[String]) -> Result<bool> {
+    let mut with_recording = false;
+    for arg in args {
+        match arg.as_str() {
+            "--with-recording" => with_recording = true,
+            other => {
+                bail!("`cargo xtask {command}` does not take `{other}` (only --with-recording)")
+            }
+        }
+    }
+    Ok(with_recording)
 }
