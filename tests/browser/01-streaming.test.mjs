@@ -13,6 +13,7 @@ import {
   closeAll,
   createStream,
   exists,
+  journey,
   jwtPayload,
   openHome,
   openViewer,
@@ -41,16 +42,7 @@ const INJECTION = '<img src=x onerror=window.__pwned=1> <b>bold</b>';
 const STEP = { timeout: 90_000 };
 
 describe('a streamer goes live, viewers watch and chat, the streamer ends it', () => {
-  /** What the steps share; a step that needs something an earlier one failed to set skips. */
-  const s = {};
-  const need = (t, ...keys) => {
-    const missing = keys.filter((k) => !s[k]);
-    if (missing.length) {
-      t.skip(`needs ${missing.join(', ')} from an earlier step`);
-      return false;
-    }
-    return true;
-  };
+  const { s, need } = journey();
 
   after(closeAll);
 

@@ -16,6 +16,7 @@ import {
   BASE_URL,
   MEDIA_WAIT,
   closeAll,
+  journey,
   newParticipant,
   openHostStudio,
   openViewer,
@@ -196,15 +197,7 @@ function watchServerVerdict(roomId, timeout) {
 }
 
 describe('the host records the stream, everyone can replay it', () => {
-  const s = {};
-  const need = (t, ...keys) => {
-    const missing = keys.filter((k) => !s[k]);
-    if (missing.length) {
-      t.skip(`needs ${missing.join(', ')} from an earlier step`);
-      return false;
-    }
-    return true;
-  };
+  const { s, need } = journey();
 
   after(closeAll);
 
@@ -325,15 +318,7 @@ describe('the host records the stream, everyone can replay it', () => {
 });
 
 describe('the recorder dies mid-recording: the studio says so, and recording works again', () => {
-  const s = {};
-  const need = (t, ...keys) => {
-    const missing = keys.filter((k) => !s[k]);
-    if (missing.length) {
-      t.skip(`needs ${missing.join(', ')} from an earlier step`);
-      return false;
-    }
-    return true;
-  };
+  const { s, need } = journey();
 
   after(closeAll);
 

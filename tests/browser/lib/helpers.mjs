@@ -497,6 +497,24 @@ export async function waitForNewLivekitPid(oldPid, { timeout = MEDIA_WAIT } = {}
 }
 
 /**
+ * What the steps of one journey (a `describe` whose steps build on each other) share: `s` holds
+ * what earlier steps set, and `need(t, ...keys)` skips the step `t` (and returns false) when an
+ * earlier step failed to set one of those keys.
+ */
+export function journey() {
+  const s = {};
+  const need = (t, ...keys) => {
+    const missing = keys.filter((k) => !s[k]);
+    if (missing.length) {
+      t.skip(`needs ${missing.join(', ')} from an earlier step`);
+      return false;
+    }
+    return true;
+  };
+  return { s, need };
+}
+
+/**
  * Runs a journey step; when it fails, saves screenshots of every open browser first
  * (`failure-…png` in the screenshots folder) and rethrows.
  */
