@@ -1,4 +1,7 @@
-// Which Chromium the browser suite and the API suites' publisher drive, and with which flags.
+// Which Chromium the browser suite and the API suites' publisher drive, with which flags, and
+// how they launch it.
+
+import { chromium } from 'playwright-core';
 
 /** The browser: `ONAIR_E2E_CHROMIUM`, else Debian's. */
 export const CHROMIUM = process.env.ONAIR_E2E_CHROMIUM || '/usr/bin/chromium';
@@ -22,3 +25,14 @@ export const CHROMIUM_FLAGS = [
   '--allow-loopback-in-peer-connection',
   '--disable-features=WebRtcHideLocalIpsWithMdns',
 ];
+
+/** Starts a headless Chromium process with {@link CHROMIUM_FLAGS} (a fresh profile each time). */
+export async function launchChromium() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    // The Debian wrapper script execs the real binary: let it take its time on a busy machine.
+    timeout: 60_000,
+  });
+}

@@ -13,11 +13,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium } from 'playwright-core';
-
-import { CHROMIUM, CHROMIUM_FLAGS } from './chromium.mjs';
+import { CHROMIUM, CHROMIUM_FLAGS, launchChromium } from './chromium.mjs';
 
 export { sleep, CHROMIUM, CHROMIUM_FLAGS };
+
+/** Starts a Chromium process (a fresh profile each time). */
+export const launchBrowser = launchChromium;
 
 /** The onair under test. */
 export const BASE_URL = (() => {
@@ -46,17 +47,6 @@ export const WAIT = 20_000;
 export const MEDIA_WAIT = 30_000;
 
 const participants = new Set();
-
-/** Starts a Chromium process (a fresh profile each time). */
-export async function launchBrowser() {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_FLAGS,
-    // The Debian wrapper script execs the real binary: let it take its time on a busy machine.
-    timeout: 60_000,
-  });
-}
 
 /**
  * Records every text the page's `stream-state` element shows, in order, in
