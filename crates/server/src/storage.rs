@@ -1,7 +1,8 @@
 //! The recording store: an S3-compatible bucket, behind a small trait so the recording service
-//! does not care which store it is. OnAir only reads it — egress writes the files — to list a
-//! stream's recordings and to presign the URLs browsers play them from. Every call is bounded,
-//! so an unreachable store becomes a quick 503.
+//! does not care which store it is. Egress writes the files; OnAir lists a stream's recordings,
+//! presigns the URLs browsers play them from, and writes one small marker per recording it
+//! starts (so that a recording is never forgotten, whatever LiveKit loses). Every call is
+//! bounded, so an unreachable store becomes a quick 503.
 
 use async_trait::async_trait;
 use aws_sdk_s3::config::{Credentials, Region, timeout::TimeoutConfig};
@@ -35,6 +36,12 @@ pub trait RecordingStore: Send + Sync {
     async fn playback_url(&self, key: &str) -> Result<String, StorageError>;
     /// The bucket answers with our credentials.
     async fn check(&self) -> Result<(), StorageError>;
+    /// Reads the small object at `key`.
+    async fn get(&self, key: &str) -> Result<Vec<u8>, StorageError>;
+    /// Writes a small JSON object at `key`.
+    async fn put_json(&self, key: &str, body: Vec<u8>) -> Result<(), StorageError>;
+    /// Deletes `key` (no error when it does not exist).
+    async fn delete(&self, key: &str) -> Result<(), StorageError>;
     /// `s3://bucket/key`, how operators name the file.
     fn s3_url(&self, key: &str) -> String;
 }
@@ -144,6 +151,43 @@ impl RecordingStore for S3Store {
         self.client
             .head_bucket()
             .bucket(&self.bucket)
+            .send()
+            .await
+            .map_err(storage_error)?;
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> Result<Vec<u8>, StorageError> {
+        let object = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(storage_error)?;
+        let body = object.body.collect().await.map_err(storage_error)?;
+        Ok(body.into_bytes().to_vec())
+    }
+
+    async fn put_json(&self, key: &str, body: Vec<u8>) -> Result<(), StorageError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type("application/json")
+            .body(body.into())
+            .send()
+            .await
+            .map_err(storage_error)?;
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
             .send()
             .await
             .map_err(storage_error)?;

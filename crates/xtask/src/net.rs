@@ -20,9 +20,15 @@ pub fn http_get_ok(port: u16, path: &str) -> bool {
     http_get_status(port, path).is_some_and(|status| status == 200)
 }
 
-/// The status code of `GET http://127.0.0.1:{port}{path}`, or `None` if nothing answered.
+/// The status code of `GET http://127.0.0.1:{port}{path}`, or `None` if nothing answered within
+/// about a second.
 pub fn http_get_status(port: u16, path: &str) -> Option<u16> {
-    let timeout = Duration::from_secs(1);
+    http_get_status_within(port, path, Duration::from_secs(1))
+}
+
+/// The status code of `GET http://127.0.0.1:{port}{path}`, or `None` if nothing answered within
+/// `timeout` (for requests that do work before answering).
+pub fn http_get_status_within(port: u16, path: &str, timeout: Duration) -> Option<u16> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let mut stream = TcpStream::connect_timeout(&addr, timeout).ok()?;
     stream.set_read_timeout(Some(timeout)).ok()?;

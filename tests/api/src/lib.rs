@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Once;
 use std::time::{Duration, Instant};
+use xtask::stack::recording::{RecordingStack, RecordingTools};
 use xtask::stack::{LiveKitOptions, LiveKitServer};
 
 /// Where a LiveKit server is and how to sign for it.
@@ -252,6 +253,42 @@ impl CuttableProxy {
 impl Drop for CuttableProxy {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+/// A recording stack of the test's own (Redis, PulseAudio, SeaweedFS and the egress worker)
+/// around a LiveKit node of its own, for faults that would break the shared stack, such as
+/// Redis crashing. Started by xtask's own code from the tools `cargo xtask test` installed.
+/// Stopped on `Drop`, egress first.
+pub struct OwnRecordingStack {
+    pub stack: RecordingStack,
+    pub livekit: LiveKitServer,
+}
+
+impl OwnRecordingStack {
+    /// `name` prefixes the services' logs under `target/xtask/logs/`.
+    pub fn start(name: &str) -> Self {
+        let tools = RecordingTools {
+            egress_dir: xtask::tools::egress::egress_dir().expect("the egress folder"),
+            weed: xtask::tools::seaweedfs::weed_path().expect("the weed binary"),
+        };
+        let mut stack = RecordingStack::start(&tools, name).expect("the recording stack starts");
+        let binary = std::env::var("ONAIR_TEST_LIVEKIT_BIN")
+            .map(PathBuf::from)
+            .or_else(|_| xtask::tools::livekit_server_path())
+            .expect("ONAIR_TEST_LIVEKIT_BIN is not set: run the suites with `cargo xtask test`");
+        let mut options = LiveKitOptions::free_ports(binary);
+        options.redis_address = Some(stack.redis_address());
+        let livekit = LiveKitServer::start(options).expect("livekit-server starts on the Redis");
+        stack
+            .start_egress(&livekit.url(), livekit.api_key(), livekit.api_secret())
+            .expect("the egress worker starts");
+        Self { stack, livekit }
+    }
+
+    /// The settings that make `onair` record into this stack's bucket.
+    pub fn onair_settings(&self) -> Vec<(&'static str, String)> {
+        self.stack.onair_env()
     }
 }
 

@@ -1,9 +1,14 @@
 //! Recording a stream: a LiveKit RoomComposite egress writing an MP4 straight to the S3 bucket.
-//! No state of its own: LiveKit's egress list says what runs and what failed, the room's
-//! participants say whether a running one still has its worker ([`verdict`]), the bucket says
-//! what was saved. Start checks the bucket first (nothing is started against a dead store);
-//! stop waits, bounded, for the file; a failed egress is reported as `failed` with its error,
-//! never left "active".
+//! LiveKit's egress list says what runs and what failed, the room's participants say whether a
+//! running one still has its worker ([`verdict`]), the bucket says what was saved.
+//!
+//! OnAir's only state is in the bucket: when it starts a recording it first writes a small
+//! marker next to the file-to-be (`{startedAt}.recording.json` beside `{startedAt}.mp4`). That
+//! write proves the store takes writes (nothing is started against a dead store), and it keeps
+//! every recording known even when LiveKit forgets it (its egress list lives in Redis): a marker
+//! with no file and no egress is reported `failed`, never dropped. Stop waits, bounded, for the
+//! file; a failed egress is reported as `failed` with its error, never left "active"; a file
+//! that egress could only write to its backup storage is reported with where it is.
 
 pub mod verdict;
 
@@ -31,6 +36,43 @@ const STOP_POLL: Duration = Duration::from_millis(500);
 pub fn recording_key(room: &RoomId, unix_millis: u64) -> String {
     format!("{RECORDINGS_PREFIX}/{room}/{unix_millis}.mp4")
 }
+
+/// What follows `{startedAt}` in the key of a recording's marker.
+const MARKER_SUFFIX: &str = ".recording.json";
+
+/// The key of the marker written when the recording of `recording_key` starts.
+fn marker_key(recording_key: &str) -> String {
+    let stem = recording_key.strip_suffix(".mp4").unwrap_or(recording_key);
+    format!("{stem}{MARKER_SUFFIX}")
+}
+
+/// The recording a marker stands for, when `key` is a marker's.
+fn recording_key_of_marker(key: &str) -> Option<String> {
+    key.strip_suffix(MARKER_SUFFIX)
+        .map(|stem| format!("{stem}.mp4"))
+}
+
+/// What a marker says: the recording OnAir started, and (once LiveKit answered) its egress.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Marker {
+    room_id: String,
+    file_path: String,
+    started_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    egress_id: Option<String>,
+}
+
+impl Marker {
+    fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("a marker serialises")
+    }
+}
+
+/// Why a recording that has a marker but neither a file nor an egress is failed.
+const LOST_REASON: &str = "LiveKit lost track of this recording before its file was saved (its \
+     state was lost, for example when its Redis restarted). OnAir asked the recorder to finish: \
+     if it still runs, the file appears here once it is saved.";
 
 /// The start time encoded in a recording's key (`…/{unixMillis}.mp4`).
 fn started_at_of(key: &str) -> Option<u64> {
@@ -227,8 +269,6 @@ impl Recorder {
 
     /// Starts recording `room` (one recording per room).
     pub async fn start(&self, room: &RoomId) -> Result<RecordingStarted, ApiError> {
-        // A dead store would lose the recording at its end: refuse before anything starts.
-        self.store.check().await?;
         let egresses = self
             .livekit
             .list_egress(Some(room), None)
@@ -242,10 +282,51 @@ impl Recorder {
         {
             return Err(ApiError::RecordingActive);
         }
-        let file_path = recording_key(room, unix_millis());
-        let output = proto::EncodedFileOutput {
+        let started_at = unix_millis();
+        let file_path = recording_key(room, started_at);
+        // The marker first: a store that cannot take it would lose the recording at its end.
+        let marker_path = marker_key(&file_path);
+        let mut marker = Marker {
+            room_id: room.to_string(),
+            file_path: file_path.clone(),
+            started_at,
+            egress_id: None,
+        };
+        self.store.put_json(&marker_path, marker.to_json()).await?;
+        let info = match self
+            .livekit
+            .start_room_composite(room, self.file_output(&file_path))
+            .await
+        {
+            Ok(info) => info,
+            Err(err) => {
+                // Nothing records: take the marker back, or it would be reported as lost.
+                if let Err(delete) = self.store.delete(&marker_path).await {
+                    tracing::warn!(room = %room, marker = %marker_path, error = %delete, "marker of a recording that did not start is left in the bucket");
+                }
+                return Err(Self::egress_error(err));
+            }
+        };
+        // With its egress id, OnAir can stop the recorder even if LiveKit forgets it.
+        marker.egress_id = Some(info.egress_id.clone());
+        if let Err(err) = self.store.put_json(&marker_path, marker.to_json()).await {
+            tracing::warn!(room = %room, egress = %info.egress_id, error = %err, "the recording's marker lacks its egress id");
+        }
+        tracing::info!(room = %room, egress = %info.egress_id, file = %file_path, "recording started");
+        let verdict = verdict::judge(&info, false, SystemTime::now());
+        Ok(RecordingStarted {
+            egress_id: info.egress_id.clone(),
+            room_name: room.clone(),
+            file_path,
+            status: verdict.status,
+        })
+    }
+
+    /// Where egress writes the recording: an MP4 at `file_path` in the bucket.
+    fn file_output(&self, file_path: &str) -> proto::EncodedFileOutput {
+        proto::EncodedFileOutput {
             file_type: proto::EncodedFileType::Mp4 as i32,
-            filepath: file_path.clone(),
+            filepath: file_path.to_owned(),
             disable_manifest: true,
             output: Some(proto::encoded_file_output::Output::S3(proto::S3Upload {
                 access_key: self.s3.access_key_id.clone(),
@@ -261,20 +342,7 @@ impl Recorder {
                 force_path_style: self.s3.force_path_style,
                 ..Default::default()
             })),
-        };
-        let info = self
-            .livekit
-            .start_room_composite(room, output)
-            .await
-            .map_err(Self::egress_error)?;
-        tracing::info!(room = %room, egress = %info.egress_id, file = %file_path, "recording started");
-        let verdict = verdict::judge(&info, false, SystemTime::now());
-        Ok(RecordingStarted {
-            egress_id: info.egress_id.clone(),
-            room_name: room.clone(),
-            file_path,
-            status: verdict.status,
-        })
+        }
     }
 
     /// A recording by its egress id, with the room it records (for the host check).
@@ -351,6 +419,40 @@ impl Recorder {
         })
     }
 
+    /// A recording that only its marker remembers, unless it is one being started. Its
+    /// recorder, if it still runs, cannot be reached through LiveKit's state any more and would
+    /// record for ever: it is asked to finish (by egress id, which reaches the worker itself),
+    /// so that its file gets saved.
+    async fn lost(&self, room: &RoomId, key: String) -> Option<RecordingSummary> {
+        let started_at = started_at_of(&key).unwrap_or(0);
+        let marker = match self.store.get(&marker_key(&key)).await {
+            Ok(body) => serde_json::from_slice::<Marker>(&body).ok(),
+            Err(err) => {
+                tracing::warn!(room = %room, file = %key, error = %err, "marker unreadable");
+                None
+            }
+        };
+        let egress_id = marker.and_then(|m| m.egress_id).unwrap_or_default();
+        let age = Duration::from_millis(unix_millis().saturating_sub(started_at));
+        if egress_id.is_empty() && age < verdict::STARTING_TIMEOUT {
+            // Written just before LiveKit is asked, rewritten with the egress id just after.
+            return None;
+        }
+        if !egress_id.is_empty() {
+            self.stop_stale(&egress_id, Some("LiveKit no longer knows it"));
+        }
+        Some(RecordingSummary {
+            egress_id,
+            status: RecordingStatus::Failed,
+            file_path: key,
+            started_at,
+            duration_ms: None,
+            size_bytes: None,
+            playback_url: None,
+            error: Some(LOST_REASON.to_owned()),
+        })
+    }
+
     /// The running recording of `room`, and the saved (and failed) ones, newest first.
     pub async fn list(&self, room: &RoomId) -> Result<RecordingList, ApiError> {
         let prefix = format!("{RECORDINGS_PREFIX}/{room}/");
@@ -406,13 +508,33 @@ impl Recorder {
             recordings.push(summary);
         }
         // Failures that left no file are reported too: a recording is never silently lost.
-        for judged in egresses
-            .iter()
-            .filter(|j| j.verdict.status == RecordingStatus::Failed)
-        {
+        let in_bucket = |key: &str| objects.iter().any(|o| o.key == key);
+        for judged in egresses.iter().filter(|j| !j.is_running()) {
             let path = file_path_of(&judged.info).unwrap_or_default();
-            if !objects.iter().any(|o| o.key == path) {
-                recordings.push(summary_of(judged));
+            if in_bucket(&path) {
+                continue;
+            }
+            let mut summary = summary_of(judged);
+            if summary.status == RecordingStatus::Completed {
+                summary.status = RecordingStatus::Failed;
+                summary.error = Some(
+                    "The recording finished, but its file is not in the bucket (was it deleted?)."
+                        .into(),
+                );
+            }
+            recordings.push(summary);
+        }
+        // So are recordings LiveKit forgot before their file was saved: only their marker says
+        // they were started.
+        for key in objects
+            .iter()
+            .filter_map(|o| recording_key_of_marker(&o.key))
+        {
+            let has_egress = egresses
+                .iter()
+                .any(|j| file_path_of(&j.info).as_deref() == Some(key.as_str()));
+            if !in_bucket(&key) && !has_egress {
+                recordings.extend(self.lost(room, key).await);
             }
         }
         recordings.sort_by_key(|r| std::cmp::Reverse(r.started_at));
@@ -435,5 +557,17 @@ mod tests {
         assert_eq!(key, "live-recordings/abcdefghij0123/1764000000000.mp4");
         assert_eq!(started_at_of(&key), Some(1_764_000_000_000));
         assert_eq!(started_at_of("live-recordings/x/notes.txt"), None);
+    }
+
+    #[test]
+    fn each_recording_has_a_marker_beside_its_file() {
+        let key = "live-recordings/abcdefghij0123/1764000000000.mp4";
+        let marker = marker_key(key);
+        assert_eq!(
+            marker,
+            "live-recordings/abcdefghij0123/1764000000000.recording.json"
+        );
+        assert_eq!(recording_key_of_marker(&marker).as_deref(), Some(key));
+        assert_eq!(recording_key_of_marker(key), None);
     }
 }

@@ -9,8 +9,9 @@
 //!   long after it was asked for never started (the most reported case: nothing is published),
 //!   and one still `ENDING` long after the stop never finished its upload.
 //!
-//! A finished file of 0 bytes is not a recording either. Each of these is `failed`, with a reason
-//! a host can act on.
+//! A finished file of 0 bytes is not a recording either, nor is one that egress had to write to
+//! its backup storage because the bucket could not be reached (it is not where OnAir plays
+//! from). Each of these is `failed`, with a reason a host (or their operator) can act on.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -75,6 +76,11 @@ pub fn judge(info: &proto::EgressInfo, participant_present: bool, now: SystemTim
             error: Some("The recording is empty: no audio or video was written.".to_owned()),
             stale: false,
         },
+        EgressComplete if info.backup_storage_used => Verdict {
+            status: RecordingStatus::Failed,
+            error: Some(kept_on_backup(info)),
+            stale: false,
+        },
         EgressComplete => reported(RecordingStatus::Completed, ""),
         // Aborted (e.g. nothing was published) and limit-reached files are not a clean recording.
         EgressFailed | EgressAborted | EgressLimitReached => Verdict {
@@ -109,6 +115,18 @@ fn plain_reason(egress_error: &str) -> String {
         None if egress_error.is_empty() => "The recording ended with an error.".to_owned(),
         None => format!("The recording ended with an error: {egress_error}"),
     }
+}
+
+/// Where a file written to egress's backup storage is, and how to make it playable.
+fn kept_on_backup(info: &proto::EgressInfo) -> String {
+    let file = info.file_results.first();
+    let location = file.map(|f| f.location.as_str()).unwrap_or_default();
+    let key = file.map(|f| f.filename.as_str()).unwrap_or_default();
+    format!(
+        "Storage could not be reached when the recording ended, so it is not in the bucket yet. \
+         The recording server kept the file at {location}: copy it into the bucket as {key} and \
+         it plays here."
+    )
 }
 
 /// Whether a finished egress reports a file of 0 bytes.
@@ -185,6 +203,25 @@ mod tests {
         assert!(!verdict.stale);
         info.file_results[0].size = 1000;
         assert_eq!(judge(&info, false, now).status, RecordingStatus::Completed);
+    }
+
+    #[test]
+    fn a_file_kept_on_backup_storage_is_reported_with_where_it_is() {
+        let now = SystemTime::now();
+        let mut info = egress(proto::EgressStatus::EgressComplete, 1, now);
+        info.backup_storage_used = true;
+        info.file_results = vec![proto::FileInfo {
+            filename: "live-recordings/abcdefghij0123/1764000000000.mp4".into(),
+            location: "/var/lib/egress/backup/live-recordings/abcdefghij0123/1764000000000.mp4"
+                .into(),
+            size: 250_000,
+            ..Default::default()
+        }];
+        let verdict = judge(&info, false, now);
+        assert_eq!(verdict.status, RecordingStatus::Failed);
+        let reason = verdict.error.unwrap();
+        assert!(reason.contains(&info.file_results[0].location), "{reason}");
+        assert!(reason.contains(&info.file_results[0].filename), "{reason}");
     }
 
     #[test]

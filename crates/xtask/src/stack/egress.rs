@@ -123,6 +123,14 @@ impl Drop for Egress {
     }
 }
 
+/// `target/xtask/egress-backup`, created: egress's backup storage, where it writes recordings it
+/// could not upload. Kept between runs, as an operator's would be.
+pub fn backup_dir() -> Result<PathBuf> {
+    let dir = crate::target_dir().join("xtask/egress-backup");
+    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
+}
+
 /// Fills the placeholders of `config/egress.yaml`.
 fn render_config(
     options: &EgressOptions<'_>,
@@ -139,6 +147,7 @@ fn render_config(
         ("{redis_address}", options.redis_address.to_owned()),
         ("{health_port}", health_port.to_string()),
         ("{template_port}", template_port.to_string()),
+        ("{backup_dir}", backup_dir()?.display().to_string()),
     ];
     let mut config = template;
     for (placeholder, value) in values {

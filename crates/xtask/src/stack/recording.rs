@@ -54,6 +54,11 @@ impl RecordingStack {
         self.redis.address()
     }
 
+    /// Kills Redis and starts it again, empty, on the same address (a fault test's crash).
+    pub fn restart_redis_empty(&mut self) -> Result<()> {
+        self.redis.restart_empty()
+    }
+
     /// Starts the egress worker against the LiveKit server at `livekit_url`, which must use
     /// this stack's Redis.
     pub fn start_egress(

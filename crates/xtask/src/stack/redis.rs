@@ -3,7 +3,7 @@
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -17,6 +17,7 @@ pub struct Redis {
     service: Service,
     port: u16,
     dir: PathBuf,
+    name: String,
 }
 
 impl Redis {
@@ -25,8 +26,18 @@ impl Redis {
     pub fn start(name: &str) -> Result<Self> {
         let dir = private_run_dir("redis")?;
         let port = crate::net::free_tcp_port()?;
-        let data_dir = dir.clone();
-        let service = Service::start(ServiceSpec {
+        let service = Self::serve(name, port, &dir)?;
+        Ok(Self {
+            service,
+            port,
+            dir,
+            name: name.to_owned(),
+        })
+    }
+
+    fn serve(name: &str, port: u16, dir: &Path) -> Result<Service> {
+        let data_dir = dir.to_owned();
+        Service::start(ServiceSpec {
             name: "redis-server",
             command: Box::new(move || {
                 let mut command = Command::new("redis-server");
@@ -48,8 +59,18 @@ impl Redis {
             log_file: log_file(&format!("{name}-redis.log"))?,
             ready: Box::new(move || answers_ping(port)),
             ready_timeout: Duration::from_secs(10),
-        })?;
-        Ok(Self { service, port, dir })
+        })
+    }
+
+    /// Kills it and starts it again, empty, on the same port: what a Redis restart without
+    /// persistence does to LiveKit (which keeps rooms and egress states there).
+    pub fn restart_empty(&mut self) -> Result<()> {
+        if let Some(pid) = self.service.pid() {
+            crate::process::kill_tree(pid);
+        }
+        self.service.stop();
+        self.service = Self::serve(&self.name, self.port, &self.dir)?;
+        Ok(())
     }
 
     /// `127.0.0.1:{port}`, as LiveKit and egress configs want it.

@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 
 use super::service::{Service, ServiceSpec};
 use super::{log_file, private_run_dir};
-use crate::net::{free_tcp_port, http_get_status};
+use crate::net::{free_tcp_port, http_get_status, http_get_status_within};
 
 /// The bucket recordings go to.
 pub const BUCKET: &str = "onair-recordings";
@@ -124,6 +124,7 @@ impl SeaweedFs {
             &format!("127.0.0.1:{}.{}", ports.master, ports.master_grpc),
             &format!("127.0.0.1:{}.{}", ports.filer, ports.filer_grpc),
         )?;
+        store.grow_bucket_volumes(ports.master)?;
         Ok(store)
     }
 
@@ -152,6 +153,16 @@ impl SeaweedFs {
     /// Stops it. Idempotent.
     pub fn stop(&mut self) {
         self.service.stop();
+    }
+
+    /// Allocates the bucket's first volumes now: SeaweedFS otherwise does it on the first write,
+    /// which then takes seconds (longer than `onair`'s bound on a store call).
+    fn grow_bucket_volumes(&self, master_port: u16) -> Result<()> {
+        let path = format!("/vol/grow?collection={BUCKET}&count=1");
+        match http_get_status_within(master_port, &path, Duration::from_secs(30)) {
+            Some(200) => Ok(()),
+            answer => bail!("SeaweedFS's master did not grow the bucket's volumes: {answer:?}"),
+        }
     }
 
     /// Creates the bucket with `weed shell` (`s3.bucket.create`), retrying while the master

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use onair_api::CreatedRoom;
 use onair_api_tests::{
-    CuttableProxy, LiveKitTarget, Publisher, TestApp, egress_pid, eventually, expect_error,
-    recording_settings, spawn_app_with, spawn_recording_app,
+    CuttableProxy, LiveKitTarget, OwnRecordingStack, Publisher, TestApp, egress_pid, eventually,
+    expect_error, recording_settings, spawn_app_with, spawn_recording_app,
 };
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -315,7 +315,7 @@ async fn app_with_s3_endpoint(endpoint: &str) -> TestApp {
 }
 
 #[tokio::test]
-async fn a_recording_whose_upload_fails_is_reported_failed_not_finished() {
+async fn a_recording_whose_upload_fails_is_kept_on_backup_storage_and_reported_with_where_it_is() {
     let _turn = TAKE_TURNS.lock().await;
     let direct = spawn_recording_app().await;
     let bucket = recording_settings()
@@ -337,30 +337,118 @@ async fn a_recording_whose_upload_fails_is_reported_failed_not_finished() {
 
     // The way to the bucket fails just before the host stops: egress cannot upload the file.
     proxy.cut();
+    let asked = Instant::now();
     let response = app.stop_recording(&egress_id, Some(&stream.host_key)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let stopped: Value = response.json().await.unwrap();
     println!(
-        "stop with the bucket cut off: {} {}",
-        response.status(),
-        response.text().await.unwrap_or_default()
+        "stop with the bucket cut off, answered in {:?}: {stopped}",
+        asked.elapsed()
     );
 
-    // Seen through a replica whose way to the bucket works: failed, with a reason; never a
-    // finished recording that will not play.
-    let failed = wait_for_status(
-        &direct,
-        &room,
-        &egress_id,
-        "failed",
-        Duration::from_secs(120),
-    )
-    .await;
-    println!("upload cut off → failed after {failed:?}");
-    let listed = listed(&direct, &room, &egress_id).await.expect("listed");
-    println!("listed as {listed}");
-    assert_eq!(listed["status"], "failed", "{listed}");
+    // The host is told, in words, that the recording is not playable and where the file is.
+    assert_eq!(stopped["status"], "failed", "{stopped}");
+    assert!(stopped["playbackUrl"].is_null(), "{stopped}");
+    let reason = stopped["error"].as_str().unwrap_or_default().to_owned();
+    let location = reason
+        .split_whitespace()
+        .find(|word| word.starts_with('/') && word.contains(".mp4"))
+        .map(|word| word.trim_end_matches([':', '.', ',']))
+        .unwrap_or_else(|| panic!("the reason names the file: {reason}"));
+    let kept = std::fs::metadata(location).expect("the file kept on backup storage exists");
     assert!(
-        listed["error"].as_str().is_some_and(|e| !e.is_empty()),
-        "{listed}"
+        kept.len() > 10_000,
+        "{location} holds a recording: {} bytes",
+        kept.len()
     );
+    let key = format!("live-recordings/{room}/");
+    assert!(
+        reason.contains(&key),
+        "the reason names the bucket key: {reason}"
+    );
+
+    // The bucket answers again: the listing keeps reporting it, with the same reason.
+    let listed = listed(&direct, &room, &egress_id).await.expect("listed");
+    assert_eq!(listed["status"], "failed", "{listed}");
+    assert_eq!(listed["error"].as_str(), Some(reason.as_str()), "{listed}");
     assert!(listed["playbackUrl"].is_null(), "{listed}");
+    let _ = std::fs::remove_file(location);
+}
+
+#[tokio::test]
+async fn a_recording_running_when_redis_restarts_empty_is_reported_then_saved_never_lost() {
+    let _turn = TAKE_TURNS.lock().await;
+    // Its own Redis, LiveKit node and egress worker: killing the shared Redis would break the
+    // other suites.
+    let mut own = OwnRecordingStack::start("redis-fault");
+    let settings = own.onair_settings();
+    let settings: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let app = spawn_app_with(&LiveKitTarget::of(&own.livekit), &settings).await;
+    let (stream, _publisher) = live_stream(&app, "Ada").await;
+    let room = stream.room_id.to_string();
+    let response = app.start_recording(&room, Some(&stream.host_key)).await;
+    let status = response.status();
+    let started: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "start: {started}\n{}", app.logs());
+    let egress_id = started["egressId"].as_str().unwrap().to_owned();
+    let file_path = started["filePath"].as_str().unwrap().to_owned();
+    assert!(
+        wait_for_status(&app, &room, &egress_id, "active", Duration::from_secs(30))
+            .await
+            .is_some(),
+        "the recording became active"
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    // Redis crashes and comes back empty: LiveKit forgets the room and its egress, while the
+    // recorder goes on recording.
+    own.stack.restart_redis_empty().expect("Redis restarts");
+    let restarted = Instant::now();
+    let recording = || async {
+        let list: Value = app.list_recordings(&room).await.json().await.ok()?;
+        list["recordings"]
+            .as_array()?
+            .iter()
+            .find(|r| r["filePath"] == file_path.as_str())
+            .cloned()
+    };
+
+    // It stays in the list, failed with a reason, as soon as LiveKit has forgotten it…
+    let reported = eventually(Duration::from_secs(10), || async {
+        recording()
+            .await
+            .is_some_and(|r| r["status"] == "failed" && r["egressId"] == egress_id.as_str())
+    })
+    .await;
+    let failed = recording().await;
+    println!("after Redis restarted empty, reported after {reported:?}: {failed:?}");
+    assert!(reported.is_some(), "reported failed: {failed:?}");
+    let reason = failed.unwrap()["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(reason.contains("LiveKit lost track"), "{reason}");
+
+    // …and OnAir has its recorder finish, so the file is saved and plays.
+    let saved = eventually(Duration::from_secs(60), || async {
+        recording()
+            .await
+            .is_some_and(|r| r["status"] == "completed")
+    })
+    .await;
+    let completed = recording().await.expect("listed");
+    println!(
+        "saved {:?} after the restart: {completed}",
+        saved.map(|_| restarted.elapsed())
+    );
+    assert!(saved.is_some(), "the file was saved: {completed}");
+    assert!(
+        completed["sizeBytes"]
+            .as_u64()
+            .is_some_and(|size| size > 10_000),
+        "{completed}"
+    );
+    let playback = completed["playbackUrl"].as_str().expect("a playback URL");
+    let download = app.client.get(playback).send().await.unwrap();
+    assert_eq!(download.status(), StatusCode::OK);
 }
