@@ -8,6 +8,12 @@ const USAGE: &str =
     "usage: onair             serve (configured by config/onair.toml and the environment)
        onair healthcheck exit 0 when the server configured here answers /healthz";
 
+/// mimalloc instead of glibc's malloc: the token path allocates a few small strings per request
+/// on every worker thread, where mimalloc's per-thread free lists are faster and steadier
+/// (measured with `cargo xtask bench`, see the README).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let command = std::env::args().nth(1);

@@ -3,10 +3,12 @@
 //! calls are counted where they are made (`livekit.rs`).
 
 use axum::extract::{MatchedPath, Request};
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 /// How often recorded latencies are folded into their histograms (what the exporter's own
@@ -46,21 +48,63 @@ pub fn prometheus() -> PrometheusHandle {
         .clone()
 }
 
+/// The counter and latency histogram of one (method, route, status).
+#[derive(Clone)]
+struct RouteMetrics {
+    requests: metrics::Counter,
+    duration: metrics::Histogram,
+}
+
+/// Metric handles by method and status, then route. Building a metric's key (three owned
+/// labels) and finding it in the registry on every request cost as much as the rest of the
+/// token path's layers together; the handles are made once per (method, route, status) — a
+/// set bounded by the router's routes — and then shared.
+type HandleCache = RwLock<HashMap<(Method, u16), HashMap<Box<str>, RouteMetrics>>>;
+
+fn handles() -> &'static HandleCache {
+    static HANDLES: OnceLock<HandleCache> = OnceLock::new();
+    HANDLES.get_or_init(HandleCache::default)
+}
+
+fn route_metrics(method: &Method, route: &str, status: StatusCode) -> RouteMetrics {
+    let key = (method.clone(), status.as_u16());
+    let read = handles().read().unwrap_or_else(|e| e.into_inner());
+    if let Some(found) = read.get(&key).and_then(|routes| routes.get(route)) {
+        return found.clone();
+    }
+    drop(read);
+    let made = RouteMetrics {
+        requests: metrics::counter!(
+            "onair_http_requests_total",
+            "method" => method.to_string(),
+            "route" => route.to_owned(),
+            "status" => status.as_u16().to_string()
+        ),
+        duration: metrics::histogram!(
+            "onair_http_request_duration_seconds",
+            "method" => method.to_string(),
+            "route" => route.to_owned()
+        ),
+    };
+    handles()
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(key)
+        .or_default()
+        .insert(route.into(), made.clone());
+    made
+}
+
 /// Counts and times every request by method, matched route (never the raw path, whose ids
 /// would explode the label set) and status.
 pub async fn track_http(request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().to_string();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = request.method().clone();
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("onair_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
-        .increment(1);
-    metrics::histogram!("onair_http_request_duration_seconds", "method" => method, "route" => route)
-        .record(started.elapsed().as_secs_f64());
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let metrics = route_metrics(&method, route, response.status());
+    metrics.requests.increment(1);
+    metrics.duration.record(started.elapsed().as_secs_f64());
     response
 }
