@@ -31,6 +31,9 @@ pub const RECORDINGS_PREFIX: &str = "live-recordings";
 /// How long `stop` waits for the egress to finish writing the file.
 const STOP_WAIT: Duration = Duration::from_secs(45);
 const STOP_POLL: Duration = Duration::from_millis(500);
+/// How long `stop` keeps asking a recording that is still starting (egress answers a stop only
+/// once the recording's handler runs, about a second after the start).
+const STOP_WHILE_STARTING_WAIT: Duration = Duration::from_secs(10);
 
 /// The bucket key of a recording of `room` started at `unix_millis`.
 pub fn recording_key(room: &RoomId, unix_millis: u64) -> String {
@@ -368,36 +371,53 @@ impl Recorder {
             .ok_or_else(|| ApiError::NotFound("recording not found".into()))
     }
 
+    /// The egress as LiveKit reports it now, judged.
+    async fn refreshed(&self, room: &RoomId, egress_id: &str) -> Result<Judged, ApiError> {
+        let info = self.egress(egress_id).await?;
+        Ok(self
+            .judged_egresses(room, vec![info])
+            .await
+            .pop()
+            .expect("one egress in, one judged out"))
+    }
+
     /// Stops the recording and waits (bounded) until its file is written or it failed. A
     /// recording already judged failed is answered at once.
     pub async fn stop(&self, recording: FoundRecording) -> Result<RecordingStopped, ApiError> {
         let room = recording.room;
         let mut judged = recording.judged;
         let egress_id = judged.info.egress_id.clone();
-        if judged.is_running() {
+        let started = Instant::now();
+        while judged.is_running() {
             match self.livekit.stop_egress(&egress_id).await {
                 Ok(stopped) => {
                     judged = Judged {
                         verdict: verdict::judge(&stopped, true, SystemTime::now()),
                         info: stopped,
-                    }
+                    };
+                    break;
                 }
                 // Already finishing or finished: fall through to waiting for its end.
                 Err(LiveKitError::Refused(message)) => {
-                    tracing::info!(egress = %egress_id, %message, "stop refused; waiting for the end")
+                    tracing::info!(egress = %egress_id, %message, "stop refused; waiting for the end");
+                    break;
+                }
+                // A recording asked for a moment ago has no recorder to take the stop yet (its
+                // handler is still starting): ask again shortly rather than fail the host.
+                Err(LiveKitError::Unavailable(message))
+                    if judged.verdict.status == RecordingStatus::Starting
+                        && started.elapsed() < STOP_WHILE_STARTING_WAIT =>
+                {
+                    tracing::info!(egress = %egress_id, %message, "recording still starting; asking it to stop again");
+                    tokio::time::sleep(STOP_POLL).await;
+                    judged = self.refreshed(&room, &egress_id).await?;
                 }
                 Err(err) => return Err(Self::egress_error(err)),
             }
         }
-        let started = Instant::now();
         while judged.is_running() && started.elapsed() < STOP_WAIT {
             tokio::time::sleep(STOP_POLL).await;
-            let info = self.egress(&egress_id).await?;
-            judged = self
-                .judged_egresses(&room, vec![info])
-                .await
-                .pop()
-                .expect("one egress in, one judged out");
+            judged = self.refreshed(&room, &egress_id).await?;
         }
         let summary = summary_of(&judged);
         let status = summary.status;

@@ -156,12 +156,20 @@ impl SeaweedFs {
     }
 
     /// Allocates the bucket's first volumes now: SeaweedFS otherwise does it on the first write,
-    /// which then takes seconds (longer than `onair`'s bound on a store call).
+    /// which then takes seconds (longer than `onair`'s bound on a store call). Retried while the
+    /// volume server is not yet known to the master (it answers 406 then).
     fn grow_bucket_volumes(&self, master_port: u16) -> Result<()> {
         let path = format!("/vol/grow?collection={BUCKET}&count=1");
-        match http_get_status_within(master_port, &path, Duration::from_secs(30)) {
-            Some(200) => Ok(()),
-            answer => bail!("SeaweedFS's master did not grow the bucket's volumes: {answer:?}"),
+        let start = Instant::now();
+        loop {
+            let answer = http_get_status_within(master_port, &path, Duration::from_secs(30));
+            if answer == Some(200) {
+                return Ok(());
+            }
+            if start.elapsed() > Duration::from_secs(30) {
+                bail!("SeaweedFS's master did not grow the bucket's volumes: {answer:?}");
+            }
+            std::thread::sleep(Duration::from_millis(500));
         }
     }
 

@@ -249,6 +249,29 @@ async fn a_recording_whose_worker_is_killed_is_failed_within_30_s_and_a_new_one_
 }
 
 #[tokio::test]
+async fn a_host_who_stops_right_after_starting_is_answered_not_told_to_retry() {
+    let _turn = TAKE_TURNS.lock().await;
+    let app = spawn_recording_app().await;
+    let (stream, _publisher) = live_stream(&app, "Ada").await;
+    let egress_id = start_recording(&app, &stream).await;
+
+    // The stop comes before egress has a recorder running to take it.
+    let asked = Instant::now();
+    let response = app.stop_recording(&egress_id, Some(&stream.host_key)).await;
+    let status = response.status();
+    let stopped: Value = response.json().await.unwrap();
+    println!(
+        "stopped right after the start, in {:?}: {stopped}",
+        asked.elapsed()
+    );
+    assert_eq!(status, StatusCode::OK, "{stopped}");
+    assert!(
+        stopped["status"] == "completed" || stopped["status"] == "failed",
+        "ended either way: {stopped}"
+    );
+}
+
+#[tokio::test]
 async fn a_recording_of_a_stream_that_publishes_nothing_is_failed_not_left_starting() {
     let _turn = TAKE_TURNS.lock().await;
     let app = spawn_recording_app().await;
