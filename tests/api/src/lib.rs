@@ -116,21 +116,31 @@ pub fn second_livekit_node() -> LiveKitServer {
     LiveKitServer::start(options).expect("a second livekit-server node starts")
 }
 
+/// `node tests/browser/tools/{script} {livekit_url} {token}`, run from the workspace with the
+/// suite's Chromium.
+fn browser_tool(script: &str, livekit_url: &str, token: &str) -> Command {
+    let mut command = Command::new("node");
+    command
+        .arg(
+            xtask::workspace_root()
+                .join("tests/browser/tools")
+                .join(script),
+        )
+        .arg(livekit_url)
+        .arg(token)
+        .current_dir(xtask::workspace_root());
+    if let Ok(chromium) = std::env::var("ONAIR_TEST_CHROMIUM") {
+        command.env("ONAIR_E2E_CHROMIUM", chromium);
+    }
+    command
+}
+
 /// Watches the room that `token` admits to on the LiveKit at `livekit_url`, with
 /// `tests/browser/tools/viewer.mjs` (Chromium decoding the first camera track), and returns what
 /// it printed: `watched N frames of {identity}`. Panics when no frames came within 30 s.
 pub async fn watch(livekit_url: &str, token: &str) -> String {
-    let script = xtask::workspace_root().join("tests/browser/tools/viewer.mjs");
-    let mut command = Command::new("node");
-    command
-        .arg(&script)
-        .arg(livekit_url)
-        .arg(token)
-        .current_dir(xtask::workspace_root())
-        .stdin(Stdio::null());
-    if let Ok(chromium) = std::env::var("ONAIR_TEST_CHROMIUM") {
-        command.env("ONAIR_E2E_CHROMIUM", chromium);
-    }
+    let mut command = browser_tool("viewer.mjs", livekit_url, token);
+    command.stdin(Stdio::null());
     let output = tokio::task::spawn_blocking(move || command.output())
         .await
         .expect("the viewer's thread")
@@ -156,25 +166,17 @@ impl Publisher {
     /// Publishes with `token` into the LiveKit at `livekit_url`, returning once the camera and
     /// microphone tracks are published.
     pub async fn start(livekit_url: &str, token: &str) -> Self {
-        let script = xtask::workspace_root().join("tests/browser/tools/publisher.mjs");
         let log_file = std::env::temp_dir().join(format!(
             "onair-publisher-{}-{}.log",
             std::process::id(),
             xtask::net::free_tcp_port().unwrap_or_default()
         ));
         let log = std::fs::File::create(&log_file).expect("publisher log");
-        let mut command = Command::new("node");
+        let mut command = browser_tool("publisher.mjs", livekit_url, token);
         command
-            .arg(&script)
-            .arg(livekit_url)
-            .arg(token)
-            .current_dir(xtask::workspace_root())
             .stdin(Stdio::piped())
             .stdout(log.try_clone().expect("publisher log"))
             .stderr(log);
-        if let Ok(chromium) = std::env::var("ONAIR_TEST_CHROMIUM") {
-            command.env("ONAIR_E2E_CHROMIUM", chromium);
-        }
         let mut publisher = Self {
             child: xtask::process::spawn_service(command).expect("node runs the publisher"),
             log_file,

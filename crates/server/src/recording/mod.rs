@@ -482,6 +482,8 @@ impl Recorder {
         );
         // The bucket is the truth about saved files; the egress list adds durations and failures
         // when LiveKit still remembers them.
+        // Without it, a marker with no file could be a recording that runs fine: none is judged.
+        let egress_list_known = egresses.is_ok();
         let egresses = egresses.unwrap_or_else(|err| {
             tracing::warn!(room = %room, error = %err, "egress list unavailable; listing the bucket only");
             Vec::new()
@@ -548,6 +550,7 @@ impl Recorder {
         // they were started.
         for key in objects
             .iter()
+            .filter(|_| egress_list_known)
             .filter_map(|o| recording_key_of_marker(&o.key))
         {
             let has_egress = egresses

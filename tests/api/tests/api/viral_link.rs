@@ -2,35 +2,44 @@
 //! and tens of thousands of token requests all succeed.
 
 use futures::future::join_all;
-use onair_api_tests::{spawn_app, spawn_recording_app};
+use onair_api_tests::{TestApp, spawn_app, spawn_recording_app};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-#[tokio::test]
-async fn three_hundred_viewers_at_once_cost_one_room_lookup() {
-    let app = spawn_app().await;
+/// A new stream whose snapshot, cached at creation, has expired: the next viewers must look the
+/// room up. Returns its id.
+async fn stream_out_of_the_cache(app: &TestApp) -> String {
     let stream = app.create_stream_as("Ada").await;
-    let room = stream.room_id.as_str();
-    // Let the entry cached at creation expire, so the burst must look the room up.
     tokio::time::sleep(Duration::from_millis(2300)).await;
-    let rooms_before = app.livekit_calls("ListRooms").await;
-    let participants_before = app.livekit_calls("ListParticipants").await;
+    stream.room_id.to_string()
+}
 
-    let app = &app;
-    let statuses: Vec<StatusCode> = join_all((0..300).map(|i| async move {
+/// `viewers` viewers of `room` ask for a token at once; asserts every one got it.
+async fn burst_of_viewers(app: &TestApp, room: &str, viewers: usize) {
+    let statuses: Vec<StatusCode> = join_all((0..viewers).map(|i| async move {
         app.viewer_token(room, &format!("Viewer {i}"))
             .await
             .status()
     }))
     .await;
-
     assert!(
         statuses.iter().all(|s| *s == StatusCode::OK),
         "every viewer got a token"
     );
+}
+
+#[tokio::test]
+async fn three_hundred_viewers_at_once_cost_one_room_lookup() {
+    let app = spawn_app().await;
+    let room = stream_out_of_the_cache(&app).await;
+    let rooms_before = app.livekit_calls("ListRooms").await;
+    let participants_before = app.livekit_calls("ListParticipants").await;
+
+    burst_of_viewers(&app, &room, 300).await;
+
     let room_lookups = app.livekit_calls("ListRooms").await - rooms_before;
     let participant_lookups = app.livekit_calls("ListParticipants").await - participants_before;
     assert!(
@@ -47,9 +56,7 @@ async fn three_hundred_viewers_at_once_cost_one_room_lookup() {
 async fn five_hundred_viewers_of_a_recorded_stream_cost_at_most_five_livekit_lookups() {
     // With recording configured, a room snapshot also asks LiveKit for the room's egresses.
     let app = spawn_recording_app().await;
-    let stream = app.create_stream_as("Ada").await;
-    let room = stream.room_id.as_str();
-    tokio::time::sleep(Duration::from_millis(2300)).await;
+    let room = stream_out_of_the_cache(&app).await;
     let lookups = || async {
         let mut total = 0;
         for method in ["ListRooms", "ListParticipants", "ListEgress"] {
@@ -59,19 +66,8 @@ async fn five_hundred_viewers_of_a_recorded_stream_cost_at_most_five_livekit_loo
     };
     let before = lookups().await;
 
-    let app_ref = &app;
-    let statuses: Vec<StatusCode> = join_all((0..500).map(|i| async move {
-        app_ref
-            .viewer_token(room, &format!("Viewer {i}"))
-            .await
-            .status()
-    }))
-    .await;
+    burst_of_viewers(&app, &room, 500).await;
 
-    assert!(
-        statuses.iter().all(|s| *s == StatusCode::OK),
-        "every viewer got a token"
-    );
     let calls = lookups().await - before;
     println!("500 viewers at once: {calls} LiveKit lookups");
     assert!(calls <= 5, "{calls} LiveKit lookups for 500 viewers");
