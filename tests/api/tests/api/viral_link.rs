@@ -19,20 +19,28 @@ async fn stream_out_of_the_cache(app: &TestApp) -> String {
 
 /// `viewers` viewers of `room` ask for a token at once; asserts every one got it.
 async fn burst_of_viewers(app: &TestApp, room: &str, viewers: usize) {
-    let statuses: Vec<StatusCode> = join_all((0..viewers).map(|i| async move {
-        app.viewer_token(room, &format!("Viewer {i}"))
-            .await
-            .status()
+    let answers = join_all((0..viewers).map(|i| async move {
+        let response = app.viewer_token(room, &format!("Viewer {i}")).await;
+        let status = response.status();
+        (status, response.text().await.unwrap_or_default())
     }))
     .await;
+    let refused: Vec<_> = answers
+        .iter()
+        .filter(|(status, _)| *status != StatusCode::OK)
+        .collect();
     assert!(
-        statuses.iter().all(|s| *s == StatusCode::OK),
-        "every viewer got a token"
+        refused.is_empty(),
+        "{} of {viewers} viewers got no token, e.g. {:?}",
+        refused.len(),
+        refused.first()
     );
 }
 
 #[tokio::test]
 async fn three_hundred_viewers_at_once_cost_one_room_lookup() {
+    // A burst loads the machine on purpose: not beside the other load and timed suites.
+    let _turn = crate::TAKE_TURNS.lock().await;
     let app = spawn_app().await;
     let room = stream_out_of_the_cache(&app).await;
     let rooms_before = app.livekit_calls("ListRooms").await;
@@ -55,6 +63,7 @@ async fn three_hundred_viewers_at_once_cost_one_room_lookup() {
 #[tokio::test]
 async fn five_hundred_viewers_of_a_recorded_stream_cost_at_most_five_livekit_lookups() {
     // With recording configured, a room snapshot also asks LiveKit for the room's egresses.
+    let _turn = crate::TAKE_TURNS.lock().await;
     let app = spawn_recording_app().await;
     let room = stream_out_of_the_cache(&app).await;
     let lookups = || async {
