@@ -108,8 +108,7 @@ pub fn second_livekit_node() -> LiveKitServer {
         "ONAIR_TEST_REDIS_ADDRESS is not set: run the suites with `cargo xtask test`, which starts Redis",
     );
     let shared = LiveKitTarget::shared();
-    let binary = std::env::var("ONAIR_TEST_LIVEKIT_BIN").expect("ONAIR_TEST_LIVEKIT_BIN is set");
-    let mut options = LiveKitOptions::free_ports(binary);
+    let mut options = LiveKitOptions::free_ports(livekit_binary());
     options.api_key = shared.api_key;
     options.api_secret = shared.api_secret;
     options.redis_address = Some(redis);
@@ -275,11 +274,7 @@ impl OwnRecordingStack {
             weed: xtask::tools::seaweedfs::weed_path().expect("the weed binary"),
         };
         let mut stack = RecordingStack::start(&tools, name).expect("the recording stack starts");
-        let binary = std::env::var("ONAIR_TEST_LIVEKIT_BIN")
-            .map(PathBuf::from)
-            .or_else(|_| xtask::tools::livekit_server_path())
-            .expect("ONAIR_TEST_LIVEKIT_BIN is not set: run the suites with `cargo xtask test`");
-        let mut options = LiveKitOptions::free_ports(binary);
+        let mut options = LiveKitOptions::free_ports(livekit_binary());
         options.redis_address = Some(stack.redis_address());
         let livekit = LiveKitServer::start(options).expect("livekit-server starts on the Redis");
         stack
@@ -294,13 +289,19 @@ impl OwnRecordingStack {
     }
 }
 
-/// A LiveKit server of the test's own, on free ports, that it may pause, stop and restart.
-pub fn own_livekit() -> LiveKitServer {
-    let binary = std::env::var("ONAIR_TEST_LIVEKIT_BIN")
+/// The pinned `livekit-server`: `ONAIR_TEST_LIVEKIT_BIN` from `cargo xtask test`, else where
+/// xtask installs it.
+fn livekit_binary() -> PathBuf {
+    std::env::var("ONAIR_TEST_LIVEKIT_BIN")
         .map(PathBuf::from)
         .or_else(|_| xtask::tools::livekit_server_path())
-        .expect("ONAIR_TEST_LIVEKIT_BIN is not set: run the suites with `cargo xtask test`");
-    LiveKitServer::start(LiveKitOptions::free_ports(binary)).expect("livekit-server starts")
+        .expect("ONAIR_TEST_LIVEKIT_BIN is not set: run the suites with `cargo xtask test`")
+}
+
+/// A LiveKit server of the test's own, on free ports, that it may pause, stop and restart.
+pub fn own_livekit() -> LiveKitServer {
+    LiveKitServer::start(LiveKitOptions::free_ports(livekit_binary()))
+        .expect("livekit-server starts")
 }
 
 /// An HTTP client for the tests. reqwest is built with rustls but without a crypto provider in
