@@ -3,7 +3,7 @@
 # Run:    docker run -p 3000:3000 -e LIVEKIT_URL=wss://... -e LIVEKIT_API_KEY=... \
 #           -e LIVEKIT_API_SECRET=... -e PUBLIC_URL=https://onair.example.com onair
 # The same steps run outside Docker with `cargo xtask build` (target/release/onair and the app
-# in frontend/dist; it installs trunk and wasm-bindgen-cli pinned, and the app's npm packages).
+# in frontend/dist; it installs wasm-bindgen-cli pinned, and the app's npm packages).
 # Probes: GET /healthz (liveness), GET /readyz (LiveKit reachable); the image's HEALTHCHECK runs
 # `onair healthcheck` (no curl in the image). SIGTERM drains requests in flight, then exits 0.
 # `cargo xtask image` builds this file unchanged with podman and checks the result.
@@ -15,7 +15,7 @@ RUN apt-get update \
 WORKDIR /src
 COPY . .
 ENV ONAIR_TOOLS_DIR=/opt/onair-tools
-# The cache mounts keep the pinned tools (trunk, wasm-bindgen), crates, npm packages and compiled
+# The cache mounts keep the pinned tools (wasm-bindgen), crates, npm packages and compiled
 # dependencies between builds on one machine, so a rebuild after a code change takes minutes.
 # The image's binary is stripped of its symbol table (22 MB instead of 30 MB); panics still
 # name their file and line.

@@ -1,12 +1,14 @@
-// Glue between OnAir's Rust bindings (frontend/src/livekit/) and the livekit-client SDK.
+// Glue between OnAir's Rust bindings (frontend/src/bindings/livekit.rs) and the livekit-client SDK.
 //
-// The SDK (livekit-client.umd.js, global `LivekitClient`) is injected on first use, so pages
+// The SDK (livekit-client, UMD build, global `LivekitClient`) is injected on first use, so pages
 // that never connect (the home page) never download it. Everything the Rust side needs from a
 // room goes through a `Session`: plain-object events to one callback, and a few methods that
 // return plain values. Text streams on topic `lk.chat` carry chat, as LiveKit's own components
 // do; `onair.chat-history` carries the host's recent messages to a newcomer.
 
-const SDK_URL = '/livekit-client.umd.js';
+// The page names the SDK's content-hashed file in a preload link, so the download starts with
+// the page; this loader then finds it in the cache.
+const SDK_LINK_ID = 'livekit-sdk';
 const CHAT_TOPIC = 'lk.chat';
 const HISTORY_TOPIC = 'onair.chat-history';
 
@@ -18,7 +20,12 @@ export function loadSdk() {
   if (!sdkLoading) {
     sdkLoading = new Promise((resolve, reject) => {
       const script = document.createElement('script');
-      script.src = SDK_URL;
+      const link = document.getElementById(SDK_LINK_ID);
+      if (!link) {
+        reject(new Error('This page does not name the LiveKit SDK.'));
+        return;
+      }
+      script.src = link.href;
       script.async = true;
       script.onload = () => {
         window.LivekitClient.setLogLevel('warn');

@@ -14,7 +14,7 @@ use crate::rate_limit::RoomCreationLimiter;
 use crate::recording::Recorder;
 use crate::storage::S3Store;
 use crate::streams::{RoomMetadata, Streams};
-use crate::web_app::{WebApp, content_security_policy};
+use crate::web_app::WebApp;
 
 /// Cheap to clone; every handler gets one.
 #[derive(Clone)]
@@ -73,7 +73,7 @@ impl AppState {
             room_creation,
             prometheus: crate::metrics::prometheus(),
             recorder,
-            web_app: WebApp::new(&config.static_dir, content_security_policy(&config)),
+            web_app: WebApp::new(&config.static_dir),
             draining: Draining::default(),
             config,
         }))

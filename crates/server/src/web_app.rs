@@ -1,17 +1,19 @@
-//! Serving the built browser app from `STATIC_DIR`: files as they are, `index.html` for the
-//! app's own routes (`/`, `/host/:id`, `/stream/:id`, `/recordings/:id`) so a reload or a shared
-//! link works, long-lived caching for content-hashed files and none for `index.html`. API paths
-//! never fall through to the app: a miss under `/api/` stays a JSON 404.
+//! Serving the built browser app from `STATIC_DIR`. Each page is its own small app (built by
+//! `crates/xtask/src/app.rs`): `/` gets `index.html`, `/host/:id` `studio.html`, `/stream/:id`
+//! `watch.html`, `/recordings/:id` `replay.html`, so a reload or a shared link works and a page
+//! downloads only its own code; any other page path gets `index.html` with a 404, and that app
+//! says "not found". API paths never fall through to the app: a miss under `/api/` stays a JSON
+//! 404.
 //!
-//! trunk starts the app with an inline `<script type="module">`; `index.html` is read for each
-//! page (it is small, and a rebuild is picked up at once) and the SHA-256 of its inline scripts
-//! is allowed in that response's Content-Security-Policy, so no other inline script can run.
+//! Files are sent as built, precompressed ones as their `.br` or `.gz` twin when the browser
+//! accepts it (with `Vary: Accept-Encoding`); content-hashed files are cached for a year, pages
+//! are always revalidated. Pages are read for each request (they are small, and a rebuild is
+//! picked up at once). They have no inline script, so the Content-Security-Policy that
+//! `startup` puts on every response needs no exception for them.
 
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
@@ -21,28 +23,27 @@ use crate::error::ApiError;
 
 /// `Cache-Control` of files whose name carries a content hash.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-/// `Cache-Control` of files without one (the LiveKit SDK copied as is).
+/// `Cache-Control` of files without one.
 const REVALIDATE_HOURLY: &str = "public, max-age=3600";
-/// `Cache-Control` of `index.html`: always ask, so a new deployment is picked up at once.
+/// `Cache-Control` of pages: always ask, so a new deployment is picked up at once.
 const NO_CACHE: &str = "no-cache";
 
-/// Where the built app is, and the policy its pages get.
+/// Where the built app is.
 #[derive(Clone)]
 pub struct WebApp {
     dir: PathBuf,
-    /// The Content-Security-Policy of every response; pages add their inline scripts' hashes.
-    csp: String,
+    files: ServeDir,
 }
 
 impl WebApp {
     /// A missing build is not fatal: the API still works, and app pages say how to build it.
-    pub fn new(dir: &Path, csp: String) -> Self {
+    pub fn new(dir: &Path) -> Self {
         if !dir.join("index.html").is_file() {
             tracing::warn!(static_dir = %dir.display(), "no built app found (index.html missing): serving the API only; run `cargo xtask build`");
         }
         Self {
             dir: dir.to_owned(),
-            csp,
+            files: ServeDir::new(dir).precompressed_br().precompressed_gzip(),
         }
     }
 
@@ -55,19 +56,19 @@ impl WebApp {
         if request.method() != Method::GET && request.method() != Method::HEAD {
             return ApiError::MethodNotAllowed.into_response();
         }
-        if is_app_route(&path) {
-            return self.index(StatusCode::OK).await;
+        if let Some(page) = page_for(&path) {
+            return self.page(page, StatusCode::OK).await;
         }
-        let mut response = match ServeDir::new(&self.dir).oneshot(request).await {
+        let mut response = match self.files.clone().oneshot(request).await {
             Ok(response) => response.map(Body::new),
             Err(never) => match never {},
         };
         if response.status() == StatusCode::NOT_FOUND {
-            // An unknown page: the app shows its own "not found" view.
+            // An unknown page: the home app shows its own "not found" view.
             return if looks_like_a_file(&path) {
                 response
             } else {
-                self.index(StatusCode::NOT_FOUND).await
+                self.page("index.html", StatusCode::NOT_FOUND).await
             };
         }
         if response.status().is_success() {
@@ -76,36 +77,24 @@ impl WebApp {
             } else {
                 REVALIDATE_HOURLY
             };
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+            let headers = response.headers_mut();
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+            headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
         }
         response
     }
 
-    async fn index(&self, status: StatusCode) -> Response {
-        match tokio::fs::read_to_string(self.dir.join("index.html")).await {
-            Ok(html) => {
-                let hashes: String = inline_script_hashes(&html)
-                    .iter()
-                    .map(|h| format!(" 'sha256-{h}'"))
-                    .collect();
-                let csp = self.csp.replacen(
-                    "'wasm-unsafe-eval'",
-                    &format!("'wasm-unsafe-eval'{hashes}"),
-                    1,
-                );
-                (
-                    status,
-                    [
-                        (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
-                        (header::CACHE_CONTROL, NO_CACHE.to_owned()),
-                        (header::CONTENT_SECURITY_POLICY, csp),
-                    ],
-                    html,
-                )
-                    .into_response()
-            }
+    async fn page(&self, page: &str, status: StatusCode) -> Response {
+        match tokio::fs::read_to_string(self.dir.join(page)).await {
+            Ok(html) => (
+                status,
+                [
+                    (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                    (header::CACHE_CONTROL, NO_CACHE),
+                ],
+                html,
+            )
+                .into_response(),
             Err(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -137,14 +126,22 @@ pub fn content_security_policy(config: &Config) -> String {
     )
 }
 
-/// Paths the app routes itself.
-fn is_app_route(path: &str) -> bool {
+/// The page the server sends for an app path: each page is its own small app (built by
+/// `crates/xtask/src/app.rs`), so a reload or a shared link works and a page downloads only its
+/// own code.
+fn page_for(path: &str) -> Option<&'static str> {
     if path == "/" || path == "/index.html" {
-        return true;
+        return Some("index.html");
     }
-    ["/host/", "/stream/", "/recordings/"].iter().any(|prefix| {
-        path.strip_prefix(prefix)
-            .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
+    let pages = [
+        ("/host/", "studio.html"),
+        ("/stream/", "watch.html"),
+        ("/recordings/", "replay.html"),
+    ];
+    pages.into_iter().find_map(|(prefix, page)| {
+        let rest = path.strip_prefix(prefix)?;
+        let id = rest.strip_suffix('/').unwrap_or(rest);
+        (!id.is_empty() && !id.contains('/')).then_some(page)
     })
 }
 
@@ -154,8 +151,7 @@ fn looks_like_a_file(path: &str) -> bool {
         .is_some_and(|name| name.contains('.'))
 }
 
-/// trunk names built files `name-<16 hex digits>.ext` or `name-<hash>_bg.wasm`, and snippet
-/// folders likewise.
+/// The build names files `name-<16 hex digits>.ext` (see `crates/xtask/src/app.rs`).
 fn is_content_hashed(path: &str) -> bool {
     path.split('/').any(|segment| {
         segment.match_indices('-').any(|(at, _)| {
@@ -167,60 +163,33 @@ fn is_content_hashed(path: &str) -> bool {
     })
 }
 
-/// Base64 SHA-256 of each inline `<script>` body in `html`.
-fn inline_script_hashes(html: &str) -> Vec<String> {
-    let mut hashes = Vec::new();
-    let mut rest = html;
-    while let Some(start) = rest.find("<script") {
-        let after_tag = &rest[start..];
-        let Some(open_end) = after_tag.find('>') else {
-            break;
-        };
-        let opening = &after_tag[..open_end];
-        let body_and_more = &after_tag[open_end + 1..];
-        let Some(close) = body_and_more.find("</script>") else {
-            break;
-        };
-        if !opening.contains("src=") {
-            let digest = Sha256::digest(&body_and_more.as_bytes()[..close]);
-            hashes.push(base64::engine::general_purpose::STANDARD.encode(digest));
-        }
-        rest = &body_and_more[close..];
-    }
-    hashes
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn the_app_routes_get_the_app() {
-        for path in ["/", "/host/abc", "/stream/abc", "/recordings/abc"] {
-            assert!(is_app_route(path), "{path}");
+    fn each_app_path_gets_its_own_page() {
+        for (path, page) in [
+            ("/", "index.html"),
+            ("/host/abc", "studio.html"),
+            ("/stream/abc", "watch.html"),
+            ("/stream/abc/", "watch.html"),
+            ("/recordings/abc", "replay.html"),
+        ] {
+            assert_eq!(page_for(path), Some(page), "{path}");
         }
         for path in ["/host/", "/stream/a/b", "/app.css", "/hosting"] {
-            assert!(!is_app_route(path), "{path}");
+            assert_eq!(page_for(path), None, "{path}");
         }
     }
 
     #[test]
-    fn trunk_hashed_names_are_recognised() {
-        assert!(is_content_hashed(
-            "/onair-frontend-65ec41138183b6a3_bg.wasm"
-        ));
-        assert!(is_content_hashed("/onair-frontend-65ec41138183b6a3.js"));
+    fn built_names_with_a_content_hash_are_recognised() {
+        assert!(is_content_hashed("/watch_bg-13cd029737c2e876.wasm"));
+        assert!(is_content_hashed("/watch-cac1654e00b92acf.js"));
+        assert!(is_content_hashed("/livekit-client-fb646f2260d84f91.js"));
         assert!(is_content_hashed("/app-5061b0f1ce75418e.css"));
-        assert!(is_content_hashed(
-            "/snippets/onair-frontend-ef3b1ecee4ada7e5/js/livekit.js"
-        ));
         assert!(!is_content_hashed("/livekit-client.umd.js"));
-    }
-
-    #[test]
-    fn inline_scripts_are_hashed_and_external_ones_skipped() {
-        let html = r#"<script src="/a.js"></script><script type="module">boot()</script>"#;
-        let expected = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"boot()"));
-        assert_eq!(inline_script_hashes(html), vec![expected]);
+        assert!(!is_content_hashed("/watch.html"));
     }
 }

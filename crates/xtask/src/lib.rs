@@ -3,6 +3,7 @@
 //! are the real-stack integration tests (`tests/api` dev-depends on this crate to start, pause
 //! and restart their own `livekit-server`).
 
+pub mod app;
 pub mod net;
 pub mod process;
 pub mod stack;

@@ -25,7 +25,14 @@ pub fn toggle_fullscreen(element: &web_sys::Element) {
     }
 }
 
-/// Loads another page of this app for real (not a client-side route change).
+/// Opens another page of this app (each page is its own small app, so this is a page load).
+pub fn go_to(path: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().assign(path);
+    }
+}
+
+/// Loads this page again.
 pub fn reload() {
     if let Some(window) = web_sys::window() {
         let _ = window.location().reload();

@@ -2,7 +2,6 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::session::RoomHandle;
 
@@ -12,10 +11,10 @@ pub fn Shell(children: Children) -> impl IntoView {
     view! {
         <div class="shell">
             <header class="topbar">
-                <A href="/" attr:class="brand" attr:aria-label="OnAir home">
+                <a href="/" class="brand" aria-label="OnAir home">
                     <span class="brand-dot" aria-hidden="true"></span>
                     "OnAir"
-                </A>
+                </a>
             </header>
             <main class="page">{children()}</main>
         </div>

@@ -8,7 +8,6 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
 use onair_api::{ErrorCode, RecordingList, RecordingStatus, RoomId};
 use std::time::Duration;
 
@@ -372,9 +371,9 @@ pub fn RecordNotes(recorder: Recorder, #[prop(into)] recordings_href: String) ->
         </Show>
         <Show when=move || recorder.has_recording.get()>
             <p class="small record-saved">
-                <A href=recordings_href.clone() attr:data-testid="recording-link" attr:class="recording-link">
+                <a href=recordings_href.clone() data-testid="recording-link" class="recording-link">
                     "Recording saved — watch it"
-                </A>
+                </a>
             </p>
         </Show>
     }

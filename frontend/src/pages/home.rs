@@ -2,10 +2,10 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 use onair_api::names::{DISPLAY_NAME_MAX_CHARS, TITLE_MAX_CHARS};
 
 use crate::api;
+use crate::bindings::browser;
 use crate::components::layout::Shell;
 use crate::storage::{self, HostCredentials};
 
@@ -17,7 +17,6 @@ pub fn Home() -> impl IntoView {
     let title_error = RwSignal::new(None::<String>);
     let form_error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let navigate = use_navigate();
 
     let create = move || {
         if busy.get_untracked() {
@@ -27,7 +26,6 @@ pub fn Home() -> impl IntoView {
         title_error.set(None);
         form_error.set(None);
         busy.set(true);
-        let navigate = navigate.clone();
         spawn_local(async move {
             let name = host_name.get_untracked();
             match api::create_room(&name, &title.get_untracked()).await {
@@ -38,7 +36,7 @@ pub fn Home() -> impl IntoView {
                     };
                     storage::save_host(&created.room_id, &credentials);
                     storage::save_viewer_name(name.trim());
-                    navigate(&format!("/host/{}", created.room_id), Default::default());
+                    browser::go_to(&format!("/host/{}", created.room_id));
                 }
                 Err(failure) => {
                     let message = failure
@@ -112,5 +110,16 @@ pub fn Home() -> impl IntoView {
                 <p class="muted small">"Your camera and microphone start in the studio. Nothing is public until you share the link."</p>
             </form>
         </Shell>
+    }
+}
+
+/// What the home app shows: the home page at `/`, "not found" anywhere else (the server sends
+/// this app, with a 404 status, for every path it does not know).
+#[component]
+pub fn HomeOrNotFound() -> impl IntoView {
+    if crate::route::current_path() == "/" {
+        Home().into_any()
+    } else {
+        super::not_found::NotFound().into_any()
     }
 }

@@ -8,8 +8,6 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use onair_api::{ErrorCode, RoomId, RoomInfo};
 use std::rc::Rc;
 use std::time::Duration;
@@ -24,6 +22,7 @@ use crate::components::chat::Chat;
 use crate::components::icons::{Glyph, Icon};
 use crate::components::layout::{Notice, Shell, VideoView, viewers_label};
 use crate::components::recorder::{RecordButton, RecordNotes, Recorder, RecorderState};
+use crate::route;
 use crate::session::{RoomState, keep_rejoining};
 use crate::storage::{self, HostCredentials};
 
@@ -69,10 +68,7 @@ struct Studio {
 
 #[component]
 pub fn HostStudio() -> impl IntoView {
-    let params = use_params_map();
-    let room_id = params
-        .with_untracked(|p| p.get("id"))
-        .and_then(|raw| RoomId::parse(&raw).ok());
+    let room_id = route::room_id_after("/host/");
     let credentials = room_id.as_ref().and_then(storage::host);
     let studio = Studio {
         room_id: StoredValue::new(room_id.clone()),
@@ -104,19 +100,19 @@ pub fn HostStudio() -> impl IntoView {
             {move || match studio.phase.get() {
                 Phase::NotFound => view! {
                     <Notice title="This stream is over" body="It was ended, or it never existed. Start a new one from the home page.">
-                        <A href="/" attr:class="button button-primary">"Start a new stream"</A>
+                        <a href="/" class="button button-primary">"Start a new stream"</a>
                     </Notice>
                 }.into_any(),
                 Phase::Ended => view! {
                     <Notice title="Your stream has ended" body="Everyone watching has been told. Thanks for streaming!">
-                        <A href="/" attr:class="button button-primary">"Start another stream"</A>
+                        <a href="/" class="button button-primary">"Start another stream"</a>
                     </Notice>
                 }.into_any(),
                 Phase::NotHost { reason } => {
                     let watch = studio.room_id.get_value().map(|id| format!("/stream/{id}")).unwrap_or_else(|| "/".into());
                     view! {
                         <Notice title="You are not the host here" body=reason>
-                            <A href=watch attr:class="button">"Watch this stream instead"</A>
+                            <a href=watch class="button">"Watch this stream instead"</a>
                         </Notice>
                     }.into_any()
                 }

@@ -1,7 +1,6 @@
 //! Any path the app does not know.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::components::layout::{Notice, Shell};
 
@@ -10,7 +9,7 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <Shell>
             <Notice title="Page not found" body="There is nothing at this address.">
-                <A href="/" attr:class="button">"Go home"</A>
+                <a href="/" class="button">"Go home"</a>
             </Notice>
         </Shell>
     }

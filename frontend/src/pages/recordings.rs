@@ -2,20 +2,16 @@
 //! browser from presigned URLs.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
-use onair_api::{ErrorCode, RecordingStatus, RoomId};
+use onair_api::{ErrorCode, RecordingStatus};
 
 use crate::api;
 use crate::bindings::browser;
 use crate::components::layout::{Notice, Shell};
+use crate::route;
 
 #[component]
 pub fn RecordingsPage() -> impl IntoView {
-    let params = use_params_map();
-    let room_id = params
-        .with_untracked(|p| p.get("id"))
-        .and_then(|raw| RoomId::parse(&raw).ok());
+    let room_id = route::room_id_after("/recordings/");
     let recordings = LocalResource::new(move || {
         let room_id = room_id.clone();
         async move {
@@ -70,17 +66,17 @@ pub fn RecordingsPage() -> impl IntoView {
                     }.into_any(),
                     Ok(_) => view! {
                         <Notice title="No recordings yet" body="This stream has no finished recordings.">
-                            <A href="/" attr:class="button">"Go home"</A>
+                            <a href="/" class="button">"Go home"</a>
                         </Notice>
                     }.into_any(),
                     Err(failure) if failure.is(ErrorCode::RecordingUnavailable) => view! {
                         <Notice title="Recording is not available" body="This server is not set up to record streams.">
-                            <A href="/" attr:class="button">"Go home"</A>
+                            <a href="/" class="button">"Go home"</a>
                         </Notice>
                     }.into_any(),
                     Err(failure) => view! {
                         <Notice title="Recordings could not be loaded" body=failure.message>
-                            <A href="/" attr:class="button">"Go home"</A>
+                            <a href="/" class="button">"Go home"</a>
                         </Notice>
                     }.into_any(),
                 })}

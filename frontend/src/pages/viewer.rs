@@ -8,8 +8,6 @@
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use onair_api::names::DISPLAY_NAME_MAX_CHARS;
 use onair_api::{DisplayName, ErrorCode, RecordingStatus, RoomId, RoomInfo};
 use std::rc::Rc;
@@ -21,6 +19,7 @@ use crate::bindings::livekit::{ConnectionState, DisconnectReason, Room, RoomEven
 use crate::components::chat::Chat;
 use crate::components::icons::{Glyph, Icon};
 use crate::components::layout::{Notice, Shell, VideoView, viewers_label};
+use crate::route;
 use crate::session::{RoomState, confirmed_recording, keep_rejoining};
 use crate::storage;
 
@@ -63,10 +62,7 @@ struct Viewer {
 
 #[component]
 pub fn ViewerPage() -> impl IntoView {
-    let params = use_params_map();
-    let room_id = params
-        .with_untracked(|p| p.get("id"))
-        .and_then(|raw| RoomId::parse(&raw).ok());
+    let room_id = route::room_id_after("/stream/");
     let live = RoomState::new();
     let viewer = Viewer {
         room_id: StoredValue::new(room_id.clone()),
@@ -232,7 +228,7 @@ fn NotFoundNotice() -> impl IntoView {
     view! {
         <span class="sr-only" data-testid="stream-state">"not-found"</span>
         <Notice title="Stream not found" body="This link does not lead to a stream. It may have ended, or the address is mistyped.">
-            <A href="/" attr:class="button button-primary">"Start your own stream"</A>
+            <a href="/" class="button button-primary">"Start your own stream"</a>
         </Notice>
     }
 }
@@ -265,7 +261,7 @@ fn EndedNotice(viewer: Viewer, reason: EndReason) -> impl IntoView {
         <span class="sr-only" data-testid="stream-state">"ended"</span>
         <Notice title=title body=body>
             {move || recording.get().map(|href| view! {
-                <A href=href attr:class="button button-primary" attr:data-testid="recording-link">"Watch the recording"</A>
+                <a href=href class="button button-primary" data-testid="recording-link">"Watch the recording"</a>
             })}
             <Show when=move || saving.get() && recording.with(Option::is_none)>
                 <span class="muted small saving-note" role="status">
@@ -273,7 +269,7 @@ fn EndedNotice(viewer: Viewer, reason: EndReason) -> impl IntoView {
                     "Saving the recording…"
                 </span>
             </Show>
-            <A href="/" attr:class="button">"Go home"</A>
+            <a href="/" class="button">"Go home"</a>
         </Notice>
     }
 }

@@ -60,7 +60,7 @@ pub fn measure(viewers: usize) -> Result<AppFigures> {
     header("tools");
     let (livekit_binary, chromium) = ensure_browser_tools()?;
 
-    header("build the app (trunk build --release)");
+    header("build the app (one wasm app per page, precompressed)");
     build_frontend(true)?;
     header("build onair (release)");
     let onair_binary = build_onair()?;

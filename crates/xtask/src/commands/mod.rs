@@ -20,7 +20,7 @@ pub use xtask::process::run_checked;
 use xtask::process::{
     POLL_INTERVAL, Readiness, STOP_GRACE, spawn_service, stop_service, wait_until,
 };
-use xtask::{net, target_dir, tools, workspace_root};
+use xtask::{net, target_dir, workspace_root};
 
 /// How long onair gets to answer `GET /healthz` after it starts.
 const ONAIR_READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -50,70 +50,9 @@ pub fn build_onair() -> Result<PathBuf> {
     Ok(target_dir().join("release/onair"))
 }
 
-/// Builds the browser app into `frontend/dist` with the pinned trunk (`trunk build [--release]
-/// --offline`), after its npm packages (`npm ci`), the wasm32 target and the pinned
-/// `wasm-bindgen` CLI. trunk finds that CLI first on `PATH`, so it never downloads one. A release
-/// build uses the `wasm-release` cargo profile (set in `frontend/index.html`). Returns the dist
-/// folder.
+/// Builds the browser app into `frontend/dist` (see [`xtask::app`]). Returns the dist folder.
 pub fn build_frontend(release: bool) -> Result<PathBuf> {
-    let frontend = workspace_root().join("frontend");
-    tools::ensure_wasm_target()?;
-    tools::ensure_npm(&frontend)?;
-    let bindgen_bin = tools::ensure_wasm_bindgen()?;
-    let trunk_bin = tools::ensure_trunk()?;
-    let mut trunk = Command::new(trunk_bin.join("trunk"));
-    trunk.arg("build");
-    if release {
-        trunk.arg("--release");
-    }
-    trunk
-        .arg("--offline")
-        .current_dir(&frontend)
-        .env("PATH", tools::path_with(&[&bindgen_bin, &trunk_bin])?)
-        // trunk's errors are anyhow chains: a backtrace (RUST_BACKTRACE=1) only buries them.
-        .env("RUST_LIB_BACKTRACE", "0");
-    let what = if release {
-        "trunk build --release --offline"
-    } else {
-        "trunk build --offline"
-    };
-    run_checked(trunk, what)?;
-    let dist = frontend.join("dist");
-    if release {
-        shrink_wasm(&frontend, &dist)?;
-    }
-    Ok(dist)
-}
-
-/// Runs binaryen's `wasm-opt -Oz` (from npm, pinned by frontend/package-lock.json) over the
-/// built wasm in place: about half the raw size and a quarter less over the wire. trunk's own
-/// wasm-opt step stays off because it would download binaryen.
-fn shrink_wasm(frontend: &Path, dist: &Path) -> Result<()> {
-    let wasm_opt = frontend.join("node_modules/binaryen/bin/wasm-opt");
-    for entry in std::fs::read_dir(dist).with_context(|| format!("reading {}", dist.display()))? {
-        let path = entry?.path();
-        if path.extension().is_some_and(|ext| ext == "wasm") {
-            let before = std::fs::metadata(&path)?.len();
-            let mut command = Command::new("node");
-            command.arg(&wasm_opt).arg("-Oz");
-            // The features rustc enables by default for wasm32-unknown-unknown.
-            for feature in [
-                "bulk-memory",
-                "mutable-globals",
-                "nontrapping-float-to-int",
-                "sign-ext",
-                "reference-types",
-                "multivalue",
-            ] {
-                command.arg(format!("--enable-{feature}"));
-            }
-            command.arg(&path).arg("-o").arg(&path);
-            run_checked(command, "wasm-opt -Oz")?;
-            let after = std::fs::metadata(&path)?.len();
-            println!("wasm-opt -Oz: {} KiB → {} KiB", before / 1024, after / 1024);
-        }
-    }
-    Ok(())
+    xtask::app::build(release)
 }
 
 /// Builds the debug `onair` binary (what the API suites and the browser suite start).

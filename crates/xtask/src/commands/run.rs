@@ -74,7 +74,7 @@ pub fn run(args: &[String]) -> Result<()> {
         println!("using the LiveKit server at LIVEKIT_URL (from the environment)");
     }
 
-    header("build the app (trunk build --release)");
+    header("build the app (one wasm app per page, precompressed)");
     let dist = build_frontend(true)?;
     env.push(("STATIC_DIR", dist.display().to_string()));
 
@@ -121,7 +121,7 @@ pub fn build(args: &[String]) -> Result<()> {
     if let Some(arg) = args.first() {
         bail!("`cargo xtask build` takes no arguments (got `{arg}`)");
     }
-    header("build the app (trunk build --release)");
+    header("build the app (one wasm app per page, precompressed)");
     let dist = build_frontend(true)?;
     header("build onair (release)");
     let binary = build_onair()?;

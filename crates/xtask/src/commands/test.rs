@@ -120,12 +120,11 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
     let mut recording_tools = None;
     step(
         "tools",
-        "tools (wasm32 target, livekit-server, trunk, wasm-bindgen, npm packages, chromium, \
+        "tools (wasm32 target, livekit-server, wasm-bindgen, npm packages, chromium, \
          recording stack: Debian packages, egress, SeaweedFS)"
             .into(),
         &mut || {
             tools::ensure_wasm_target()?;
-            tools::ensure_trunk()?;
             tools::ensure_wasm_bindgen()?;
             tools::ensure_npm(&workspace_root().join("frontend"))?;
             (livekit_binary, chromium) = ensure_browser_tools()?;
@@ -213,7 +212,7 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
 
     let app = step(
         "build app",
-        "build the app (trunk build --release)".into(),
+        "build the app (one wasm app per page, precompressed)".into(),
         &mut || build_frontend(true).map(drop),
     );
 
@@ -272,7 +271,7 @@ pub fn e2e(args: &[String]) -> Result<()> {
     header("tools");
     let (livekit_binary, chromium) = ensure_browser_tools()?;
     let recording = ensure_recording_tools()?;
-    header("build the app (trunk build --release)");
+    header("build the app (one wasm app per page, precompressed)");
     build_frontend(true)?;
     header("browser suite (tests/browser: node --test, headless Chromium)");
     browser_suite(&livekit_binary, &chromium, &recording, extra)

@@ -209,8 +209,8 @@ fn ensure_cargo_tool(
         .args(&args)
         .arg("--root")
         .arg(&staging)
-        // Build tools with cargo's default release profile: trunk's own asks for fat LTO and
-        // one codegen unit, which costs minutes on two cores for a tool that runs for seconds.
+        // Build tools with cargo's default release profile, whatever the tool's own asks for:
+        // fat LTO and one codegen unit cost minutes on two cores for a tool that runs for seconds.
         .env("CARGO_PROFILE_RELEASE_LTO", "false")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16");
     let result = (|| -> Result<()> {
@@ -237,25 +237,11 @@ fn ensure_cargo_tool(
     Ok(bin_dir)
 }
 
-/// Returns the `bin` folder holding the pinned `trunk`
-/// (`{tools}/trunk-{TRUNK}/bin/trunk`), installing it with
-/// `cargo install trunk --version ={TRUNK} --locked` when missing (about 7 minutes on two cores).
-pub fn ensure_trunk() -> Result<PathBuf> {
-    ensure_cargo_tool(
-        "trunk",
-        "trunk",
-        "trunk",
-        versions::TRUNK,
-        &["--locked"],
-        "about 7 minutes on two cores",
-    )
-}
-
 /// Returns the `bin` folder holding the pinned `wasm-bindgen`
 /// (`{tools}/wasm-bindgen-{WASM_BINDGEN}/bin/wasm-bindgen`), installing `wasm-bindgen-cli`
 /// when missing (about 2 minutes). Deliberately without `--locked`: the crate's lock file names
 /// a `webpki-roots` version the registry does not serve. Checks first that `Cargo.lock` uses
-/// the same `wasm-bindgen` version, since trunk would otherwise download another one.
+/// the same `wasm-bindgen` version: the CLI must match the library exactly.
 pub fn ensure_wasm_bindgen() -> Result<PathBuf> {
     check_wasm_bindgen_lock()?;
     ensure_cargo_tool(
@@ -269,7 +255,7 @@ pub fn ensure_wasm_bindgen() -> Result<PathBuf> {
 }
 
 /// Fails with a clear message unless every `wasm-bindgen` crate in the workspace's `Cargo.lock`
-/// is [`versions::WASM_BINDGEN`]: the CLI that trunk runs must match the library exactly.
+/// is [`versions::WASM_BINDGEN`]: the CLI that builds the app must match the library exactly.
 pub fn check_wasm_bindgen_lock() -> Result<()> {
     let lock_path = crate::workspace_root().join("Cargo.lock");
     let lock = fs::read_to_string(&lock_path)
@@ -287,7 +273,7 @@ pub fn check_wasm_bindgen_lock() -> Result<()> {
         bail!(
             "wasm-bindgen version mismatch: Cargo.lock has wasm-bindgen {other} but \
              crates/xtask/src/versions.rs pins wasm-bindgen-cli {pinned}. They must be equal \
-             (trunk would otherwise download a CLI): change WASM_BINDGEN there and \
+             (the glue it writes must match the library): change WASM_BINDGEN there and \
              `wasm-bindgen = \"={pinned}\"` in frontend/Cargo.toml together."
         );
     }
@@ -419,7 +405,7 @@ version = "0.2.99"
             locked_versions(lock, "wasm-bindgen"),
             vec!["0.2.130".to_owned(), "0.2.99".to_owned()]
         );
-        assert!(locked_versions(lock, "trunk").is_empty());
+        assert!(locked_versions(lock, "wasm-bindgen-cli").is_empty());
     }
 
     #[test]

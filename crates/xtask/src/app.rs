@@ -1,0 +1,401 @@
+//! Building the browser app into `frontend/dist`: one small app per page, content-hashed files,
+//! an HTML page per app, and (release) every asset precompressed.
+//!
+//! Each page of OnAir is its own wasm binary (`frontend/src/bin/*.rs`), so the home page never
+//! downloads the studio's or the viewer's code, and only the pages that connect carry the LiveKit
+//! bindings. The steps, all offline and pinned:
+//! 1. `cargo build --bins` for `wasm32-unknown-unknown` (release: the `wasm-release` profile);
+//! 2. the pinned `wasm-bindgen` CLI (`--target web`) per binary;
+//! 3. release only: binaryen's `wasm-opt -Oz` (from npm, pinned by `frontend/package-lock.json`);
+//! 4. every file named after its content (`name-{hash}.ext`), the JS glue starting its own wasm,
+//!    and `frontend/index.html` filled in per page ([`PAGES`]);
+//! 5. release only: `.gz` (zopfli) and `.br` (brotli, quality 11) beside each asset, which the
+//!    server sends as they are, so no request pays for compression.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write as _;
+use std::num::NonZeroU64;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use sha2::{Digest, Sha256};
+
+use crate::process::run_checked;
+use crate::{target_dir, tools, workspace_root};
+
+/// A page of the app: the wasm binary that renders it and the HTML file the server sends for it.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    /// `frontend/src/bin/{bin}.rs`.
+    pub bin: &'static str,
+    /// The HTML file in `dist` (the server maps paths to these: see `crates/server/src/web_app.rs`).
+    pub html: &'static str,
+    /// Pages that join a LiveKit room start fetching the SDK with the page.
+    pub connects: bool,
+}
+
+/// Every page, in the order the server documents them.
+pub const PAGES: [Page; 4] = [
+    Page {
+        bin: "home",
+        html: "index.html",
+        connects: false,
+    },
+    Page {
+        bin: "studio",
+        html: "studio.html",
+        connects: true,
+    },
+    Page {
+        bin: "watch",
+        html: "watch.html",
+        connects: true,
+    },
+    Page {
+        bin: "replay",
+        html: "replay.html",
+        connects: false,
+    },
+];
+
+/// The LiveKit SDK as npm installed it (pinned by `frontend/package-lock.json`).
+const SDK_SOURCE: &str = "node_modules/livekit-client/dist/livekit-client.umd.js";
+
+/// Builds the app into `frontend/dist` (replaced whole) and returns that folder.
+pub fn build(release: bool) -> Result<PathBuf> {
+    let frontend = workspace_root().join("frontend");
+    tools::ensure_wasm_target()?;
+    tools::ensure_npm(&frontend)?;
+    let bindgen = tools::ensure_wasm_bindgen()?.join("wasm-bindgen");
+
+    let profile = if release { "wasm-release" } else { "dev" };
+    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cargo
+        .args(["build", "-p", "onair-frontend", "--bins"])
+        .args(["--target", "wasm32-unknown-unknown", "--profile", profile])
+        .current_dir(workspace_root());
+    run_checked(
+        cargo,
+        &format!(
+            "cargo build -p onair-frontend --bins --target wasm32-unknown-unknown --profile {profile}"
+        ),
+    )?;
+    let wasm_dir = target_dir()
+        .join("wasm32-unknown-unknown")
+        .join(if release { "wasm-release" } else { "debug" });
+
+    let staging = target_dir().join("xtask/app-staging");
+    let _ = fs::remove_dir_all(&staging);
+    let dist_next = frontend.join("dist.next");
+    let _ = fs::remove_dir_all(&dist_next);
+    fs::create_dir_all(&dist_next).with_context(|| format!("creating {}", dist_next.display()))?;
+    let mut dist = Dist::new(&dist_next);
+
+    let stylesheet = dist.add_file(&frontend.join("style/app.css"), "app", "css")?;
+    let favicon = dist.add_file(&frontend.join("public/favicon.svg"), "favicon", "svg")?;
+    let sdk = dist.add_file(&frontend.join(SDK_SOURCE), "livekit-client", "js")?;
+    let template = read_text(&frontend.join("index.html"))?;
+
+    for page in PAGES {
+        let out = staging.join(page.bin);
+        let mut bindgen_run = Command::new(&bindgen);
+        bindgen_run
+            .args(["--target", "web", "--no-typescript", "--out-dir"])
+            .arg(&out)
+            .arg(wasm_dir.join(format!("{}.wasm", page.bin)));
+        run_checked(bindgen_run, &format!("wasm-bindgen {}", page.bin))?;
+        let wasm = out.join(format!("{}_bg.wasm", page.bin));
+        if release {
+            shrink_wasm(&frontend, &wasm)?;
+        }
+        let wasm_name = dist.add_file(&wasm, &format!("{}_bg", page.bin), "wasm")?;
+        let glue = glue_with_snippets(&mut dist, &out, page, &wasm_name)?;
+        let entry = dist.add_bytes(glue.as_bytes(), page.bin, "js")?;
+        let html = fill_template(
+            &template,
+            &PageAssets {
+                entry: &entry,
+                wasm: &wasm_name,
+                stylesheet: &stylesheet,
+                favicon: &favicon,
+                sdk: page.connects.then_some(sdk.as_str()),
+            },
+        )?;
+        fs::write(dist_next.join(page.html), html)
+            .with_context(|| format!("writing {}", page.html))?;
+    }
+
+    if release {
+        dist.precompress()?;
+    }
+    let dist_dir = frontend.join("dist");
+    let _ = fs::remove_dir_all(&dist_dir);
+    fs::rename(&dist_next, &dist_dir)
+        .with_context(|| format!("moving {} to {}", dist_next.display(), dist_dir.display()))?;
+    dist.print_sizes();
+    Ok(dist_dir)
+}
+
+/// The wasm-bindgen glue of one page, made to start itself: the snippets it imports (our
+/// `frontend/js/*.js`) are renamed after their content and imported by that name, and a last
+/// line loads the page's wasm by its hashed name. The HTML then needs no inline script.
+fn glue_with_snippets(dist: &mut Dist, out: &Path, page: Page, wasm_name: &str) -> Result<String> {
+    let mut glue = read_text(&out.join(format!("{}.js", page.bin)))?;
+    let snippets = out.join("snippets");
+    if snippets.is_dir() {
+        for snippet in files_under(&snippets)? {
+            let relative = snippet
+                .strip_prefix(out)
+                .expect("under the out dir")
+                .to_string_lossy()
+                .replace('\\', "/");
+            let stem = snippet
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .context("a snippet without a name")?;
+            // wasm-bindgen writes every snippet of the crate; a page carries only those it uses.
+            let import = format!("'./{relative}'");
+            if glue.contains(&import) {
+                let hashed = dist.add_file(&snippet, stem, "js")?;
+                glue = glue.replace(&import, &format!("'./{hashed}'"));
+            }
+        }
+    }
+    if glue.contains("'./snippets/") {
+        bail!("the {} glue imports a snippet that was not found", page.bin);
+    }
+    if !glue.contains("export { initSync, __wbg_init as default };") {
+        bail!(
+            "the wasm-bindgen glue of {} has no `__wbg_init` export: was the CLI upgraded?",
+            page.bin
+        );
+    }
+    glue.push_str(&format!(
+        "\n__wbg_init({{ module_or_path: new URL('./{wasm_name}', import.meta.url) }});\n"
+    ));
+    Ok(glue)
+}
+
+/// What one page's HTML links to (names in `dist`).
+struct PageAssets<'a> {
+    entry: &'a str,
+    wasm: &'a str,
+    stylesheet: &'a str,
+    favicon: &'a str,
+    sdk: Option<&'a str>,
+}
+
+/// `frontend/index.html` with its `{{…}}` placeholders filled in.
+fn fill_template(template: &str, assets: &PageAssets<'_>) -> Result<String> {
+    // The wasm and (on pages that connect) the SDK start downloading with the page, beside the
+    // JS glue, instead of after it has run.
+    let mut preloads = format!(
+        r#"<link rel="preload" href="/{}" as="fetch" type="application/wasm" crossorigin>"#,
+        assets.wasm
+    );
+    if let Some(sdk) = assets.sdk {
+        preloads.push_str(&format!(
+            "\n    <link rel=\"preload\" href=\"/{sdk}\" as=\"script\" id=\"livekit-sdk\">"
+        ));
+    }
+    let mut html = template.to_owned();
+    for (placeholder, value) in [
+        ("{{stylesheet}}", format!("/{}", assets.stylesheet)),
+        ("{{favicon}}", format!("/{}", assets.favicon)),
+        ("{{entry}}", format!("/{}", assets.entry)),
+        ("{{preloads}}", preloads),
+    ] {
+        if !html.contains(placeholder) {
+            bail!("frontend/index.html has no {placeholder}");
+        }
+        html = html.replace(placeholder, &value);
+    }
+    Ok(html)
+}
+
+/// The files of `dist` as they are written, by name, with their sizes for the summary.
+struct Dist {
+    dir: PathBuf,
+    sizes: BTreeMap<String, u64>,
+}
+
+impl Dist {
+    fn new(dir: &Path) -> Self {
+        Self {
+            dir: dir.to_owned(),
+            sizes: BTreeMap::new(),
+        }
+    }
+
+    fn add_file(&mut self, source: &Path, stem: &str, extension: &str) -> Result<String> {
+        let bytes = fs::read(source).with_context(|| format!("reading {}", source.display()))?;
+        self.add_bytes(&bytes, stem, extension)
+    }
+
+    /// Writes `bytes` as `{stem}-{hash}.{extension}`, the hash being the first 16 hex digits of
+    /// their SHA-256, and returns that name.
+    fn add_bytes(&mut self, bytes: &[u8], stem: &str, extension: &str) -> Result<String> {
+        let hash = Sha256::digest(bytes);
+        let hex: String = hash[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let name = format!("{stem}-{hex}.{extension}");
+        let path = self.dir.join(&name);
+        fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        self.sizes.insert(name.clone(), bytes.len() as u64);
+        Ok(name)
+    }
+
+    /// Writes `{file}.gz` (zopfli) and `{file}.br` (brotli 11) beside every asset, in parallel,
+    /// reusing earlier results for unchanged content (names carry the content hash).
+    fn precompress(&self) -> Result<()> {
+        let cache = target_dir().join("xtask/precompressed");
+        fs::create_dir_all(&cache).with_context(|| format!("creating {}", cache.display()))?;
+        let names: Vec<&String> = self.sizes.keys().collect();
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|worker| {
+                    let names = &names;
+                    let cache = &cache;
+                    scope.spawn(move || -> Result<()> {
+                        for name in names.iter().skip(worker).step_by(workers) {
+                            self.precompress_one(name, cache)?;
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .try_for_each(|handle| handle.join().expect("a precompression thread panicked"))
+        })
+    }
+
+    fn precompress_one(&self, name: &str, cache: &Path) -> Result<()> {
+        let source = self.dir.join(name);
+        for (suffix, compress) in [("gz", gzip as fn(&[u8]) -> Result<Vec<u8>>), ("br", brotli)] {
+            let cached = cache.join(format!("{name}.{suffix}"));
+            let bytes = match fs::read(&cached) {
+                Ok(bytes) => bytes,
+                Err(_) => {
+                    let raw = fs::read(&source)?;
+                    let bytes = compress(&raw)?;
+                    fs::write(&cached, &bytes)
+                        .with_context(|| format!("writing {}", cached.display()))?;
+                    bytes
+                }
+            };
+            let target = self.dir.join(format!("{name}.{suffix}"));
+            fs::write(&target, bytes).with_context(|| format!("writing {}", target.display()))?;
+        }
+        Ok(())
+    }
+
+    fn print_sizes(&self) {
+        println!("frontend/dist:");
+        for (name, raw) in &self.sizes {
+            let gz = fs::metadata(self.dir_final().join(format!("{name}.gz")))
+                .map(|m| format!(", {:.1} KiB gzip", m.len() as f64 / 1024.0))
+                .unwrap_or_default();
+            println!("  {name:<40} {:>7.1} KiB{gz}", *raw as f64 / 1024.0);
+        }
+    }
+
+    /// Where the files are once `dist.next` has become `dist`.
+    fn dir_final(&self) -> PathBuf {
+        self.dir.with_file_name("dist")
+    }
+}
+
+fn gzip(raw: &[u8]) -> Result<Vec<u8>> {
+    let options = zopfli::Options {
+        // Five passes get nearly all of zopfli's gain over gzip -9 for a fraction of the time.
+        iteration_count: NonZeroU64::new(5).expect("non-zero"),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    zopfli::compress(options, zopfli::Format::Gzip, raw, &mut out).context("zopfli")?;
+    Ok(out)
+}
+
+fn brotli(raw: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut out, 64 * 1024, 11, 22);
+        writer.write_all(raw).context("brotli")?;
+    }
+    Ok(out)
+}
+
+/// Runs binaryen's `wasm-opt -Oz` (from npm) over `wasm` in place: it drops the names section
+/// and shrinks the code. wasm-bindgen's own output keeps names, which the dev build wants.
+fn shrink_wasm(frontend: &Path, wasm: &Path) -> Result<()> {
+    let wasm_opt = frontend.join("node_modules/binaryen/bin/wasm-opt");
+    let mut command = Command::new("node");
+    command.arg(&wasm_opt).arg("-Oz");
+    // The features rustc enables by default for wasm32-unknown-unknown.
+    for feature in [
+        "bulk-memory",
+        "mutable-globals",
+        "nontrapping-float-to-int",
+        "sign-ext",
+        "reference-types",
+        "multivalue",
+    ] {
+        command.arg(format!("--enable-{feature}"));
+    }
+    command.arg(wasm).arg("-o").arg(wasm);
+    run_checked(command, "wasm-opt -Oz")
+}
+
+fn read_text(path: &Path) -> Result<String> {
+    fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            files.extend(files_under(&path)?);
+        } else {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_links_its_own_hashed_files_and_only_connecting_pages_preload_the_sdk() {
+        let template = "<link rel=\"icon\" href=\"{{favicon}}\"><link rel=\"stylesheet\" \
+                        href=\"{{stylesheet}}\">{{preloads}}<script type=\"module\" \
+                        src=\"{{entry}}\"></script>";
+        let assets = PageAssets {
+            entry: "watch-00.js",
+            wasm: "watch_bg-11.wasm",
+            stylesheet: "app-22.css",
+            favicon: "favicon-33.svg",
+            sdk: Some("livekit-client-44.js"),
+        };
+        let html = fill_template(template, &assets).unwrap();
+        assert!(html.contains("src=\"/watch-00.js\""));
+        assert!(html.contains("href=\"/watch_bg-11.wasm\" as=\"fetch\""));
+        assert!(html.contains("href=\"/livekit-client-44.js\" as=\"script\""));
+        let home = fill_template(
+            template,
+            &PageAssets {
+                sdk: None,
+                ..assets
+            },
+        )
+        .unwrap();
+        assert!(!home.contains("livekit-client"));
+        assert!(fill_template("no placeholders", &assets).is_err());
+    }
+}

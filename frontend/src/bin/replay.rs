@@ -1,0 +1,4 @@
+//! The replay page, `/recordings/:id`.
+fn main() {
+    onair_frontend::start(onair_frontend::pages::recordings::RecordingsPage);
+}
