@@ -29,6 +29,7 @@ export function loadSdk() {
       script.async = true;
       script.onload = () => {
         window.LivekitClient.setLogLevel('warn');
+        performance.mark('onair:sdk-ready');
         resolve();
       };
       script.onerror = () => {
@@ -40,6 +41,31 @@ export function loadSdk() {
     });
   }
   return sdkLoading;
+}
+
+/** How OnAir's rooms are set up (publishing options matter only to the host). */
+function newRoom(LK) {
+  return new LK.Room({
+    adaptiveStream: true,
+    dynacast: true,
+    publishDefaults: { simulcast: true, videoCodec: 'vp8' },
+    videoCaptureDefaults: { resolution: LK.VideoPresets.h720.resolution },
+  });
+}
+
+/** A room whose connection was prepared before the person clicked join, and for which URL. */
+let prepared = null;
+
+/**
+ * Warms up the connection to LiveKit (`Room.prepareConnection`) while the person is still on
+ * the join form; the next `Session.connect` to the same URL uses that room.
+ */
+export async function prepareConnection(url, token) {
+  await loadSdk();
+  if (!prepared || prepared.url !== url) {
+    prepared = { url, room: newRoom(window.LivekitClient) };
+  }
+  await prepared.room.prepareConnection(url, token);
 }
 
 function participantInfo(participant) {
@@ -87,12 +113,13 @@ export class Session {
     await loadSdk();
     const LK = window.LivekitClient;
     const E = LK.RoomEvent;
-    const room = new LK.Room({
-      adaptiveStream: true,
-      dynacast: true,
-      publishDefaults: { simulcast: true, videoCodec: 'vp8' },
-      videoCaptureDefaults: { resolution: LK.VideoPresets.h720.resolution },
-    });
+    let room;
+    if (prepared && prepared.url === url) {
+      room = prepared.room;
+      prepared = null;
+    } else {
+      room = newRoom(LK);
+    }
     this.room = room;
     room
       .on(E.ConnectionStateChanged, (state) => this.emit({ type: 'connectionState', state }))
@@ -143,6 +170,7 @@ export class Session {
       room.removeAllListeners();
       throw new Error(errorMessage(error));
     }
+    performance.mark('onair:connected');
     // Who was already there, and what they publish (no events fire for them).
     this.emit({ type: 'connectionState', state: room.state });
     this.emit({ type: 'participantConnected', participant: participantInfo(room.localParticipant) });

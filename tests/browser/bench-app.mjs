@@ -1,22 +1,24 @@
 // `cargo xtask bench-app`: what the app costs a visitor, measured in Debian's Chromium.
 //
-//   (a) the release wasm in frontend/dist: raw bytes and gzip -9 bytes;
-//   (b) bytes the home page and a viewer page fetch from onair (index.html, wasm, JS, CSS, and on
-//       stream pages livekit-client.umd.js): each file's raw size, its gzip -9 size (Node's zlib,
-//       level 9: what a gzip-serving proxy or CDN would send) and what onair actually sent
-//       (Chromium's encoded body size);
+//   (a) every file of the release build in frontend/dist: raw, and its precompressed .gz
+//       (zopfli) and .br (brotli 11) twins, which onair sends as they are;
+//   (b) what the home page and a viewer page (up to its first frame) receive from onair over
+//       loopback http: each response (pages, wasm, JS, CSS, the SDK on stream pages, API calls),
+//       its raw size, its encoding and the bytes on the wire (headers plus body as sent, from
+//       Chromium), and the page's total against the goals (home 150 KB, viewer 330 KB);
 //   (c) a viewer's time to first frame: a host publishes the fake camera, then N times a fresh
 //       browser context opens the share link with the name already remembered in localStorage,
 //       clicks join-stream as soon as it shows, and we read `performance.now()` (milliseconds
 //       since navigation start) at the first frame presented by [data-testid=stream-video]
-//       (requestVideoFrameCallback; `loadeddata` as a fallback).
+//       (requestVideoFrameCallback; `loadeddata` as a fallback). The breakdown: page ready (the
+//       join button shows), SDK loaded (its script ran: the app's `onair:sdk-ready` mark),
+//       connected (`onair:connected`, set when LiveKit's connect resolves), first frame.
 //
 // Usage (the stack comes from xtask): node tests/browser/bench-app.mjs [--viewers N] [--summary FILE]
 // With --summary, the figures also go to FILE as JSON (what `cargo xtask bench` puts in its table).
 
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
 
 import {
   BASE_URL,
@@ -36,19 +38,27 @@ const summaryArg = args.indexOf('--summary');
 const SUMMARY = summaryArg >= 0 ? args[summaryArg + 1] : null;
 const DIST = path.resolve(process.env.ONAIR_BENCH_DIST || 'frontend/dist');
 
-const gzip9 = (buffer) => gzipSync(buffer, { level: 9 }).length;
-const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
+/** Goals of issue 10, in KB of 1000 bytes on the wire. */
+const GOALS = { home: 150, viewer: 330, firstFrameMs: 600 };
+const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;
 const pad = (text, width) => String(text).padEnd(width);
 const padLeft = (text, width) => String(text).padStart(width);
 
-function wasmSizes() {
-  console.log('\n(a) release wasm (frontend/dist)');
-  const wasm = readdirSync(DIST).filter((f) => f.endsWith('.wasm'));
-  if (wasm.length === 0) throw new Error(`no .wasm in ${DIST}: build the app first`);
-  for (const file of wasm) {
-    const bytes = readFileSync(path.join(DIST, file));
+function builtFiles() {
+  console.log('\n(a) the release build (frontend/dist): each file and its precompressed twins');
+  const files = readdirSync(DIST).filter((f) => !f.endsWith('.gz') && !f.endsWith('.br')).sort();
+  if (!files.some((f) => f.endsWith('.wasm'))) throw new Error(`no .wasm in ${DIST}: build the app first`);
+  console.log(`  ${pad('file', 44)} ${padLeft('raw', 10)} ${padLeft('gzip', 10)} ${padLeft('brotli', 10)}`);
+  const twin = (file, ext) => {
+    try {
+      return kb(statSync(path.join(DIST, `${file}.${ext}`)).size);
+    } catch {
+      return '-';
+    }
+  };
+  for (const file of files) {
     console.log(
-      `  ${pad(file, 48)} raw ${padLeft(kb(statSync(path.join(DIST, file)).size), 11)}   gzip -9 ${padLeft(kb(gzip9(bytes)), 10)}`,
+      `  ${pad(file, 44)} ${padLeft(kb(statSync(path.join(DIST, file)).size), 10)} ${padLeft(twin(file, 'gz'), 10)} ${padLeft(twin(file, 'br'), 10)}`,
     );
   }
 }
@@ -70,33 +80,32 @@ async function pageTransfer(browser, title, url, ready) {
   const rows = [];
   for (const response of responses) {
     const u = new URL(response.url());
-    if (u.origin !== origin || u.pathname.startsWith('/api/') || response.status() !== 200) continue;
+    if (u.origin !== origin) continue;
     const body = await response.body().catch(() => null);
     if (!body) continue;
     const sizes = await response.request().sizes().catch(() => null);
     rows.push({
-      file: u.pathname === '/' || u.pathname.startsWith('/stream/') ? `${u.pathname} (index.html)` : u.pathname,
+      file: `${response.request().method()} ${u.pathname}`,
       raw: body.length,
-      gzip: gzip9(body),
-      sent: sizes ? sizes.responseBodySize : null,
+      sent: sizes ? sizes.responseBodySize : 0,
       // Bytes on the wire: the response's headers plus its body as sent.
-      wire: sizes ? sizes.responseHeadersSize + sizes.responseBodySize : null,
+      wire: sizes ? sizes.responseHeadersSize + sizes.responseBodySize : 0,
       encoding: (await response.headerValue('content-encoding').catch(() => null)) || 'identity',
     });
   }
   await context.close();
   console.log(`\n  ${title}: ${url.replace(BASE_URL, '')}`);
-  console.log(`    ${pad('file', 56)} ${padLeft('raw', 11)} ${padLeft('gzip -9', 11)} ${padLeft('as sent', 11)}`);
+  console.log(`    ${pad('response', 56)} ${padLeft('raw', 10)} ${padLeft('encoding', 9)} ${padLeft('on wire', 10)}`);
   for (const row of rows) {
     console.log(
-      `    ${pad(row.file.length > 56 ? `…${row.file.slice(-55)}` : row.file, 56)} ${padLeft(kb(row.raw), 11)} ${padLeft(kb(row.gzip), 11)} ${padLeft(row.sent === null ? '?' : kb(row.sent), 11)}${row.encoding === 'identity' ? '' : ` (${row.encoding})`}`,
+      `    ${pad(row.file.length > 56 ? `…${row.file.slice(-55)}` : row.file, 56)} ${padLeft(kb(row.raw), 10)} ${padLeft(row.encoding, 9)} ${padLeft(kb(row.wire), 10)}`,
     );
   }
   const sum = (key) => rows.reduce((n, r) => n + (r[key] ?? 0), 0);
   console.log(
-    `    ${pad(`total (${rows.length} files)`, 56)} ${padLeft(kb(sum('raw')), 11)} ${padLeft(kb(sum('gzip')), 11)} ${padLeft(kb(sum('sent')), 11)}`,
+    `    ${pad(`total (${rows.length} responses)`, 56)} ${padLeft(kb(sum('raw')), 10)} ${padLeft('', 9)} ${padLeft(kb(sum('wire')), 10)}`,
   );
-  return { files: rows.length, raw: sum('raw'), gzip: sum('gzip'), sent: sum('sent'), wire: sum('wire') };
+  return { files: rows.length, raw: sum('raw'), sent: sum('sent'), wire: sum('wire') };
 }
 
 /** Marks, in the viewer page, when the stream's video presents its first frame. */
@@ -106,6 +115,9 @@ function markFirstFrame() {
   const mark = (what) => {
     if (marks[what] === undefined) marks[what] = performance.now();
   };
+  const watchJoinButton = () => {
+    if (marks.ready === undefined && document.querySelector('[data-testid="join-stream"]')) mark('ready');
+  };
   const hook = (video) => {
     if (video.__onairHooked) return;
     video.__onairHooked = true;
@@ -113,6 +125,7 @@ function markFirstFrame() {
     if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(() => mark('frame'));
   };
   new MutationObserver(() => {
+    watchJoinButton();
     document.querySelectorAll('[data-testid="stream-video"]').forEach(hook);
   }).observe(document, { subtree: true, childList: true });
 }
@@ -138,9 +151,19 @@ async function timeToFirstFrame(browser, shareUrl, i) {
       { timeout: MEDIA_WAIT, polling: 20 },
     );
     await page.waitForTimeout(200);
-    const marks = await page.evaluate(() => ({ ...window.__onairBench }));
+    const marks = await page.evaluate(() => {
+      const appMark = (name) => performance.getEntriesByName(name, 'mark')[0]?.startTime;
+      return { ...window.__onairBench, sdk: appMark('onair:sdk-ready'), connected: appMark('onair:connected') };
+    });
     const first = marks.frame ?? marks.loadeddata;
-    return { first, clicked, via: marks.frame !== undefined ? 'requestVideoFrameCallback' : 'loadeddata' };
+    return {
+      first,
+      clicked,
+      ready: marks.ready,
+      sdk: marks.sdk,
+      connected: marks.connected,
+      via: marks.frame !== undefined ? 'requestVideoFrameCallback' : 'loadeddata',
+    };
   } finally {
     await context.close();
   }
@@ -153,9 +176,9 @@ const median = (values) => {
 };
 
 async function main() {
-  wasmSizes();
+  builtFiles();
 
-  console.log('\n(b) page transfers from onair (same-origin files, API calls excluded)');
+  console.log('\n(b) what each page receives from onair (every response, API calls included)');
   const { roomId, shareUrl } = await openHostStudio({ hostName: 'Bench Host', label: 'bench-host' });
   const browser = await launchBrowser();
   try {
@@ -177,22 +200,30 @@ async function main() {
     });
 
     console.log(`\n(c) viewer time to first frame, ${VIEWERS} fresh contexts, room ${roomId}`);
-    const firsts = [];
+    const runs = [];
+    const ms = (value) => padLeft(value === undefined ? '?' : value.toFixed(0), 5);
+    console.log(`  ${pad('', 10)} ${padLeft('ready', 7)} ${padLeft('clicked', 7)} ${padLeft('SDK', 7)} ${padLeft('connect', 7)} ${padLeft('frame', 7)}  (ms after navigation start)`);
     for (let i = 1; i <= VIEWERS; i++) {
       const run = await timeToFirstFrame(browser, shareUrl, i);
-      firsts.push(run.first);
+      runs.push(run);
       console.log(
-        `  viewer ${i}: first frame ${padLeft(run.first.toFixed(0), 5)} ms after navigation start ` +
-          `(join clicked at ${run.clicked.toFixed(0)} ms; ${run.via})`,
+        `  viewer ${padLeft(i, 3)} ${ms(run.ready)}   ${ms(run.clicked)}   ${ms(run.sdk)}   ${ms(run.connected)}   ${ms(run.first)}  (${run.via})`,
       );
     }
+    const firsts = runs.map((run) => run.first);
+    const medianOf = (key) => median(runs.map((run) => run[key]).filter((v) => v !== undefined));
 
-    console.log('\nsummary');
-    console.log(`  home page:   ${kb(home.gzip)} gzip -9 (${kb(home.raw)} raw, ${kb(home.sent)} as sent)`);
-    console.log(`  viewer page: ${kb(viewer.gzip)} gzip -9 (${kb(viewer.raw)} raw, ${kb(viewer.sent)} as sent)`);
+    const verdict = (value, goal) => (value <= goal ? `goal ≤ ${goal}: met` : `goal ≤ ${goal}: NOT met`);
+    console.log('\nsummary (KB = 1000 bytes, on the wire over loopback http)');
+    console.log(`  home page:   ${kb(home.wire)} (${kb(home.raw)} raw, ${home.files} responses)  ${verdict(home.wire / 1000, GOALS.home)}`);
+    console.log(`  viewer page: ${kb(viewer.wire)} (${kb(viewer.raw)} raw, ${viewer.files} responses)  ${verdict(viewer.wire / 1000, GOALS.viewer)}`);
     console.log(
       `  viewer time to first frame: median ${median(firsts).toFixed(0)} ms ` +
-        `(min ${Math.min(...firsts).toFixed(0)}, max ${Math.max(...firsts).toFixed(0)}, n=${firsts.length})`,
+        `(min ${Math.min(...firsts).toFixed(0)}, max ${Math.max(...firsts).toFixed(0)}, n=${firsts.length})  ${verdict(median(firsts), GOALS.firstFrameMs)}`,
+    );
+    console.log(
+      `    median breakdown: page ready ${medianOf('ready').toFixed(0)} ms, SDK loaded ${medianOf('sdk').toFixed(0)} ms, ` +
+        `connected ${medianOf('connected').toFixed(0)} ms, first frame ${median(firsts).toFixed(0)} ms`,
     );
     if (SUMMARY) {
       writeFileSync(SUMMARY, JSON.stringify({ home, viewer, firstFramesMs: firsts }, null, 2));

@@ -9,13 +9,12 @@
 //! 3. release only: binaryen's `wasm-opt -Oz` (from npm, pinned by `frontend/package-lock.json`);
 //! 4. every file named after its content (`name-{hash}.ext`), the JS glue starting its own wasm,
 //!    and `frontend/index.html` filled in per page ([`PAGES`]);
-//! 5. release only: `.gz` (zopfli) and `.br` (brotli, quality 11) beside each asset, which the
+//! 5. release only: `.gz` (gzip -9) and `.br` (brotli, quality 11) beside each asset, which the
 //!    server sends as they are, so no request pays for compression.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write as _;
-use std::num::NonZeroU64;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -98,18 +97,38 @@ pub fn build(release: bool) -> Result<PathBuf> {
     let sdk = dist.add_file(&frontend.join(SDK_SOURCE), "livekit-client", "js")?;
     let template = read_text(&frontend.join("index.html"))?;
 
+    // wasm-bindgen and wasm-opt for every page at once (wasm-opt takes seconds per page).
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = PAGES
+            .iter()
+            .map(|page| {
+                let (bindgen, frontend) = (&bindgen, &frontend);
+                let (out, input) = (
+                    staging.join(page.bin),
+                    wasm_dir.join(format!("{}.wasm", page.bin)),
+                );
+                scope.spawn(move || -> Result<()> {
+                    let mut bindgen_run = Command::new(bindgen);
+                    bindgen_run
+                        .args(["--target", "web", "--no-typescript", "--out-dir"])
+                        .arg(&out)
+                        .arg(input);
+                    run_checked(bindgen_run, &format!("wasm-bindgen {}", page.bin))?;
+                    if release {
+                        shrink_wasm(frontend, &out.join(format!("{}_bg.wasm", page.bin)))?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|handle| handle.join().expect("a wasm-bindgen thread panicked"))
+    })?;
+
     for page in PAGES {
         let out = staging.join(page.bin);
-        let mut bindgen_run = Command::new(&bindgen);
-        bindgen_run
-            .args(["--target", "web", "--no-typescript", "--out-dir"])
-            .arg(&out)
-            .arg(wasm_dir.join(format!("{}.wasm", page.bin)));
-        run_checked(bindgen_run, &format!("wasm-bindgen {}", page.bin))?;
         let wasm = out.join(format!("{}_bg.wasm", page.bin));
-        if release {
-            shrink_wasm(&frontend, &wasm)?;
-        }
         let wasm_name = dist.add_file(&wasm, &format!("{}_bg", page.bin), "wasm")?;
         let glue = glue_with_snippets(&mut dist, &out, page, &wasm_name)?;
         let entry = dist.add_bytes(glue.as_bytes(), page.bin, "js")?;
@@ -128,7 +147,9 @@ pub fn build(release: bool) -> Result<PathBuf> {
     }
 
     if release {
+        let started = std::time::Instant::now();
         dist.precompress()?;
+        println!("precompressed in {:.1} s", started.elapsed().as_secs_f64());
     }
     let dist_dir = frontend.join("dist");
     let _ = fs::remove_dir_all(&dist_dir);
@@ -246,7 +267,7 @@ impl Dist {
         Ok(name)
     }
 
-    /// Writes `{file}.gz` (zopfli) and `{file}.br` (brotli 11) beside every asset, in parallel,
+    /// Writes `{file}.gz` (gzip -9) and `{file}.br` (brotli 11) beside every asset, in parallel,
     /// reusing earlier results for unchanged content (names carry the content hash).
     fn precompress(&self) -> Result<()> {
         let cache = target_dir().join("xtask/precompressed");
@@ -309,14 +330,9 @@ impl Dist {
 }
 
 fn gzip(raw: &[u8]) -> Result<Vec<u8>> {
-    let options = zopfli::Options {
-        // Five passes get nearly all of zopfli's gain over gzip -9 for a fraction of the time.
-        iteration_count: NonZeroU64::new(5).expect("non-zero"),
-        ..Default::default()
-    };
-    let mut out = Vec::new();
-    zopfli::compress(options, zopfli::Format::Gzip, raw, &mut out).context("zopfli")?;
-    Ok(out)
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(raw).context("gzip")?;
+    encoder.finish().context("gzip")
 }
 
 fn brotli(raw: &[u8]) -> Result<Vec<u8>> {

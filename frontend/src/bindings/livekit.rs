@@ -65,6 +65,12 @@ mod glue {
 
         #[wasm_bindgen(catch, js_name = listDevices)]
         pub async fn list_devices(kind: &str) -> Result<JsValue, JsValue>;
+
+        #[wasm_bindgen(catch, js_name = loadSdk)]
+        pub async fn load_sdk() -> Result<JsValue, JsValue>;
+
+        #[wasm_bindgen(catch, js_name = prepareConnection)]
+        pub async fn prepare_connection(url: &str, token: &str) -> Result<JsValue, JsValue>;
     }
 }
 
@@ -313,6 +319,23 @@ impl DeviceKind {
 pub async fn list_devices(kind: DeviceKind) -> Result<Vec<MediaDevice>, LiveKitError> {
     let value = glue::list_devices(kind.as_sdk()).await.map_err(js_error)?;
     serde_wasm_bindgen::from_value(value).map_err(|e| LiveKitError(e.to_string()))
+}
+
+/// Loads the LiveKit SDK (the page started downloading it already), so joining later does not
+/// wait for it.
+pub async fn load_sdk() -> Result<(), LiveKitError> {
+    glue::load_sdk().await.map(drop).map_err(js_error)
+}
+
+/// Warms up the connection to `url` before joining (LiveKit's `Room.prepareConnection`); the
+/// next [`Room::connect`] to that URL uses it. Failures only cost the head start.
+pub async fn prepare_connection(url: &str, token: &str) {
+    if let Err(err) = glue::prepare_connection(url, token).await {
+        web_sys_log(&format!(
+            "OnAir: could not prepare the connection: {}",
+            js_error(err)
+        ));
+    }
 }
 
 /// A connection to a LiveKit room. Dropping it leaves the room.

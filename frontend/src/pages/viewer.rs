@@ -9,13 +9,15 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use onair_api::names::DISPLAY_NAME_MAX_CHARS;
-use onair_api::{DisplayName, ErrorCode, RecordingStatus, RoomId, RoomInfo};
+use onair_api::{DisplayName, ErrorCode, RecordingStatus, RoomId, RoomInfo, TokenResponse};
 use std::rc::Rc;
 use std::time::Duration;
 
 use crate::api;
 use crate::bindings::browser;
-use crate::bindings::livekit::{ConnectionState, DisconnectReason, Room, RoomEvent, TrackKind};
+use crate::bindings::livekit::{
+    self, ConnectionState, DisconnectReason, Room, RoomEvent, TrackKind,
+};
 use crate::components::chat::Chat;
 use crate::components::icons::{Glyph, Icon};
 use crate::components::layout::{Notice, Shell, VideoView, viewers_label};
@@ -48,6 +50,19 @@ enum Phase {
     },
 }
 
+/// A token asked for while the page loads, for the name this browser used last time: a
+/// returning viewer who keeps the name joins without waiting for one.
+#[derive(Debug, Clone)]
+struct EarlyToken {
+    name: String,
+    response: TokenResponse,
+    fetched_at_ms: f64,
+}
+
+/// An early token older than this is not used (tokens live for hours; this only keeps a page
+/// left open for long from joining on a stale one).
+const EARLY_TOKEN_MAX_AGE_MS: f64 = 10.0 * 60.0 * 1000.0;
+
 /// Everything the viewer page's tasks share; `Copy`, so closures can hold it.
 #[derive(Clone, Copy)]
 struct Viewer {
@@ -58,6 +73,7 @@ struct Viewer {
     /// The REC badge: LiveKit's flag, as long as the server agrees.
     recorded: Signal<bool>,
     name: RwSignal<String>,
+    early_token: StoredValue<Option<EarlyToken>>,
 }
 
 #[component]
@@ -71,6 +87,7 @@ pub fn ViewerPage() -> impl IntoView {
         live,
         recorded: confirmed_recording(live, room_id.clone()),
         name: RwSignal::new(storage::viewer_name().unwrap_or_default()),
+        early_token: StoredValue::new(None),
     };
     match room_id {
         Some(_) => spawn_local(load(viewer)),
@@ -131,10 +148,26 @@ async fn load(viewer: Viewer) {
     let Some(room_id) = viewer.room_id.get_value() else {
         return;
     };
-    match api::get_room(&room_id).await {
-        Ok(info) => {
-            viewer.info.set(Some(info));
-            viewer.phase.set(Phase::Prompt);
+    // While the room info loads and the person reads the form, get what joining needs: the SDK
+    // (the page started downloading it), and for a returning viewer a token and a warmed-up
+    // connection to LiveKit.
+    spawn_local(async {
+        if let Err(err) = livekit::load_sdk().await {
+            browser::warn(&format!("OnAir: {err}"));
+        }
+    });
+    let remembered = viewer.name.get_untracked();
+    if !remembered.trim().is_empty() {
+        spawn_local(prepare_to_join(viewer, room_id.clone(), remembered));
+    }
+    // The form shows at once; the stream's title and host fill in when they arrive.
+    viewer.phase.set(Phase::Prompt);
+    let outcome = api::get_room(&room_id).await;
+    let still_on_the_form = viewer.phase.get_untracked() == Phase::Prompt;
+    match outcome {
+        Ok(info) => viewer.info.set(Some(info)),
+        Err(failure) if !still_on_the_form => {
+            browser::warn(&format!("OnAir: the stream's details: {}", failure.message));
         }
         Err(failure) if failure.is(ErrorCode::StreamNotFound) => viewer.phase.set(Phase::NotFound),
         Err(failure) => viewer.phase.set(Phase::Failed {
@@ -143,13 +176,42 @@ async fn load(viewer: Viewer) {
     }
 }
 
+/// Asks for a token under `name` and warms up the connection with it. Any failure is left for
+/// the join to meet and report.
+async fn prepare_to_join(viewer: Viewer, room_id: RoomId, name: String) {
+    let Ok(response) = api::request_token(&room_id, &name, None).await else {
+        return;
+    };
+    let (url, token) = (response.server_url.clone(), response.token.clone());
+    viewer.early_token.set_value(Some(EarlyToken {
+        name,
+        response,
+        fetched_at_ms: browser::now_millis(),
+    }));
+    livekit::prepare_connection(&url, &token).await;
+}
+
+/// The early token, once, when it was asked for under `name` and is fresh.
+fn take_early_token(viewer: Viewer, name: &str) -> Option<TokenResponse> {
+    let early = viewer
+        .early_token
+        .try_update_value(Option::take)
+        .flatten()?;
+    let fresh = browser::now_millis() - early.fetched_at_ms < EARLY_TOKEN_MAX_AGE_MS;
+    (early.name == name && fresh).then_some(early.response)
+}
+
 /// Gets a token and joins. `Ok(false)` when the stream does not exist (any more).
 async fn connect(viewer: Viewer) -> Result<bool, String> {
     let Some(room_id) = viewer.room_id.get_value() else {
         return Ok(false);
     };
     let name = viewer.name.get_untracked();
-    let token = match api::request_token(&room_id, &name, None).await {
+    let requested = match take_early_token(viewer, &name) {
+        Some(token) => Ok(token),
+        None => api::request_token(&room_id, &name, None).await,
+    };
+    let token = match requested {
         Ok(token) => token,
         Err(failure) if failure.is(ErrorCode::StreamNotFound) => return Ok(false),
         Err(failure) if failure.status == 401 || failure.status == 403 => {
@@ -340,7 +402,11 @@ fn NamePrompt(viewer: Viewer) -> impl IntoView {
     view! {
         <section class="card join-card">
             <p class="eyebrow">
-                {move || if info().is_some_and(|i| i.live) { "● Live now" } else { "Not live yet" }}
+                {move || match info() {
+                    Some(info) if info.live => "● Live now",
+                    Some(_) => "Not live yet",
+                    None => "",
+                }}
             </p>
             <h1>{move || info().and_then(|i| i.title).unwrap_or_else(|| "Live stream".into())}</h1>
             <p class="muted">{move || info().map(|i| format!("with {}", i.host_name)).unwrap_or_default()}</p>

@@ -1,6 +1,7 @@
-//! `cargo xtask bench-app`: what the app costs a visitor — the release wasm's size, the bytes the
-//! home page and a viewer page transfer, and a viewer's time to first video frame after opening
-//! a share link — measured in headless Chromium by `tests/browser/bench-app.mjs`.
+//! `cargo xtask bench-app`: what the app costs a visitor — each built file raw, gzip and brotli,
+//! the bytes on the wire of the home page and of a viewer page against their goals, and a
+//! viewer's time to first video frame after opening a share link, with its breakdown — measured
+//! in headless Chromium by `tests/browser/bench-app.mjs`.
 //!
 //! Same stack as the browser suite: the release app in `frontend/dist`, a local LiveKit on free
 //! ports and the release `onair` in front of it, all on loopback and stopped at the end.
@@ -20,7 +21,7 @@ pub fn run(args: &[String]) -> Result<()> {
     measure(viewers).map(drop)
 }
 
-/// What one page transferred from onair (same-origin files, API calls excluded).
+/// What one page received from onair (every response, API calls included).
 #[derive(Debug, Clone, Copy)]
 pub struct PageWeight {
     pub files: usize,
@@ -142,8 +143,8 @@ mod tests {
     #[test]
     fn reads_the_summary_of_bench_app_mjs() {
         let text = r#"{
-            "home": { "files": 6, "raw": 1000, "gzip": 400, "sent": 380, "wire": 1380 },
-            "viewer": { "files": 7, "raw": 2000, "gzip": 600, "sent": 550, "wire": 2550 },
+            "home": { "files": 6, "raw": 1000, "sent": 380, "wire": 1380 },
+            "viewer": { "files": 7, "raw": 2000, "sent": 550, "wire": 2550 },
             "firstFramesMs": [720.5, 699, 709]
         }"#;
         let figures = parse_summary(text).unwrap();
