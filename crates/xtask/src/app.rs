@@ -130,13 +130,14 @@ pub fn build(release: bool) -> Result<PathBuf> {
         let out = staging.join(page.bin);
         let wasm = out.join(format!("{}_bg.wasm", page.bin));
         let wasm_name = dist.add_file(&wasm, &format!("{}_bg", page.bin), "wasm")?;
-        let glue = glue_with_snippets(&mut dist, &out, page, &wasm_name)?;
+        let (glue, snippets) = glue_with_snippets(&mut dist, &out, page, &wasm_name)?;
         let entry = dist.add_bytes(glue.as_bytes(), page.bin, "js")?;
         let html = fill_template(
             &template,
             &PageAssets {
                 entry: &entry,
                 wasm: &wasm_name,
+                modules: &snippets,
                 stylesheet: &stylesheet,
                 favicon: &favicon,
                 sdk: page.connects.then_some(sdk.as_str()),
@@ -162,8 +163,15 @@ pub fn build(release: bool) -> Result<PathBuf> {
 /// The wasm-bindgen glue of one page, made to start itself: the snippets it imports (our
 /// `frontend/js/*.js`) are renamed after their content and imported by that name, and a last
 /// line loads the page's wasm by its hashed name. The HTML then needs no inline script.
-fn glue_with_snippets(dist: &mut Dist, out: &Path, page: Page, wasm_name: &str) -> Result<String> {
+/// Returns the glue and the names of the snippets it imports.
+fn glue_with_snippets(
+    dist: &mut Dist,
+    out: &Path,
+    page: Page,
+    wasm_name: &str,
+) -> Result<(String, Vec<String>)> {
     let mut glue = read_text(&out.join(format!("{}.js", page.bin)))?;
+    let mut imported = Vec::new();
     let snippets = out.join("snippets");
     if snippets.is_dir() {
         for snippet in files_under(&snippets)? {
@@ -181,6 +189,7 @@ fn glue_with_snippets(dist: &mut Dist, out: &Path, page: Page, wasm_name: &str) 
             if glue.contains(&import) {
                 let hashed = dist.add_file(&snippet, stem, "js")?;
                 glue = glue.replace(&import, &format!("'./{hashed}'"));
+                imported.push(hashed);
             }
         }
     }
@@ -196,13 +205,15 @@ fn glue_with_snippets(dist: &mut Dist, out: &Path, page: Page, wasm_name: &str) 
     glue.push_str(&format!(
         "\n__wbg_init({{ module_or_path: new URL('./{wasm_name}', import.meta.url) }});\n"
     ));
-    Ok(glue)
+    Ok((glue, imported))
 }
 
 /// What one page's HTML links to (names in `dist`).
 struct PageAssets<'a> {
     entry: &'a str,
     wasm: &'a str,
+    /// Modules the entry imports (found only once it is parsed, so preloaded with the page).
+    modules: &'a [String],
     stylesheet: &'a str,
     favicon: &'a str,
     sdk: Option<&'a str>,
@@ -216,6 +227,11 @@ fn fill_template(template: &str, assets: &PageAssets<'_>) -> Result<String> {
         r#"<link rel="preload" href="/{}" as="fetch" type="application/wasm" crossorigin>"#,
         assets.wasm
     );
+    for module in assets.modules {
+        preloads.push_str(&format!(
+            "\n    <link rel=\"modulepreload\" href=\"/{module}\">"
+        ));
+    }
     if let Some(sdk) = assets.sdk {
         preloads.push_str(&format!(
             "\n    <link rel=\"preload\" href=\"/{sdk}\" as=\"script\" id=\"livekit-sdk\">"
@@ -395,6 +411,7 @@ mod tests {
         let assets = PageAssets {
             entry: "watch-00.js",
             wasm: "watch_bg-11.wasm",
+            modules: &["livekit-55.js".to_owned()],
             stylesheet: "app-22.css",
             favicon: "favicon-33.svg",
             sdk: Some("livekit-client-44.js"),
@@ -403,6 +420,7 @@ mod tests {
         assert!(html.contains("src=\"/watch-00.js\""));
         assert!(html.contains("href=\"/watch_bg-11.wasm\" as=\"fetch\""));
         assert!(html.contains("href=\"/livekit-client-44.js\" as=\"script\""));
+        assert!(html.contains("<link rel=\"modulepreload\" href=\"/livekit-55.js\">"));
         let home = fill_template(
             template,
             &PageAssets {
