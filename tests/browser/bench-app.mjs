@@ -11,7 +11,8 @@
 //       clicks join-stream as soon as it shows, and we read `performance.now()` (milliseconds
 //       since navigation start) at the first frame presented by [data-testid=stream-video]
 //       (requestVideoFrameCallback; `loadeddata` as a fallback). The breakdown: page ready (the
-//       join button shows), SDK loaded (its script ran: the app's `onair:sdk-ready` mark),
+//       join button shows), clicked (the click reached the page; the main thread's long tasks
+//       before it are what it waited for), SDK loaded (its script ran: `onair:sdk-ready`),
 //       connected (`onair:connected`, set when LiveKit's connect resolves), first frame.
 //
 // Usage (the stack comes from xtask): node tests/browser/bench-app.mjs [--viewers N] [--summary FILE]
@@ -115,6 +116,22 @@ function markFirstFrame() {
   const mark = (what) => {
     if (marks[what] === undefined) marks[what] = performance.now();
   };
+  // When the click reaches the page, and the main thread's long tasks (what a click waits for).
+  window.addEventListener(
+    'click',
+    (event) => {
+      if (event.target.closest && event.target.closest('[data-testid="join-stream"]')) mark('click');
+    },
+    true,
+  );
+  marks.longTasks = [];
+  try {
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) marks.longTasks.push([entry.startTime, entry.duration]);
+    }).observe({ type: 'longtask', buffered: true });
+  } catch {
+    // No long-task timing in this browser.
+  }
   const watchJoinButton = () => {
     if (marks.ready === undefined && document.querySelector('[data-testid="join-stream"]')) mark('ready');
   };
@@ -158,7 +175,8 @@ async function timeToFirstFrame(browser, shareUrl, i) {
     const first = marks.frame ?? marks.loadeddata;
     return {
       first,
-      clicked,
+      clicked: marks.click ?? clicked,
+      longTasks: marks.longTasks,
       ready: marks.ready,
       sdk: marks.sdk,
       connected: marks.connected,
@@ -201,13 +219,15 @@ async function main() {
 
     console.log(`\n(c) viewer time to first frame, ${VIEWERS} fresh contexts, room ${roomId}`);
     const runs = [];
+    const busyBefore = (run) =>
+      run.longTasks.filter(([at]) => at < run.clicked).reduce((total, [, duration]) => total + duration, 0);
     const ms = (value) => padLeft(value === undefined ? '?' : value.toFixed(0), 5);
     console.log(`  ${pad('', 10)} ${padLeft('ready', 7)} ${padLeft('clicked', 7)} ${padLeft('SDK', 7)} ${padLeft('connect', 7)} ${padLeft('frame', 7)}  (ms after navigation start)`);
     for (let i = 1; i <= VIEWERS; i++) {
       const run = await timeToFirstFrame(browser, shareUrl, i);
       runs.push(run);
       console.log(
-        `  viewer ${padLeft(i, 3)} ${ms(run.ready)}   ${ms(run.clicked)}   ${ms(run.sdk)}   ${ms(run.connected)}   ${ms(run.first)}  (${run.via})`,
+        `  viewer ${padLeft(i, 3)} ${ms(run.ready)}   ${ms(run.clicked)}   ${ms(run.sdk)}   ${ms(run.connected)}   ${ms(run.first)}  (${run.via}; main thread busy ${busyBefore(run).toFixed(0)} ms in long tasks before the click)`,
       );
     }
     const firsts = runs.map((run) => run.first);
