@@ -169,6 +169,12 @@ async fn connect(viewer: Viewer) -> Result<bool, String> {
     })
     .await
     .map_err(|err| format!("Could not connect to the stream server: {err}"))?;
+    // Sound that arrived while joining came before the room was ours to play it with.
+    viewer.live.tracks.with_untracked(|tracks| {
+        for track in tracks.iter().filter(|t| t.kind == TrackKind::Audio) {
+            room.play_audio(&track.sid);
+        }
+    });
     viewer.live.room.set_value(Some(Rc::new(room)));
     viewer.phase.set(Phase::Watching);
     Ok(true)
