@@ -206,11 +206,13 @@ export class Session {
   async openPreview(source, deviceId) {
     const LK = window.LivekitClient;
     this.closePreview(source);
+    // `exact`, as the SDK's switchActiveDevice does: a bare id is only a preference.
+    const wanted = deviceId ? { exact: deviceId } : undefined;
     try {
       const track =
         source === 'camera'
-          ? await LK.createLocalVideoTrack({ deviceId, resolution: LK.VideoPresets.h720.resolution })
-          : await LK.createLocalAudioTrack({ deviceId });
+          ? await LK.createLocalVideoTrack({ deviceId: wanted, resolution: LK.VideoPresets.h720.resolution })
+          : await LK.createLocalAudioTrack({ deviceId: wanted });
       this.preview.set(source, track);
       return (await track.getDeviceId()) || null;
     } catch (error) {
@@ -243,7 +245,8 @@ export class Session {
   async switchDevice(kind, deviceId) {
     const previewed = this.preview.get(kind === 'videoinput' ? 'camera' : 'microphone');
     try {
-      if (previewed) await previewed.setDeviceId(deviceId);
+      // `exact`, as the SDK's switchActiveDevice does: a bare id is only a preference.
+      if (previewed) await previewed.setDeviceId({ exact: deviceId });
       else await this.requireRoom().switchActiveDevice(kind, deviceId);
     } catch (error) {
       throw new Error(errorMessage(error));

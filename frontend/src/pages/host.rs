@@ -64,6 +64,8 @@ struct Studio {
     going_live: RwSignal<bool>,
     /// The camera preview is open (off air), so it can be shown.
     camera_previewing: RwSignal<bool>,
+    /// Camera and microphone are being opened for the preview: going live waits for them.
+    preview_opening: RwSignal<bool>,
     mic_on: RwSignal<bool>,
     camera_on: RwSignal<bool>,
     screen_on: RwSignal<bool>,
@@ -88,6 +90,7 @@ pub fn HostStudio() -> impl IntoView {
         on_air: RwSignal::new(room_id.as_ref().is_some_and(storage::on_air)),
         going_live: RwSignal::new(false),
         camera_previewing: RwSignal::new(false),
+        preview_opening: RwSignal::new(false),
         mic_on: RwSignal::new(true),
         camera_on: RwSignal::new(true),
         screen_on: RwSignal::new(false),
@@ -207,6 +210,7 @@ async fn connect(studio: Studio) -> Result<(), String> {
 /// Opens camera and microphone (those that are on) for the preview, on the chosen devices.
 async fn open_preview(studio: Studio, room: &Room) {
     studio.media_error.set(None);
+    studio.preview_opening.set(true);
     let mut problems = Vec::new();
     for (source, on, device) in [
         (TrackSource::Camera, studio.camera_on, studio.camera_id),
@@ -230,6 +234,7 @@ async fn open_preview(studio: Studio, room: &Room) {
             }
         }
     }
+    studio.preview_opening.set(false);
     if !problems.is_empty() {
         studio.media_error.set(Some(format!(
             "Allow camera and microphone access to go live ({}).",
@@ -618,7 +623,10 @@ fn StudioView(studio: Studio) -> impl IntoView {
         move || studio.phase.get() == Phase::Connected && live.room.with_value(Option::is_some);
     let on_air = move || connected() && studio.on_air.get();
     let can_go_live = move || {
-        connected() && !studio.going_live.get() && (studio.camera_on.get() || studio.mic_on.get())
+        connected()
+            && !studio.going_live.get()
+            && !studio.preview_opening.get()
+            && (studio.camera_on.get() || studio.mic_on.get())
     };
     // The confirmation takes the keyboard focus (on the safe choice); Escape closes it.
     let keep_streaming = NodeRef::<leptos::html::Button>::new();
