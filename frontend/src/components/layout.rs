@@ -47,7 +47,7 @@ pub fn VideoView(
     mirrored: Signal<bool>,
     /// Where the picture comes from (`camera`, `screen_share`), as `data-source`.
     #[prop(into, optional)]
-    source: Signal<Option<&'static str>>,
+    source: Signal<Option<String>>,
     #[prop(optional)] testid: Option<&'static str>,
     #[prop(optional)] node_ref: Option<NodeRef<html::Video>>,
 ) -> impl IntoView {

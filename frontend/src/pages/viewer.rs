@@ -397,7 +397,8 @@ fn WatchView(viewer: Viewer) -> impl IntoView {
         live.main_video_of(&host.identity)
     });
     let host_video = Signal::derive(move || host_track.get().map(|t| t.sid));
-    let video_source = Signal::derive(move || host_track.get().map(|t| t.source.as_str()));
+    let video_source =
+        Signal::derive(move || host_track.get().map(|t| t.source.as_str().to_owned()));
     let host_muted = move || {
         let Some(host) = live.host() else {
             return false;
