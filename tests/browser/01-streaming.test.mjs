@@ -62,7 +62,7 @@ describe('a streamer goes live, viewers watch and chat, the streamer ends it', (
       await screenshot(page, 'home');
     }));
 
-  it('the host creates a stream and lands in the studio with a camera preview, not yet live', STEP, (t) =>
+  it('the host creates a stream, lands in the studio with a camera preview (not yet live) and tries the other camera', STEP, (t) =>
     step(t, async () => {
       if (!need(t, 'host')) return;
       const { page } = s.host;
@@ -81,6 +81,25 @@ describe('a streamer goes live, viewers watch and chat, the streamer ends it', (
         null,
         { timeout: WAIT },
       );
+      // Picking another camera switches the preview to it, and back. (Chromium's second fake
+      // camera is a Y16 "depth" camera whose frames WebRTC cannot send: Alice goes live with
+      // the first.)
+      const previewCamera = () =>
+        page.evaluate((sel) => document.querySelector(sel)?.srcObject?.getVideoTracks()[0]?.label ?? null, HOST_PREVIEW);
+      const cameras = await page.locator('#device-camera option').allTextContents();
+      const first = await previewCamera();
+      t.diagnostic(`cameras: ${cameras.join(', ')}; the preview shows ${first}`);
+      const other = cameras.find((label) => label !== first);
+      assert.ok(other, `a second camera to pick: ${cameras}`);
+      for (const label of [other, first]) {
+        await page.locator('#device-camera').selectOption({ label });
+        await page.waitForFunction(
+          ([sel, want]) => document.querySelector(sel)?.srcObject?.getVideoTracks()[0]?.label === want,
+          [HOST_PREVIEW, label],
+          { timeout: WAIT },
+        );
+        await waitForPlaying(page, { selector: HOST_PREVIEW });
+      }
       const room = await (await fetch(`${BASE_URL}/api/rooms/${roomId}`)).json();
       assert.equal(room.live, false, 'nothing is published before go-live');
       await screenshot(page, 'host-preview');

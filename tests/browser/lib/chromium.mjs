@@ -10,7 +10,7 @@ export const CHROMIUM = process.env.ONAIR_E2E_CHROMIUM || '/usr/bin/chromium';
 export const AUTOPLAY_WITH_SOUND = '--autoplay-policy=no-user-gesture-required';
 
 /**
- * Chromium's flags (shared/STACK.md "Browser tests"): fake camera and microphone without a
+ * Chromium's flags (shared/STACK.md "Browser tests"): fake cameras and microphones without a
  * permission prompt (the same two flags make `getDisplayMedia` share a fake 1280x720 "screen"
  * with sound, no picker), autoplay with sound, and 127.0.0.1 ICE candidates (LiveKit advertises
  * node_ip 127.0.0.1). playwright-core's `launch` adds a fresh temporary --user-data-dir.
@@ -23,7 +23,8 @@ export const CHROMIUM_FLAGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
-  '--use-fake-device-for-media-stream',
+  // Two fake cameras (fake_device_0, fake_device_1), so a test can switch between them.
+  '--use-fake-device-for-media-stream=device-count=2',
   '--use-fake-ui-for-media-stream',
   AUTOPLAY_WITH_SOUND,
   '--allow-loopback-in-peer-connection',
