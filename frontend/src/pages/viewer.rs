@@ -3,9 +3,9 @@
 //! `stream-state` tells where the viewer is: connecting, waiting (for the host to go live: the
 //! host may be in the room, previewing, with nothing published yet), live (the picture starts by
 //! itself), reconnecting, ended, not-found. While live, the page says when the host is muted
-//! (`host-muted`) or turned the camera off (`camera-off`). When LiveKit drops the connection for good (a server
-//! restart loses its rooms), the page keeps asking for a new token until the host's studio has
-//! re-opened the stream, and shows `reconnecting` meanwhile.
+//! (`host-muted`) or turned the camera off (`camera-off`). When LiveKit drops the connection for
+//! good (a server restart loses its rooms), the page keeps asking for a new token until the
+//! host's studio has re-opened the stream, and shows `reconnecting` meanwhile.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -459,7 +459,11 @@ fn WatchView(viewer: Viewer) -> impl IntoView {
                     </div>
                     <Show when=move || state.get() == "live" && host_video.get().is_none()>
                         <div class="stage-message" role="status" data-testid="camera-off">
-                            <p>{move || format!("{} turned the camera off — you can still hear them.", host_name())}</p>
+                            <p>{move || if host_muted() {
+                                format!("{} turned the camera off.", host_name())
+                            } else {
+                                format!("{} turned the camera off — you can still hear them.", host_name())
+                            }}</p>
                         </div>
                     </Show>
                     <Show when=move || state.get() != "live">
