@@ -5,12 +5,17 @@
 // room goes through a `Session`: plain-object events to one callback, and a few methods that
 // return plain values. Text streams on topic `lk.chat` carry chat, as LiveKit's own components
 // do; `onair.chat-history` carries the host's recent messages to a newcomer.
+//
+// A host's camera and microphone first open as a preview (local tracks, not published); going
+// live publishes those same tracks, so the picture does not blink.
 
 // The page names the SDK's content-hashed file in a preload link, so the download starts with
 // the page; this loader then finds it in the cache.
 const SDK_LINK_ID = 'livekit-sdk';
 const CHAT_TOPIC = 'lk.chat';
 const HISTORY_TOPIC = 'onair.chat-history';
+/** The pseudo track sid under which the camera preview can be attached. */
+const PREVIEW_PREFIX = 'preview:';
 
 let sdkLoading = null;
 
@@ -98,6 +103,8 @@ export class Session {
     this.onEvent = onEvent;
     this.room = null;
     this.audioElements = new Map();
+    /** Local tracks opened for the preview and not published yet, by source. */
+    this.preview = new Map();
   }
 
   emit(event) {
@@ -186,6 +193,8 @@ export class Session {
     this.room = null;
     for (const element of this.audioElements.values()) element.remove();
     this.audioElements.clear();
+    for (const track of this.preview.values()) track.stop();
+    this.preview.clear();
     if (room) {
       room.unregisterTextStreamHandler(CHAT_TOPIC);
       room.unregisterTextStreamHandler(HISTORY_TOPIC);
@@ -221,15 +230,59 @@ export class Session {
     throw new Error(`unknown source ${source}`);
   }
 
-  async switchDevice(kind, deviceId) {
+  /** Opens the camera or microphone for the preview; resolves to the device id in use. */
+  async openPreview(source, deviceId) {
+    const LK = window.LivekitClient;
+    this.closePreview(source);
+    // `exact`, as the SDK's switchActiveDevice does: a bare id is only a preference.
+    const wanted = deviceId ? { exact: deviceId } : undefined;
     try {
-      await this.requireRoom().switchActiveDevice(kind, deviceId);
+      const track =
+        source === 'camera'
+          ? await LK.createLocalVideoTrack({ deviceId: wanted, resolution: LK.VideoPresets.h720.resolution })
+          : await LK.createLocalAudioTrack({ deviceId: wanted });
+      this.preview.set(source, track);
+      return (await track.getDeviceId()) || null;
+    } catch (error) {
+      throw new Error(errorMessage(error));
+    }
+  }
+
+  closePreview(source) {
+    const track = this.preview.get(source);
+    if (track) {
+      track.stop();
+      this.preview.delete(source);
+    }
+  }
+
+  /** Publishes the preview's tracks: the host is on air. */
+  async goLive() {
+    const participant = this.requireRoom().localParticipant;
+    try {
+      for (const [source, track] of this.preview) {
+        await participant.publishTrack(track);
+        this.preview.delete(source);
+      }
+    } catch (error) {
+      throw new Error(errorMessage(error));
+    }
+  }
+
+  /** Moves the camera or microphone (previewed or live) to another device. */
+  async switchDevice(kind, deviceId) {
+    const previewed = this.preview.get(kind === 'videoinput' ? 'camera' : 'microphone');
+    try {
+      // `exact`, as the SDK's switchActiveDevice does: a bare id is only a preference.
+      if (previewed) await previewed.setDeviceId({ exact: deviceId });
+      else await this.requireRoom().switchActiveDevice(kind, deviceId);
     } catch (error) {
       throw new Error(errorMessage(error));
     }
   }
 
   findTrack(sid) {
+    if (sid.startsWith(PREVIEW_PREFIX)) return this.preview.get(sid.slice(PREVIEW_PREFIX.length)) || null;
     const room = this.room;
     if (!room) return null;
     for (const p of [room.localParticipant, ...room.remoteParticipants.values()]) {

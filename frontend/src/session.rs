@@ -122,10 +122,11 @@ impl RoomState {
         })
     }
 
-    /// `identity` sends something we receive (a picture or sound that is not muted).
+    /// `identity` publishes a track we receive (muted or not: a host who muted everything is
+    /// still on air).
     pub fn is_publishing(&self, identity: &str) -> bool {
         self.tracks
-            .with(|tracks| tracks.iter().any(|t| t.participant == identity && !t.muted))
+            .with(|tracks| tracks.iter().any(|t| t.participant == identity))
     }
 
     /// The video to show for `identity`: a screen share wins over the camera.

@@ -1,7 +1,8 @@
 //! What the browser remembers: the host key of each stream this browser created (so a reload
-//! keeps the host in control) and the viewer's display name.
+//! keeps the host in control), whether this tab's host went live (so a reload goes back on air
+//! instead of back to the preview) and the viewer's display name.
 
-use gloo_storage::{LocalStorage, Storage};
+use gloo_storage::{LocalStorage, SessionStorage, Storage};
 use onair_api::RoomId;
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +30,25 @@ pub fn host(room_id: &RoomId) -> Option<HostCredentials> {
 
 pub fn forget_host(room_id: &RoomId) {
     LocalStorage::delete(host_key_entry(room_id));
+    SessionStorage::delete(on_air_entry(room_id));
+}
+
+fn on_air_entry(room_id: &RoomId) -> String {
+    format!("onair.onAir.{room_id}")
+}
+
+/// The host of `room_id` went live in this tab.
+pub fn save_on_air(room_id: &RoomId) {
+    let _ = SessionStorage::raw().set_item(&on_air_entry(room_id), "1");
+}
+
+/// Whether the host of `room_id` went live in this tab (kept across reloads of the tab only).
+pub fn on_air(room_id: &RoomId) -> bool {
+    SessionStorage::raw()
+        .get_item(&on_air_entry(room_id))
+        .ok()
+        .flatten()
+        .is_some()
 }
 
 /// The name this browser last joined a stream with (stored as plain text).

@@ -1,6 +1,8 @@
 // The main story of OnAir, told in order by real browsers (one Chromium process per person):
-// Alice goes live from the home page, Bob opens her share link, watches and chats, Carol joins
-// late and reads what was said, Alice reloads her studio, removes Dave, and ends the stream.
+// Alice creates a stream from the home page and checks her camera in the studio's preview; Bob
+// opens her share link early and waits; Alice goes live and Bob's video starts by itself; they
+// chat, Carol joins late and reads what was said, Alice reloads her studio (and stays on air),
+// removes Dave, and ends the stream.
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -9,10 +11,12 @@ import {
   BASE_URL,
   HOST_PREVIEW,
   MEDIA_WAIT,
+  WAIT,
   chatMessages,
   closeAll,
   createStream,
   exists,
+  goLive,
   journey,
   jwtPayload,
   openHome,
@@ -22,10 +26,12 @@ import {
   sendChat,
   sleep,
   step,
+  streamStates,
   textOf,
   tid,
   waitForChat,
   waitForHostLive,
+  waitForHostPreview,
   waitForPlaying,
   waitForStreamState,
   waitForText,
@@ -56,7 +62,7 @@ describe('a streamer goes live, viewers watch and chat, the streamer ends it', (
       await screenshot(page, 'home');
     }));
 
-  it('the host creates a stream, lands in the studio and publishes the camera', STEP, (t) =>
+  it('the host creates a stream, lands in the studio with a camera preview (not yet live) and tries the other camera', STEP, (t) =>
     step(t, async () => {
       if (!need(t, 'host')) return;
       const { page } = s.host;
@@ -64,27 +70,73 @@ describe('a streamer goes live, viewers watch and chat, the streamer ends it', (
       assert.match(page.url(), new RegExp(`/host/${roomId}$`));
       assert.ok(roomId.length >= 11, `the room id ${roomId} is long enough to be unguessable`);
       assert.equal(new URL(shareUrl).pathname, `/stream/${roomId}`);
-      await waitForHostLive(page);
-      await waitForPlaying(page, { selector: HOST_PREVIEW });
-      for (const id of ['toggle-mic', 'toggle-camera', 'end-stream', 'viewer-count', 'copy-link']) {
+      const preview = await waitForHostPreview(page);
+      t.diagnostic(`the preview plays ${preview.width}x${preview.height}`);
+      for (const id of ['go-live', 'toggle-mic', 'toggle-camera', 'end-stream', 'viewer-count', 'copy-link']) {
         assert.ok(await exists(page, id), `the studio has ${id}`);
       }
+      // The pickers list the devices once access was granted.
+      await page.waitForFunction(
+        () => ['device-camera', 'device-microphone'].every((id) => document.getElementById(id)?.options.length > 0),
+        null,
+        { timeout: WAIT },
+      );
+      // Picking another camera switches the preview to it, and back. (Chromium's second fake
+      // camera is a Y16 "depth" camera whose frames WebRTC cannot send: Alice goes live with
+      // the first.)
+      const previewCamera = () =>
+        page.evaluate((sel) => document.querySelector(sel)?.srcObject?.getVideoTracks()[0]?.label ?? null, HOST_PREVIEW);
+      const cameras = await page.locator('#device-camera option').allTextContents();
+      const first = await previewCamera();
+      t.diagnostic(`cameras: ${cameras.join(', ')}; the preview shows ${first}`);
+      const other = cameras.find((label) => label !== first);
+      assert.ok(other, `a second camera to pick: ${cameras}`);
+      for (const label of [other, first]) {
+        await page.locator('#device-camera').selectOption({ label });
+        await page.waitForFunction(
+          ([sel, want]) => document.querySelector(sel)?.srcObject?.getVideoTracks()[0]?.label === want,
+          [HOST_PREVIEW, label],
+          { timeout: WAIT },
+        );
+        await waitForPlaying(page, { selector: HOST_PREVIEW });
+      }
+      const room = await (await fetch(`${BASE_URL}/api/rooms/${roomId}`)).json();
+      assert.equal(room.live, false, 'nothing is published before go-live');
+      await screenshot(page, 'host-preview');
       Object.assign(s, { roomId, shareUrl });
     }));
 
-  it('a viewer opening the share link watches the live video', STEP, (t) =>
+  it('a viewer who opens the link before the host goes live is told to wait', STEP, (t) =>
     step(t, async () => {
       if (!need(t, 'shareUrl')) return;
       s.bob = await openViewer(s.shareUrl, BOB, { label: 'viewer-bob' });
       const { page } = s.bob;
-      await waitForStreamState(page, 'live');
-      const playing = await waitForPlaying(page);
-      assert.ok(playing.width > 0 && playing.height > 0, `decoded ${playing.width}x${playing.height}`);
+      await waitForStreamState(page, 'waiting');
+      const message = await page.locator('.stage-message').first().textContent();
+      assert.match(message, /waiting for .*go live/i, `the waiting message: ${message}`);
       assert.equal(
         await page.evaluate(() => localStorage.getItem('onair.viewerName')),
         BOB,
         'the app remembers the viewer name',
       );
+      await screenshot(page, 'viewer-waiting');
+    }));
+
+  it('the host goes live and the waiting viewer\'s video starts by itself', STEP, (t) =>
+    step(t, async () => {
+      if (!need(t, 'host', 'bob')) return;
+      await s.bob.page.evaluate(() => { window.__stillTheSamePage = true; });
+      const wentLive = Date.now();
+      await goLive(s.host.page);
+      await waitForPlaying(s.host.page, { selector: HOST_PREVIEW });
+      const { page } = s.bob;
+      await waitForStreamState(page, 'live');
+      const playing = await waitForPlaying(page);
+      t.diagnostic(`the viewer plays ${playing.width}x${playing.height} ${Date.now() - wentLive} ms after go-live`);
+      assert.ok(playing.width > 0 && playing.height > 0, `decoded ${playing.width}x${playing.height}`);
+      assert.equal(await page.evaluate(() => window.__stillTheSamePage), true, 'the viewer page was not reloaded');
+      t.diagnostic(`the viewer's states: ${(await streamStates(page)).join(' → ')}`);
+      await screenshot(s.host.page, 'host-live');
     }));
 
   it('the viewer has no publish controls and a token that cannot publish', STEP, (t) =>
@@ -236,13 +288,14 @@ describe('a streamer goes live, viewers watch and chat, the streamer ends it', (
       });
     }));
 
-  it('the host reloads the studio and keeps control', STEP, (t) =>
+  it('the host reloads the studio, keeps control and stays on air', STEP, (t) =>
     step(t, async () => {
       if (!need(t, 'host', 'roomId')) return;
       const { page } = s.host;
       await page.reload();
       assert.match(page.url(), new RegExp(`/host/${s.roomId}$`));
       await waitForHostLive(page);
+      assert.equal(await exists(page, 'go-live'), false, 'no second go-live after a reload');
       await waitForPlaying(page, { selector: HOST_PREVIEW });
       assert.ok(await exists(page, 'end-stream'), 'end-stream is still there');
       if (s.bob) {

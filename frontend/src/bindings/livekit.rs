@@ -3,6 +3,10 @@
 //! `js/livekit.js` wraps `livekit-client` (loaded on first connect, so the home page never
 //! downloads it) in a `Session` that reports room events as plain objects; here they become
 //! [`RoomEvent`]s. A [`Room`] disconnects and releases its event callback when dropped.
+//!
+//! A host previews camera and microphone before going live: [`Room::open_preview`] opens a
+//! local track that nobody receives (shown under [`CAMERA_PREVIEW`]), [`Room::go_live`]
+//! publishes the previewed tracks.
 
 use serde::Deserialize;
 use std::cell::RefCell;
@@ -40,6 +44,19 @@ mod glue {
             kind: &str,
             device_id: &str,
         ) -> Result<JsValue, JsValue>;
+
+        #[wasm_bindgen(method, catch, js_name = openPreview)]
+        pub async fn open_preview(
+            this: &Session,
+            source: &str,
+            device_id: Option<String>,
+        ) -> Result<JsValue, JsValue>;
+
+        #[wasm_bindgen(method, js_name = closePreview)]
+        pub fn close_preview(this: &Session, source: &str);
+
+        #[wasm_bindgen(method, catch, js_name = goLive)]
+        pub async fn go_live(this: &Session) -> Result<JsValue, JsValue>;
 
         #[wasm_bindgen(method)]
         pub fn attach(this: &Session, sid: &str, element: &web_sys::HtmlMediaElement) -> bool;
@@ -171,7 +188,8 @@ pub enum TrackSource {
 }
 
 impl TrackSource {
-    fn as_sdk(self) -> &'static str {
+    /// The SDK's name of the source (`camera`, `screen_share`…).
+    pub fn as_str(self) -> &'static str {
         match self {
             TrackSource::Camera => "camera",
             TrackSource::Microphone => "microphone",
@@ -181,6 +199,9 @@ impl TrackSource {
         }
     }
 }
+
+/// The track id under which [`Room::attach`] shows the camera preview.
+pub const CAMERA_PREVIEW: &str = "preview:camera";
 
 /// A published track.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -390,13 +411,39 @@ impl Room {
     ) -> Result<bool, LiveKitError> {
         let value = self
             .session
-            .set_source(source.as_sdk(), enabled, device_id)
+            .set_source(source.as_str(), enabled, device_id)
             .await
             .map_err(js_error)?;
         Ok(value.as_bool().unwrap_or(enabled))
     }
 
-    /// Moves the live camera or microphone to another device.
+    /// Opens the camera or microphone for the host's preview, not published until
+    /// [`go_live`](Self::go_live). Returns the id of the device in use.
+    pub async fn open_preview(
+        &self,
+        source: TrackSource,
+        device_id: Option<String>,
+    ) -> Result<Option<String>, LiveKitError> {
+        let value = self
+            .session
+            .open_preview(source.as_str(), device_id)
+            .await
+            .map_err(js_error)?;
+        Ok(value.as_string())
+    }
+
+    /// Stops a previewed camera or microphone.
+    pub fn close_preview(&self, source: TrackSource) {
+        self.session.close_preview(source.as_str());
+    }
+
+    /// Publishes the previewed camera and microphone: everyone in the room receives them.
+    pub async fn go_live(&self) -> Result<(), LiveKitError> {
+        self.session.go_live().await.map_err(js_error)?;
+        Ok(())
+    }
+
+    /// Moves the camera or microphone (previewed or live) to another device.
     pub async fn switch_device(
         &self,
         kind: DeviceKind,

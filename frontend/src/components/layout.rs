@@ -45,6 +45,9 @@ pub fn VideoView(
     /// Mirror the picture (a camera preview of oneself).
     #[prop(into, optional)]
     mirrored: Signal<bool>,
+    /// Where the picture comes from (`camera`, `screen_share`), as `data-source`.
+    #[prop(into, optional)]
+    source: Signal<Option<String>>,
     #[prop(optional)] testid: Option<&'static str>,
     #[prop(optional)] node_ref: Option<NodeRef<html::Video>>,
 ) -> impl IntoView {
@@ -74,6 +77,7 @@ pub fn VideoView(
             class="video"
             class:mirrored=move || mirrored.get()
             data-testid=testid
+            data-source=move || source.get()
             autoplay=true
             playsinline=true
             muted=true

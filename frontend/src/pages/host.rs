@@ -1,10 +1,12 @@
-//! The host studio, `/host/:roomId`: camera and microphone go live as soon as the studio
-//! connects; the host switches devices, shares the screen, copies the share link, watches who
-//! is there (and removes a troublemaker), chats, and ends the stream.
+//! The host studio, `/host/:roomId`: the studio connects (chat and the viewer list work at
+//! once) and opens camera and microphone as a preview that nobody else receives; the host picks
+//! devices and clicks "Go live" when ready, which publishes them. Then the host mutes, turns the
+//! camera off, shares the screen, copies the share link, watches who is there (and removes a
+//! troublemaker), chats, and ends the stream.
 //!
-//! The host key stays in this browser (`storage`), so a reload keeps control. If LiveKit loses
-//! the room (a server restart), the studio asks for a new host token — which re-opens the
-//! stream — and publishes again.
+//! The host key stays in this browser (`storage`), so a reload keeps control; a reload of a tab
+//! that went live goes straight back on air. If LiveKit loses the room (a server restart), the
+//! studio asks for a new host token — which re-opens the stream — and publishes again.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -38,7 +40,8 @@ enum Phase {
     },
     NotFound,
     Connecting,
-    Live,
+    /// In the room: previewing, or on air (see [`Studio::on_air`]).
+    Connected,
     /// LiveKit dropped the room; getting it back.
     Rejoining,
     Ended,
@@ -55,6 +58,14 @@ struct Studio {
     info: RwSignal<Option<RoomInfo>>,
     phase: RwSignal<Phase>,
     live: RoomState,
+    /// The host clicked "Go live" (in this tab): camera and microphone are published.
+    on_air: RwSignal<bool>,
+    /// "Go live" was clicked and the tracks are being published.
+    going_live: RwSignal<bool>,
+    /// The camera preview is open (off air), so it can be shown.
+    camera_previewing: RwSignal<bool>,
+    /// Camera and microphone are being opened for the preview: going live waits for them.
+    preview_opening: RwSignal<bool>,
     mic_on: RwSignal<bool>,
     camera_on: RwSignal<bool>,
     screen_on: RwSignal<bool>,
@@ -76,6 +87,10 @@ pub fn HostStudio() -> impl IntoView {
         info: RwSignal::new(None),
         phase: RwSignal::new(Phase::Loading),
         live: RoomState::new(),
+        on_air: RwSignal::new(room_id.as_ref().is_some_and(storage::on_air)),
+        going_live: RwSignal::new(false),
+        camera_previewing: RwSignal::new(false),
+        preview_opening: RwSignal::new(false),
         mic_on: RwSignal::new(true),
         camera_on: RwSignal::new(true),
         screen_on: RwSignal::new(false),
@@ -148,7 +163,8 @@ async fn start(studio: Studio) {
     }
 }
 
-/// Gets a host token (which re-opens the stream if LiveKit lost it), joins and publishes.
+/// Gets a host token (which re-opens the stream if LiveKit lost it), joins, and publishes when
+/// on air (else opens the preview).
 async fn connect(studio: Studio) -> Result<(), String> {
     let (Some(room_id), Some(credentials)) =
         (studio.room_id.get_value(), studio.credentials.get_value())
@@ -182,9 +198,81 @@ async fn connect(studio: Studio) -> Result<(), String> {
     .map_err(|err| format!("Could not connect to the streaming server: {err}"))?;
     let room = Rc::new(room);
     studio.live.room.set_value(Some(room.clone()));
-    studio.phase.set(Phase::Live);
-    publish(studio, &room).await;
+    studio.phase.set(Phase::Connected);
+    if studio.on_air.get_untracked() {
+        publish(studio, &room).await;
+    } else {
+        open_preview(studio, &room).await;
+    }
     Ok(())
+}
+
+/// Opens camera and microphone (those that are on) for the preview, on the chosen devices.
+async fn open_preview(studio: Studio, room: &Room) {
+    studio.media_error.set(None);
+    studio.preview_opening.set(true);
+    let mut problems = Vec::new();
+    for (source, on, device) in [
+        (TrackSource::Camera, studio.camera_on, studio.camera_id),
+        (TrackSource::Microphone, studio.mic_on, studio.microphone_id),
+    ] {
+        if !on.get_untracked() {
+            continue;
+        }
+        match room.open_preview(source, device.get_untracked()).await {
+            Ok(in_use) => {
+                if in_use.is_some() {
+                    device.set(in_use);
+                }
+                if source == TrackSource::Camera {
+                    studio.camera_previewing.set(true);
+                }
+            }
+            Err(err) => {
+                on.set(false);
+                problems.push(format!("{}: {err}", device_word(source)));
+            }
+        }
+    }
+    studio.preview_opening.set(false);
+    if !problems.is_empty() {
+        studio.media_error.set(Some(format!(
+            "Allow camera and microphone access to go live ({}).",
+            problems.join("; ")
+        )));
+    }
+    list_devices(studio).await;
+}
+
+fn device_word(source: TrackSource) -> &'static str {
+    match source {
+        TrackSource::Camera => "camera",
+        TrackSource::Microphone => "microphone",
+        _ => "screen",
+    }
+}
+
+/// Publishes the previewed camera and microphone: viewers start receiving them.
+fn go_live(studio: Studio) {
+    let (Some(room), Some(room_id)) = (studio.live.room.get_value(), studio.room_id.get_value())
+    else {
+        return;
+    };
+    studio.going_live.set(true);
+    spawn_local(async move {
+        match room.go_live().await {
+            Ok(()) => {
+                studio.on_air.set(true);
+                studio.camera_previewing.set(false);
+                storage::save_on_air(&room_id);
+                studio.media_error.set(None);
+            }
+            Err(err) => studio
+                .media_error
+                .set(Some(format!("Could not go live: {err}"))),
+        }
+        studio.going_live.set(false);
+    });
 }
 
 /// Publishes camera and microphone as they were (both on for a new stream).
@@ -225,7 +313,11 @@ async fn publish(studio: Studio, room: &Room) {
             problems.join("; ")
         )));
     }
-    // Labels are only readable once access was granted.
+    list_devices(studio).await;
+}
+
+/// Fills the device pickers. Labels are only readable once access was granted.
+async fn list_devices(studio: Studio) {
     if let Ok(cameras) = livekit::list_devices(DeviceKind::Camera).await {
         studio.cameras.set(cameras);
     }
@@ -253,6 +345,7 @@ fn on_event(studio: Studio, event: RoomEvent) {
             studio.screen_on.set(false);
         }
         RoomEvent::Disconnected(reason) => {
+            studio.camera_previewing.set(false);
             studio.live.leave();
             match reason {
                 DisconnectReason::ClientInitiated => {}
@@ -317,6 +410,34 @@ fn toggle(studio: Studio, source: TrackSource, state: RwSignal<bool>) {
         TrackSource::Microphone => studio.microphone_id.get_untracked(),
         _ => None,
     };
+    if !studio.on_air.get_untracked() {
+        // Off air, camera and microphone are the preview's.
+        let previewing = (source == TrackSource::Camera).then_some(studio.camera_previewing);
+        if !wanted {
+            room.close_preview(source);
+            state.set(false);
+            if let Some(previewing) = previewing {
+                previewing.set(false);
+            }
+            return;
+        }
+        spawn_local(async move {
+            match room.open_preview(source, device).await {
+                Ok(_) => {
+                    state.set(true);
+                    if let Some(previewing) = previewing {
+                        previewing.set(true);
+                    }
+                    studio.media_error.set(None);
+                }
+                Err(err) => studio.media_error.set(Some(format!(
+                    "Could not turn the {} on: {err}",
+                    device_word(source)
+                ))),
+            }
+        });
+        return;
+    }
     spawn_local(async move {
         match room.set_source(source, wanted, device).await {
             Ok(on) => {
@@ -431,16 +552,26 @@ fn StudioView(studio: Studio) -> impl IntoView {
         .get_value()
         .map(|id| format!("/recordings/{id}"))
         .unwrap_or_default();
-    let preview = Signal::derive(move || {
+    // What the host sees of themselves: what viewers get once on air, the preview before.
+    let on_air_video = Signal::derive(move || {
         let me = live.me.get()?;
-        live.main_video_of(&me.identity).map(|t| t.sid)
+        live.main_video_of(&me.identity)
+    });
+    let preview = Signal::derive(move || {
+        if studio.on_air.get() {
+            on_air_video.get().map(|t| t.sid)
+        } else {
+            studio
+                .camera_previewing
+                .get()
+                .then(|| livekit::CAMERA_PREVIEW.to_owned())
+        }
     });
     let showing_camera = Signal::derive(move || {
-        let Some(me) = live.me.get() else {
-            return false;
-        };
-        live.main_video_of(&me.identity)
-            .is_some_and(|t| t.source == TrackSource::Camera)
+        !studio.on_air.get()
+            || on_air_video
+                .get()
+                .is_some_and(|t| t.source == TrackSource::Camera)
     });
     let host_identity = Signal::derive(move || live.me.get().map(|me| me.identity));
     let viewers = Memo::new(move |_| live.viewers());
@@ -449,6 +580,7 @@ fn StudioView(studio: Studio) -> impl IntoView {
         Phase::Rejoining => ("reconnecting", "Reconnecting…"),
         Phase::Failed { .. } => ("offline", "Offline"),
         _ => match live.connection.get() {
+            ConnectionState::Connected if !studio.on_air.get() => ("preview", "Preview"),
             ConnectionState::Connected => {
                 if live.tracks.with(|t| {
                     t.iter()
@@ -456,7 +588,7 @@ fn StudioView(studio: Studio) -> impl IntoView {
                 }) {
                     ("live", "Live")
                 } else {
-                    ("connected", "Connected — nothing published")
+                    ("connected", "On air")
                 }
             }
             ConnectionState::Reconnecting | ConnectionState::SignalReconnecting => {
@@ -488,7 +620,14 @@ fn StudioView(studio: Studio) -> impl IntoView {
         });
     };
     let connected =
-        move || studio.phase.get() == Phase::Live && live.room.with_value(Option::is_some);
+        move || studio.phase.get() == Phase::Connected && live.room.with_value(Option::is_some);
+    let on_air = move || connected() && studio.on_air.get();
+    let can_go_live = move || {
+        connected()
+            && !studio.going_live.get()
+            && !studio.preview_opening.get()
+            && (studio.camera_on.get() || studio.mic_on.get())
+    };
     // The confirmation takes the keyboard focus (on the safe choice); Escape closes it.
     let keep_streaming = NodeRef::<leptos::html::Button>::new();
     Effect::new(move |_| {
@@ -527,6 +666,25 @@ fn StudioView(studio: Studio) -> impl IntoView {
                             </Show>
                         </div>
                     </Show>
+                    <Show when=move || connected() && !studio.on_air.get()>
+                        <div class="stage-overlay bottom go-live-bar">
+                            <span class="preview-note">"Only you see this preview."</span>
+                            <button
+                                data-testid="go-live"
+                                class="button button-primary go-live"
+                                disabled=move || !can_go_live()
+                                title=move || if studio.camera_on.get() || studio.mic_on.get() {
+                                    "Publish your camera and microphone to everyone with the link"
+                                } else {
+                                    "Turn the camera or the microphone on to go live"
+                                }
+                                on:click=move |_| go_live(studio)
+                            >
+                                <span class="state-dot" aria-hidden="true"></span>
+                                {move || if studio.going_live.get() { "Going live…" } else { "Go live" }}
+                            </button>
+                        </div>
+                    </Show>
                 </div>
                 <div class="controls" role="toolbar" aria-label="Stream controls">
                     <button
@@ -562,7 +720,8 @@ fn StudioView(studio: Studio) -> impl IntoView {
                         class="button control"
                         class:active=move || studio.screen_on.get()
                         aria-pressed=move || studio.screen_on.get().to_string()
-                        disabled=move || !connected()
+                        disabled=move || !on_air()
+                        title=move || (!on_air()).then_some("Go live first to share your screen")
                         on:click=move |_| toggle(studio, TrackSource::ScreenShare, studio.screen_on)
                     >
                         <Icon glyph=Glyph::Screen/>

@@ -1,9 +1,11 @@
 //! The viewer page, `/stream/:roomId`: pick a name, watch the host (subscribe only), chat.
 //!
-//! `stream-state` tells where the viewer is: connecting, waiting (for the host's video), live,
-//! reconnecting, ended, not-found. When LiveKit drops the connection for good (a server
-//! restart loses its rooms), the page keeps asking for a new token until the host's studio has
-//! re-opened the stream, and shows `reconnecting` meanwhile.
+//! `stream-state` tells where the viewer is: connecting, waiting (for the host to go live: the
+//! host may be in the room, previewing, with nothing published yet), live (the picture starts by
+//! itself), reconnecting, ended, not-found. While live, the page says when the host is muted
+//! (`host-muted`) or turned the camera off (`camera-off`). When LiveKit drops the connection for
+//! good (a server restart loses its rooms), the page keeps asking for a new token until the
+//! host's studio has re-opened the stream, and shows `reconnecting` meanwhile.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -16,7 +18,7 @@ use std::time::Duration;
 use crate::api;
 use crate::bindings::browser;
 use crate::bindings::livekit::{
-    self, ConnectionState, DisconnectReason, Room, RoomEvent, TrackKind,
+    self, ConnectionState, DisconnectReason, Room, RoomEvent, TrackKind, TrackSource,
 };
 use crate::components::chat::Chat;
 use crate::components::icons::{Glyph, Icon};
@@ -116,8 +118,8 @@ fn stream_state(viewer: Viewer) -> &'static str {
         Phase::Watching => match viewer.live.connection.get() {
             ConnectionState::Reconnecting | ConnectionState::SignalReconnecting => "reconnecting",
             ConnectionState::Connecting | ConnectionState::Disconnected => "connecting",
-            // Live as soon as the host sends a picture or sound (a host with the camera off is
-            // still on air).
+            // Live as soon as the host went live, that is publishes a track (a host who muted
+            // the microphone and turned the camera off is still on air).
             ConnectionState::Connected => {
                 let host = viewer.live.host();
                 if host.is_some_and(|h| viewer.live.is_publishing(&h.identity)) {
@@ -138,7 +140,7 @@ fn state_message(state: &str, viewer: Viewer) -> String {
         .unwrap_or_else(|| "The host".into());
     match state {
         "connecting" => "Connecting to the stream…".into(),
-        "waiting" => format!("Waiting for {host} to start the camera…"),
+        "waiting" => format!("Waiting for {host} to go live — the video starts by itself."),
         "reconnecting" => "Connection lost — reconnecting…".into(),
         _ => String::new(),
     }
@@ -227,6 +229,12 @@ async fn connect(viewer: Viewer) -> Result<bool, String> {
     })
     .await
     .map_err(|err| format!("Could not connect to the stream server: {err}"))?;
+    // Sound that arrived while joining came before the room was ours to play it with.
+    viewer.live.tracks.with_untracked(|tracks| {
+        for track in tracks.iter().filter(|t| t.kind == TrackKind::Audio) {
+            room.play_audio(&track.sid);
+        }
+    });
     viewer.live.room.set_value(Some(Rc::new(room)));
     viewer.phase.set(Phase::Watching);
     Ok(true)
@@ -448,10 +456,23 @@ fn WatchView(viewer: Viewer) -> impl IntoView {
     let live = viewer.live;
     let stage_ref = NodeRef::<html::Div>::new();
     let state = Memo::new(move |_| stream_state(viewer));
-    let host_video = Signal::derive(move || {
+    let host_track = Signal::derive(move || {
         let host = live.host()?;
-        live.main_video_of(&host.identity).map(|t| t.sid)
+        live.main_video_of(&host.identity)
     });
+    let host_video = Signal::derive(move || host_track.get().map(|t| t.sid));
+    let video_source =
+        Signal::derive(move || host_track.get().map(|t| t.source.as_str().to_owned()));
+    let host_muted = move || {
+        let Some(host) = live.host() else {
+            return false;
+        };
+        live.tracks.with(|tracks| {
+            tracks.iter().any(|t| {
+                t.participant == host.identity && t.source == TrackSource::Microphone && t.muted
+            })
+        })
+    };
     let host_identity = Signal::derive(move || live.host().map(|h| h.identity));
     let viewer_count = move || live.viewers().len() + usize::from(live.me.with(Option::is_some));
     let unmute = move |_| {
@@ -485,7 +506,7 @@ fn WatchView(viewer: Viewer) -> impl IntoView {
         <div class="watch-layout">
             <section class="stage-column">
                 <div class="stage" node_ref=stage_ref data-state=move || state.get()>
-                    <VideoView room=live.room track_sid=host_video testid="stream-video"/>
+                    <VideoView room=live.room track_sid=host_video source=video_source testid="stream-video"/>
                     <div class="stage-overlay top">
                         <span class="state-pill" data-state=move || state.get()>
                             <span class="state-dot" aria-hidden="true"></span>
@@ -494,10 +515,19 @@ fn WatchView(viewer: Viewer) -> impl IntoView {
                         <Show when=move || viewer.recorded.get()>
                             <span class="rec-badge" data-testid="recording-indicator" title="This stream is being recorded">"REC"</span>
                         </Show>
+                        <Show when=move || state.get() == "live" && host_muted()>
+                            <span class="host-muted" data-testid="host-muted" role="status">
+                                <Icon glyph=Glyph::MicOff/>{move || format!("{} is muted", host_name())}
+                            </span>
+                        </Show>
                     </div>
                     <Show when=move || state.get() == "live" && host_video.get().is_none()>
-                        <div class="stage-message" role="status">
-                            <p>{move || format!("{} turned the camera off — you can still hear them.", host_name())}</p>
+                        <div class="stage-message" role="status" data-testid="camera-off">
+                            <p>{move || if host_muted() {
+                                format!("{} turned the camera off.", host_name())
+                            } else {
+                                format!("{} turned the camera off — you can still hear them.", host_name())
+                            }}</p>
                         </div>
                     </Show>
                     <Show when=move || state.get() != "live">
@@ -518,6 +548,7 @@ fn WatchView(viewer: Viewer) -> impl IntoView {
                             </button>
                         </Show>
                         <button
+                            data-testid="fullscreen"
                             class="button button-ghost icon-button"
                             aria-label="Fullscreen"
                             title="Fullscreen"

@@ -6,9 +6,13 @@ import { chromium } from 'playwright-core';
 /** The browser: `ONAIR_E2E_CHROMIUM`, else Debian's. */
 export const CHROMIUM = process.env.ONAIR_E2E_CHROMIUM || '/usr/bin/chromium';
 
+/** The flag that lets pages play sound before the user touched them. */
+export const AUTOPLAY_WITH_SOUND = '--autoplay-policy=no-user-gesture-required';
+
 /**
- * Chromium's flags (shared/STACK.md "Browser tests"): fake camera and microphone without a
- * permission prompt, autoplay with sound, and 127.0.0.1 ICE candidates (LiveKit advertises
+ * Chromium's flags (shared/STACK.md "Browser tests"): fake cameras and microphones without a
+ * permission prompt (the same two flags make `getDisplayMedia` share a fake 1280x720 "screen"
+ * with sound, no picker), autoplay with sound, and 127.0.0.1 ICE candidates (LiveKit advertises
  * node_ip 127.0.0.1). playwright-core's `launch` adds a fresh temporary --user-data-dir.
  */
 export const CHROMIUM_FLAGS = [
@@ -19,19 +23,24 @@ export const CHROMIUM_FLAGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
-  '--use-fake-device-for-media-stream',
+  // Two fake cameras (fake_device_0, fake_device_1), so a test can switch between them.
+  '--use-fake-device-for-media-stream=device-count=2',
   '--use-fake-ui-for-media-stream',
-  '--autoplay-policy=no-user-gesture-required',
+  AUTOPLAY_WITH_SOUND,
   '--allow-loopback-in-peer-connection',
   '--disable-features=WebRtcHideLocalIpsWithMdns',
 ];
 
-/** Starts a headless Chromium process with {@link CHROMIUM_FLAGS} (a fresh profile each time). */
-export async function launchChromium() {
+/**
+ * Starts a headless Chromium process with {@link CHROMIUM_FLAGS} (a fresh profile each time);
+ * with `autoplay: false`, without {@link AUTOPLAY_WITH_SOUND}: the browser then blocks sound
+ * until the user clicks, as browsers do by default.
+ */
+export async function launchChromium({ autoplay = true } = {}) {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_FLAGS,
+    args: autoplay ? CHROMIUM_FLAGS : CHROMIUM_FLAGS.filter((flag) => flag !== AUTOPLAY_WITH_SOUND),
     // The Debian wrapper script execs the real binary: let it take its time on a busy machine.
     timeout: 60_000,
   });

@@ -74,11 +74,12 @@ function recordStreamStates() {
 }
 
 /**
- * A participant: its own Chromium process, one context (camera and microphone allowed) and one
- * page. Its console and page errors go to `{SCREENSHOTS}/logs/{label}.log`.
+ * A participant: its own Chromium process, one context (camera, microphone and clipboard
+ * allowed) and one page. Its console and page errors go to `{SCREENSHOTS}/logs/{label}.log`.
+ * With `autoplay: false` the browser blocks sound until the user clicks (see `launchChromium`).
  */
-export async function newParticipant(label, { viewport = DESKTOP } = {}) {
-  const browser = await launchBrowser();
+export async function newParticipant(label, { viewport = DESKTOP, autoplay = true } = {}) {
+  const browser = await launchBrowser({ autoplay });
   const context = await browser.newContext({
     viewport,
     permissions: ['camera', 'microphone', 'clipboard-read', 'clipboard-write'],
@@ -271,11 +272,21 @@ export async function waitForPlaying(page, { timeout = MEDIA_WAIT, selector = ti
   );
 }
 
-/** Saves `{name}-desktop.png` (1280x800) and `{name}-phone.png` (390x844), then restores the viewport. */
+/** How wide the page's content is: more than the viewport means it scrolls sideways. */
+export async function contentWidth(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth);
+}
+
+/**
+ * Saves `{name}-desktop.png` (1280x800) and `{name}-phone.png` (390x844), then restores the
+ * viewport. On the phone it also checks that the page does not scroll sideways
+ * (`document.documentElement.scrollWidth` ≤ 390), and fails naming the page when it does.
+ */
 export async function screenshot(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const before = page.viewportSize() || DESKTOP;
   const files = [];
+  let phoneWidth = null;
   for (const [suffix, viewport] of [
     ['desktop', DESKTOP],
     ['phone', PHONE],
@@ -285,8 +296,15 @@ export async function screenshot(page, name) {
     const file = path.join(SCREENSHOTS, `${name}-${suffix}.png`);
     await page.screenshot({ path: file });
     files.push(file);
+    if (viewport === PHONE) phoneWidth = await contentWidth(page);
   }
   await page.setViewportSize(before);
+  if (phoneWidth > PHONE.width) {
+    throw new Error(
+      `on a ${PHONE.width} px wide phone the ${name} page scrolls sideways: its content is ` +
+        `${phoneWidth} px wide (see ${name}-phone.png)`,
+    );
+  }
   return files;
 }
 
@@ -337,6 +355,27 @@ async function waitForShareUrl(page, roomId) {
   throw new Error(`share-link does not hold a /stream/${roomId} link (it holds ${JSON.stringify(value)})`);
 }
 
+/** Waits until the studio shows the camera preview, not on air yet (`connection-status` "preview"). */
+export async function waitForHostPreview(page, { timeout = MEDIA_WAIT } = {}) {
+  await waitForText(page, 'connection-status', /\bpreview\b/i, {
+    timeout,
+    what: 'connection-status to say preview',
+  });
+  return waitForPlaying(page, { selector: HOST_PREVIEW, timeout });
+}
+
+/** In the studio: clicks `go-live` once it can be clicked, then waits until the studio is live. */
+export async function goLive(page, { timeout = MEDIA_WAIT } = {}) {
+  const button = page.locator(tid('go-live'));
+  await page.waitForFunction((sel) => document.querySelector(sel)?.disabled === false, tid('go-live'), {
+    timeout,
+    polling: 100,
+  });
+  await button.click();
+  await waitForHostLive(page, { timeout });
+  await button.waitFor({ state: 'detached', timeout: WAIT });
+}
+
 /** Waits until the host studio says it is live: `connection-status` reads "live". */
 export async function waitForHostLive(page, { timeout = MEDIA_WAIT } = {}) {
   return waitForText(page, 'connection-status', /\blive\b/i, {
@@ -346,15 +385,18 @@ export async function waitForHostLive(page, { timeout = MEDIA_WAIT } = {}) {
 }
 
 /**
- * A host in their own browser: home page → create a stream → the studio at /host/:roomId,
- * publishing the fake camera (connection-status live, the local preview playing).
- * Returns `{ host, page, roomId, shareUrl }`.
+ * A host in their own browser: home page → create a stream → the studio at /host/:roomId with
+ * the fake camera's preview → `go-live` (connection-status live, the local video playing).
+ * With `live: false` the host stays in the preview. Returns `{ host, page, roomId, shareUrl }`.
  */
-export async function openHostStudio({ hostName = 'Alice Host', title, label = 'host' } = {}) {
+export async function openHostStudio({ hostName = 'Alice Host', title, label = 'host', live = true } = {}) {
   const host = await openHome(label);
   const { roomId, shareUrl } = await createStream(host.page, { hostName, title });
-  await waitForHostLive(host.page);
-  await waitForPlaying(host.page, { selector: HOST_PREVIEW });
+  await waitForHostPreview(host.page);
+  if (live) {
+    await goLive(host.page);
+    await waitForPlaying(host.page, { selector: HOST_PREVIEW });
+  }
   return { host, page: host.page, roomId, shareUrl };
 }
 
