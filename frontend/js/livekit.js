@@ -171,6 +171,8 @@ export class Session {
     });
 
     try {
+      performance.mark('onair:connecting');
+      room.once(E.SignalConnected, () => performance.mark('onair:signal-connected'));
       await room.connect(url, token, { autoSubscribe: true });
     } catch (error) {
       this.room = null;

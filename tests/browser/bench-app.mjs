@@ -170,7 +170,13 @@ async function timeToFirstFrame(browser, shareUrl, i) {
     await page.waitForTimeout(200);
     const marks = await page.evaluate(() => {
       const appMark = (name) => performance.getEntriesByName(name, 'mark')[0]?.startTime;
-      return { ...window.__onairBench, sdk: appMark('onair:sdk-ready'), connected: appMark('onair:connected') };
+      return {
+        ...window.__onairBench,
+        sdk: appMark('onair:sdk-ready'),
+        connecting: appMark('onair:connecting'),
+        signal: appMark('onair:signal-connected'),
+        connected: appMark('onair:connected'),
+      };
     });
     const first = marks.frame ?? marks.loadeddata;
     return {
@@ -179,6 +185,8 @@ async function timeToFirstFrame(browser, shareUrl, i) {
       longTasks: marks.longTasks,
       ready: marks.ready,
       sdk: marks.sdk,
+      connecting: marks.connecting,
+      signal: marks.signal,
       connected: marks.connected,
       via: marks.frame !== undefined ? 'requestVideoFrameCallback' : 'loadeddata',
     };
@@ -222,12 +230,14 @@ async function main() {
     const busyBefore = (run) =>
       run.longTasks.filter(([at]) => at < run.clicked).reduce((total, [, duration]) => total + duration, 0);
     const ms = (value) => padLeft(value === undefined ? '?' : value.toFixed(0), 5);
-    console.log(`  ${pad('', 10)} ${padLeft('ready', 7)} ${padLeft('clicked', 7)} ${padLeft('SDK', 7)} ${padLeft('connect', 7)} ${padLeft('frame', 7)}  (ms after navigation start)`);
+    console.log(
+      `  ${pad('', 10)} ${['ready', 'clicked', 'SDK', 'joining', 'signal', 'connect', 'frame'].map((h) => padLeft(h, 7)).join(' ')}  (ms after navigation start)`,
+    );
     for (let i = 1; i <= VIEWERS; i++) {
       const run = await timeToFirstFrame(browser, shareUrl, i);
       runs.push(run);
       console.log(
-        `  viewer ${padLeft(i, 3)} ${ms(run.ready)}   ${ms(run.clicked)}   ${ms(run.sdk)}   ${ms(run.connected)}   ${ms(run.first)}  (${run.via}; main thread busy ${busyBefore(run).toFixed(0)} ms in long tasks before the click)`,
+        `  viewer ${padLeft(i, 3)} ${[run.ready, run.clicked, run.sdk, run.connecting, run.signal, run.connected, run.first].map((v) => `  ${ms(v)}`).join(' ')}  (${run.via}; main thread busy ${busyBefore(run).toFixed(0)} ms in long tasks before the click)`,
       );
     }
     const firsts = runs.map((run) => run.first);
