@@ -109,7 +109,7 @@ describe('a streamer goes live, viewers watch and chat, the streamer ends it', (
   it('a viewer who opens the link before the host goes live is told to wait', STEP, (t) =>
     step(t, async () => {
       if (!need(t, 'shareUrl')) return;
-      s.bob = await openViewer(s.shareUrl, BOB, { label: 'viewer-bob' });
+      s.bob = await openViewer(s.shareUrl, BOB, { label: 'viewer-bob', screenshotForm: 'viewer-join' });
       const { page } = s.bob;
       await waitForStreamState(page, 'waiting');
       const message = await page.locator('.stage-message').first().textContent();

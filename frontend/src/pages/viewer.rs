@@ -409,7 +409,7 @@ fn NamePrompt(viewer: Viewer) -> impl IntoView {
     let info = move || viewer.info.get();
     view! {
         <section class="card join-card">
-            <p class="eyebrow">
+            <p class="eyebrow" class:eyebrow-quiet=move || !info().is_some_and(|i| i.live)>
                 {move || match info() {
                     Some(info) if info.live => "● Live now",
                     Some(_) => "Not live yet",

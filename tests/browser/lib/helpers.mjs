@@ -404,10 +404,19 @@ export async function openHostStudio({ hostName = 'Alice Host', title, label = '
  * A viewer in their own browser: opens the share link, types their name into
  * `viewer-name-input` (the app may prefill it from localStorage) and clicks `join-stream`.
  */
-export async function openViewer(shareUrl, name, { label } = {}) {
+export async function openViewer(shareUrl, name, { label, screenshotForm } = {}) {
   const viewer = await newParticipant(label || `viewer-${name.replace(/\W+/g, '-').toLowerCase()}`);
   const { page } = viewer;
   await page.goto(shareUrl);
+  if (screenshotForm) {
+    // The join form, once the stream's details (title, host) have filled in.
+    await page
+      .waitForFunction(() => /\bwith\b/.test(document.querySelector('.join-card .muted')?.textContent ?? ''), null, {
+        timeout: WAIT,
+      })
+      .catch(() => {});
+    await screenshot(page, screenshotForm);
+  }
   await joinAs(page, name);
   return viewer;
 }
