@@ -173,49 +173,102 @@ fn an_invalid_setting_stops_start_up_naming_it_without_echoing_secrets() {
 }
 
 #[tokio::test]
-async fn the_app_is_served_with_spa_fallback_cache_headers_and_its_boot_script_allowed() {
+async fn each_app_path_gets_its_page_and_files_go_out_precompressed_with_cache_headers() {
     let dir = std::env::temp_dir().join(format!("onair-static-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("index.html"),
-        "<html><script type=\"module\">boot()</script></html>",
-    )
-    .unwrap();
-    std::fs::write(dir.join("app-0123456789abcdef.css"), "body{}").unwrap();
-    std::fs::write(dir.join("livekit-client.umd.js"), "//sdk").unwrap();
+    for page in ["index", "studio", "watch", "replay"] {
+        std::fs::write(
+            dir.join(format!("{page}.html")),
+            format!(
+                "<html><script type=\"module\" src=\"/{page}-0123456789abcdef.js\"></script></html>"
+            ),
+        )
+        .unwrap();
+    }
+    let wasm = "watch_bg-0123456789abcdef.wasm";
+    std::fs::write(dir.join(wasm), "raw wasm").unwrap();
+    std::fs::write(dir.join(format!("{wasm}.br")), "brotli twin").unwrap();
+    std::fs::write(dir.join(format!("{wasm}.gz")), "gzip twin").unwrap();
+    std::fs::write(dir.join("robots.txt"), "User-agent: *").unwrap();
     let app = spawn_app_with(
         &LiveKitTarget::shared(),
         &[("STATIC_DIR", dir.to_str().unwrap())],
     )
     .await;
 
-    for page in [
-        "/",
-        "/host/abcdefghij0123",
-        "/stream/abcdefghij0123",
-        "/recordings/abcdefghij0123",
+    for (path, page) in [
+        ("/", "index"),
+        ("/host/abcdefghij0123", "studio"),
+        ("/stream/abcdefghij0123", "watch"),
+        ("/recordings/abcdefghij0123", "replay"),
     ] {
-        let response = app.get(page).await;
-        assert_eq!(response.status(), StatusCode::OK, "{page}");
+        let response = app.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
         assert_eq!(response.headers()["cache-control"], "no-cache");
         let csp = response.headers()["content-security-policy"]
             .to_str()
             .unwrap()
             .to_owned();
-        // sha256 of "boot()", so the inline boot script and no other may run.
-        assert!(csp.contains("'sha256-"), "{csp}");
-        assert!(response.text().await.unwrap().contains("boot()"));
+        // Pages start their app from a file: no inline script is allowed to run.
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval';"),
+            "{csp}"
+        );
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains(&format!("/{page}-0123456789abcdef.js")),
+            "{path}: {html}"
+        );
     }
-    let hashed = app.get("/app-0123456789abcdef.css").await;
-    assert_eq!(
-        hashed.headers()["cache-control"],
-        "public, max-age=31536000, immutable"
-    );
-    let sdk = app.get("/livekit-client.umd.js").await;
-    assert_eq!(sdk.headers()["cache-control"], "public, max-age=3600");
-    assert_eq!(
-        app.get("/no/such/page").await.status(),
-        StatusCode::NOT_FOUND
+
+    // A browser that accepts brotli gets the .br twin as it is, one that accepts only gzip the
+    // .gz twin, and anything else the file itself; caches are told the answer varies.
+    for (accept, encoding, body) in [
+        ("gzip, deflate, br", Some("br"), "brotli twin"),
+        ("gzip", Some("gzip"), "gzip twin"),
+        ("identity", None, "raw wasm"),
+    ] {
+        let response = app
+            .client
+            .get(app.url(&format!("/{wasm}")))
+            .header("accept-encoding", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(
+            response
+                .headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap()),
+            encoding,
+            "Accept-Encoding: {accept}"
+        );
+        assert!(
+            response.headers()["vary"]
+                .to_str()
+                .unwrap()
+                .to_ascii_lowercase()
+                .contains("accept-encoding")
+        );
+        assert_eq!(response.text().await.unwrap(), body);
+    }
+    let unhashed = app.get("/robots.txt").await;
+    assert_eq!(unhashed.headers()["cache-control"], "public, max-age=3600");
+
+    // An unknown page gets the home app (which says "not found") with a 404.
+    let unknown = app.get("/no/such/page").await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert!(
+        unknown
+            .text()
+            .await
+            .unwrap()
+            .contains("/index-0123456789abcdef.js")
     );
     expect_error(
         app.get("/api/nope").await,
