@@ -8,7 +8,6 @@
 //! local track that nobody receives (shown under [`CAMERA_PREVIEW`]), [`Room::go_live`]
 //! publishes the previewed tracks.
 
-use serde::Deserialize;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -111,14 +110,26 @@ fn js_error(value: JsValue) -> LiveKitError {
 }
 
 /// The state of the connection to LiveKit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConnectionState {
     Disconnected,
     Connecting,
     Connected,
     Reconnecting,
     SignalReconnecting,
+}
+
+impl ConnectionState {
+    fn from_sdk(name: &str) -> Option<Self> {
+        Some(match name {
+            "disconnected" => Self::Disconnected,
+            "connecting" => Self::Connecting,
+            "connected" => Self::Connected,
+            "reconnecting" => Self::Reconnecting,
+            "signalReconnecting" => Self::SignalReconnecting,
+            _ => return None,
+        })
+    }
 }
 
 /// Why the room closed.
@@ -149,8 +160,7 @@ impl DisconnectReason {
 }
 
 /// Someone in the room.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Participant {
     pub identity: String,
     pub name: String,
@@ -169,25 +179,42 @@ impl Participant {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrackKind {
     Audio,
     Video,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+impl TrackKind {
+    fn from_sdk(name: &str) -> Option<Self> {
+        match name {
+            "audio" => Some(Self::Audio),
+            "video" => Some(Self::Video),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrackSource {
     Camera,
     Microphone,
     ScreenShare,
     ScreenShareAudio,
-    #[serde(other)]
     Unknown,
 }
 
 impl TrackSource {
+    fn from_sdk(name: &str) -> Self {
+        match name {
+            "camera" => Self::Camera,
+            "microphone" => Self::Microphone,
+            "screen_share" => Self::ScreenShare,
+            "screen_share_audio" => Self::ScreenShareAudio,
+            _ => Self::Unknown,
+        }
+    }
+
     /// The SDK's name of the source (`camera`, `screen_share`…).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -204,8 +231,7 @@ impl TrackSource {
 pub const CAMERA_PREVIEW: &str = "preview:camera";
 
 /// A published track.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Track {
     pub sid: String,
     pub kind: TrackKind,
@@ -216,7 +242,7 @@ pub struct Track {
 }
 
 /// A chat message on topic `lk.chat`.
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChatMessage {
     pub id: String,
@@ -253,68 +279,111 @@ pub enum RoomEvent {
     ChatHistoryReceived(Vec<ChatMessage>),
 }
 
-/// The wire form of events from `js/livekit.js`.
-#[derive(Deserialize)]
-#[serde(
-    tag = "type",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
-enum WireEvent {
-    ConnectionState { state: ConnectionState },
-    Disconnected { reason: String },
-    ParticipantConnected { participant: Participant },
-    ParticipantDisconnected { identity: String },
-    TrackSubscribed { track: Track },
-    TrackUnsubscribed { track: Track },
-    TrackMuted { track: Track },
-    TrackUnmuted { track: Track },
-    LocalTrackPublished { track: Track },
-    LocalTrackUnpublished { track: Track },
-    AudioPlayback { can_play: bool },
-    Recording { active: bool },
-    MediaError { message: String },
-    Chat { message: ChatMessage },
-    History { from_role: String, payload: String },
-}
+/// A plain object from `js/livekit.js`, read field by field. (Deriving serde's `Deserialize`
+/// through serde-wasm-bindgen for these made the largest single item of the wasm.)
+struct Fields(JsValue);
 
-impl WireEvent {
-    fn into_event(self) -> Option<RoomEvent> {
-        Some(match self {
-            WireEvent::ConnectionState { state } => RoomEvent::ConnectionStateChanged(state),
-            WireEvent::Disconnected { reason } => {
-                RoomEvent::Disconnected(DisconnectReason::from_sdk(&reason))
-            }
-            WireEvent::ParticipantConnected { participant } => {
-                RoomEvent::ParticipantUpdated(participant)
-            }
-            WireEvent::ParticipantDisconnected { identity } => {
-                RoomEvent::ParticipantLeft { identity }
-            }
-            WireEvent::TrackSubscribed { track } => RoomEvent::TrackSubscribed(track),
-            WireEvent::TrackUnsubscribed { track } => RoomEvent::TrackUnsubscribed(track),
-            WireEvent::TrackMuted { track } => RoomEvent::TrackMuted(track),
-            WireEvent::TrackUnmuted { track } => RoomEvent::TrackUnmuted(track),
-            WireEvent::LocalTrackPublished { track } => RoomEvent::LocalTrackPublished(track),
-            WireEvent::LocalTrackUnpublished { track } => RoomEvent::LocalTrackUnpublished(track),
-            WireEvent::AudioPlayback { can_play } => RoomEvent::AudioPlaybackAllowed(can_play),
-            WireEvent::Recording { active } => RoomEvent::RecordingChanged(active),
-            WireEvent::MediaError { message } => RoomEvent::MediaDeviceError(message),
-            WireEvent::Chat { message } => RoomEvent::ChatReceived(message),
-            // Only the host's browser may speak for the chat's past.
-            WireEvent::History { from_role, payload } => {
-                if from_role != "host" {
-                    return None;
-                }
-                RoomEvent::ChatHistoryReceived(serde_json::from_str(&payload).ok()?)
-            }
+impl Fields {
+    fn get(&self, name: &str) -> JsValue {
+        js_sys::Reflect::get(&self.0, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    fn string(&self, name: &str) -> Option<String> {
+        self.get(name).as_string()
+    }
+
+    fn flag(&self, name: &str) -> Option<bool> {
+        self.get(name).as_bool()
+    }
+
+    fn number(&self, name: &str) -> Option<f64> {
+        self.get(name).as_f64()
+    }
+
+    fn object(&self, name: &str) -> Fields {
+        Fields(self.get(name))
+    }
+
+    fn participant(&self) -> Option<Participant> {
+        Some(Participant {
+            identity: self.string("identity")?,
+            name: self.string("name")?,
+            role: self.string("role")?,
+            is_local: self.flag("isLocal")?,
         })
+    }
+
+    fn track(&self) -> Option<Track> {
+        Some(Track {
+            sid: self.string("sid")?,
+            kind: TrackKind::from_sdk(&self.string("kind")?)?,
+            source: TrackSource::from_sdk(&self.string("source")?),
+            participant: self.string("participant")?,
+            muted: self.flag("muted")?,
+        })
+    }
+
+    fn chat_message(&self) -> Option<ChatMessage> {
+        Some(ChatMessage {
+            id: self.string("id")?,
+            sender_identity: self.string("senderIdentity")?,
+            sender_name: self.string("senderName")?,
+            text: self.string("text")?,
+            timestamp: self.number("timestamp")?,
+        })
+    }
+
+    /// An event of `Session`: `Ok(None)` for one to ignore, `Err` for one we cannot read.
+    fn room_event(&self) -> Result<Option<RoomEvent>, String> {
+        let kind = self.string("type").unwrap_or_default();
+        let track = || self.object("track").track();
+        let event = match kind.as_str() {
+            "connectionState" => self
+                .string("state")
+                .and_then(|state| ConnectionState::from_sdk(&state))
+                .map(RoomEvent::ConnectionStateChanged),
+            "disconnected" => self
+                .string("reason")
+                .map(|reason| RoomEvent::Disconnected(DisconnectReason::from_sdk(&reason))),
+            "participantConnected" => self
+                .object("participant")
+                .participant()
+                .map(RoomEvent::ParticipantUpdated),
+            "participantDisconnected" => self
+                .string("identity")
+                .map(|identity| RoomEvent::ParticipantLeft { identity }),
+            "trackSubscribed" => track().map(RoomEvent::TrackSubscribed),
+            "trackUnsubscribed" => track().map(RoomEvent::TrackUnsubscribed),
+            "trackMuted" => track().map(RoomEvent::TrackMuted),
+            "trackUnmuted" => track().map(RoomEvent::TrackUnmuted),
+            "localTrackPublished" => track().map(RoomEvent::LocalTrackPublished),
+            "localTrackUnpublished" => track().map(RoomEvent::LocalTrackUnpublished),
+            "audioPlayback" => self.flag("canPlay").map(RoomEvent::AudioPlaybackAllowed),
+            "recording" => self.flag("active").map(RoomEvent::RecordingChanged),
+            "mediaError" => self.string("message").map(RoomEvent::MediaDeviceError),
+            "chat" => self
+                .object("message")
+                .chat_message()
+                .map(RoomEvent::ChatReceived),
+            // Only the host's browser may speak for the chat's past.
+            "history" => {
+                if self.string("fromRole").as_deref() != Some("host") {
+                    return Ok(None);
+                }
+                self.string("payload")
+                    .and_then(|payload| serde_json::from_str(&payload).ok())
+                    .map(RoomEvent::ChatHistoryReceived)
+            }
+            _ => None,
+        };
+        event
+            .map(Some)
+            .ok_or_else(|| format!("unreadable LiveKit event `{kind}`"))
     }
 }
 
 /// A camera or microphone.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaDevice {
     pub device_id: String,
     pub label: String,
@@ -339,7 +408,17 @@ impl DeviceKind {
 /// The devices of one kind, with labels once the user allowed camera/microphone access.
 pub async fn list_devices(kind: DeviceKind) -> Result<Vec<MediaDevice>, LiveKitError> {
     let value = glue::list_devices(kind.as_sdk()).await.map_err(js_error)?;
-    serde_wasm_bindgen::from_value(value).map_err(|e| LiveKitError(e.to_string()))
+    js_sys::Array::from(&value)
+        .iter()
+        .map(|device| {
+            let device = Fields(device);
+            Some(MediaDevice {
+                device_id: device.string("deviceId")?,
+                label: device.string("label")?,
+            })
+        })
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| LiveKitError("unreadable device list".into()))
 }
 
 /// Loads the LiveKit SDK (the page started downloading it already), so joining later does not
@@ -377,9 +456,9 @@ impl Room {
         // the handler makes) waits in the queue instead of re-entering the handler.
         let queue = Rc::new(RefCell::new(VecDeque::new()));
         let callback = Closure::<dyn FnMut(JsValue)>::new(move |value: JsValue| {
-            match serde_wasm_bindgen::from_value::<WireEvent>(value) {
-                Ok(wire) => queue.borrow_mut().extend(wire.into_event()),
-                Err(err) => web_sys_log(&format!("OnAir: unreadable LiveKit event: {err}")),
+            match Fields(value).room_event() {
+                Ok(event) => queue.borrow_mut().extend(event),
+                Err(err) => web_sys_log(&format!("OnAir: {err}")),
             }
             let Ok(mut handler) = on_event.try_borrow_mut() else {
                 return;
@@ -479,15 +558,10 @@ impl Room {
 
     /// Sends a chat message to everyone; returns its id and timestamp (ms).
     pub async fn send_chat(&self, text: &str) -> Result<(String, f64), LiveKitError> {
-        #[derive(Deserialize)]
-        struct Sent {
-            id: String,
-            timestamp: f64,
-        }
-        let value = self.session.send_chat(text).await.map_err(js_error)?;
-        let sent: Sent =
-            serde_wasm_bindgen::from_value(value).map_err(|e| LiveKitError(e.to_string()))?;
-        Ok((sent.id, sent.timestamp))
+        let sent = Fields(self.session.send_chat(text).await.map_err(js_error)?);
+        sent.string("id")
+            .zip(sent.number("timestamp"))
+            .ok_or_else(|| LiveKitError("unreadable answer to a chat message".into()))
     }
 
     /// Sends recent chat to one newcomer.
