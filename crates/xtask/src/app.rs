@@ -311,20 +311,24 @@ impl Dist {
 
     fn precompress_one(&self, name: &str, cache: &Path) -> Result<()> {
         let source = self.dir.join(name);
+        // Read only when a twin has to be made, and then once for both.
+        let mut raw: Option<Vec<u8>> = None;
         for (suffix, compress) in [("gz", gzip as fn(&[u8]) -> Result<Vec<u8>>), ("br", brotli)] {
             let cached = cache.join(format!("{name}.{suffix}"));
-            let bytes = match fs::read(&cached) {
-                Ok(bytes) => bytes,
-                Err(_) => {
-                    let raw = fs::read(&source)?;
-                    let bytes = compress(&raw)?;
-                    fs::write(&cached, &bytes)
-                        .with_context(|| format!("writing {}", cached.display()))?;
-                    bytes
-                }
-            };
+            if !cached.is_file() {
+                let raw = match &raw {
+                    Some(raw) => raw,
+                    None => raw.insert(
+                        fs::read(&source)
+                            .with_context(|| format!("reading {}", source.display()))?,
+                    ),
+                };
+                fs::write(&cached, compress(raw)?)
+                    .with_context(|| format!("writing {}", cached.display()))?;
+            }
             let target = self.dir.join(format!("{name}.{suffix}"));
-            fs::write(&target, bytes).with_context(|| format!("writing {}", target.display()))?;
+            fs::copy(&cached, &target)
+                .with_context(|| format!("copying {} to {}", cached.display(), target.display()))?;
         }
         Ok(())
     }
