@@ -1,7 +1,7 @@
 // Glue between OnAir's Rust bindings (frontend/src/bindings/livekit.rs) and the livekit-client SDK.
 //
-// The SDK (livekit-client, UMD build, global `LivekitClient`) is injected on first use, so pages
-// that never connect (the home page) never download it. Everything the Rust side needs from a
+// The SDK (livekit-client, UMD build, global `LivekitClient`) is a script only of the pages that
+// connect, so the home page never downloads it. Everything the Rust side needs from a
 // room goes through a `Session`: plain-object events to one callback, and a few methods that
 // return plain values. Text streams on topic `lk.chat` carry chat, as LiveKit's own components
 // do; `onair.chat-history` carries the host's recent messages to a newcomer.
@@ -9,9 +9,10 @@
 // A host's camera and microphone first open as a preview (local tracks, not published); going
 // live publishes those same tracks, so the picture does not blink.
 
-// The page names the SDK's content-hashed file in a preload link, so the download starts with
-// the page; this loader then finds it in the cache.
-const SDK_LINK_ID = 'livekit-sdk';
+// Pages that connect run the SDK (content-hashed) as an async script of their own, so it
+// downloads and runs while the wasm compiles; `loadSdk` waits for that script, and adds it again
+// only if it failed.
+const SDK_SCRIPT_ID = 'livekit-sdk';
 const CHAT_TOPIC = 'lk.chat';
 const HISTORY_TOPIC = 'onair.chat-history';
 /** The pseudo track sid under which the camera preview can be attached. */
@@ -19,30 +20,50 @@ const PREVIEW_PREFIX = 'preview:';
 
 let sdkLoading = null;
 
-/** Loads the LiveKit SDK once. */
+function sdkLoaded() {
+  window.LivekitClient.setLogLevel('warn');
+  performance.mark('onair:sdk-ready');
+}
+
+/** Adds a fresh copy of the SDK's script; resolves when it has run. */
+function addSdkScript(src) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = src;
+    script.async = true;
+    script.onload = () => resolve();
+    script.onerror = () => {
+      script.remove();
+      reject(new Error('The LiveKit SDK could not be loaded.'));
+    };
+    document.head.appendChild(script);
+  });
+}
+
+/**
+ * Resolves when the page's own SDK script has run. If it failed (perhaps before we listened),
+ * the window's load event tells, as async scripts hold it back: then the script is added again.
+ */
+function pageSdkRan(pageScript) {
+  const retry = () => (window.LivekitClient ? Promise.resolve() : addSdkScript(pageScript.src));
+  if (document.readyState === 'complete') return retry();
+  return new Promise((resolve, reject) => {
+    pageScript.addEventListener('load', () => resolve(), { once: true });
+    window.addEventListener('load', () => retry().then(resolve, reject), { once: true });
+  });
+}
+
+/** Loads the LiveKit SDK once: the page's own script, or a new one when that one failed. */
 export function loadSdk() {
-  if (window.LivekitClient) return Promise.resolve();
   if (!sdkLoading) {
-    sdkLoading = new Promise((resolve, reject) => {
-      const script = document.createElement('script');
-      const link = document.getElementById(SDK_LINK_ID);
-      if (!link) {
-        reject(new Error('This page does not name the LiveKit SDK.'));
-        return;
-      }
-      script.src = link.href;
-      script.async = true;
-      script.onload = () => {
-        window.LivekitClient.setLogLevel('warn');
-        performance.mark('onair:sdk-ready');
-        resolve();
-      };
-      script.onerror = () => {
-        sdkLoading = null;
-        script.remove();
-        reject(new Error('The LiveKit SDK could not be loaded.'));
-      };
-      document.head.appendChild(script);
+    const pageScript = document.getElementById(SDK_SCRIPT_ID);
+    if (!window.LivekitClient && !pageScript) {
+      return Promise.reject(new Error('This page does not name the LiveKit SDK.'));
+    }
+    const ran = window.LivekitClient ? Promise.resolve() : pageSdkRan(pageScript);
+    sdkLoading = ran.then(sdkLoaded, (error) => {
+      sdkLoading = null;
+      throw error;
     });
   }
   return sdkLoading;

@@ -221,8 +221,9 @@ struct PageAssets<'a> {
 
 /// `frontend/index.html` with its `{{…}}` placeholders filled in.
 fn fill_template(template: &str, assets: &PageAssets<'_>) -> Result<String> {
-    // The wasm and (on pages that connect) the SDK start downloading with the page, beside the
-    // JS glue, instead of after it has run.
+    // The wasm starts downloading with the page, beside the JS glue, instead of after it has
+    // run. On pages that connect, the SDK is an async script of the page: it downloads and runs
+    // while the wasm compiles, not after the app asks for it.
     let mut preloads = format!(
         r#"<link rel="preload" href="/{}" as="fetch" type="application/wasm" crossorigin>"#,
         assets.wasm
@@ -234,7 +235,7 @@ fn fill_template(template: &str, assets: &PageAssets<'_>) -> Result<String> {
     }
     if let Some(sdk) = assets.sdk {
         preloads.push_str(&format!(
-            "\n    <link rel=\"preload\" href=\"/{sdk}\" as=\"script\" id=\"livekit-sdk\">"
+            "\n    <script async src=\"/{sdk}\" id=\"livekit-sdk\"></script>"
         ));
     }
     let mut html = template.to_owned();
@@ -408,7 +409,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_page_links_its_own_hashed_files_and_only_connecting_pages_preload_the_sdk() {
+    fn a_page_links_its_own_hashed_files_and_only_connecting_pages_run_the_sdk() {
         let template = "<link rel=\"icon\" href=\"{{favicon}}\"><link rel=\"stylesheet\" \
                         href=\"{{stylesheet}}\">{{preloads}}<script type=\"module\" \
                         src=\"{{entry}}\"></script>";
@@ -423,7 +424,7 @@ mod tests {
         let html = fill_template(template, &assets).unwrap();
         assert!(html.contains("src=\"/watch-00.js\""));
         assert!(html.contains("href=\"/watch_bg-11.wasm\" as=\"fetch\""));
-        assert!(html.contains("href=\"/livekit-client-44.js\" as=\"script\""));
+        assert!(html.contains("<script async src=\"/livekit-client-44.js\" id=\"livekit-sdk\">"));
         assert!(html.contains("<link rel=\"modulepreload\" href=\"/livekit-55.js\">"));
         let home = fill_template(
             template,

@@ -451,6 +451,14 @@ impl Room {
         token: &str,
         on_event: impl FnMut(RoomEvent) + 'static,
     ) -> Result<Room, LiveKitError> {
+        let room = Room::new(on_event);
+        room.join(url, token).await?;
+        Ok(room)
+    }
+
+    /// A room not joined yet: [`join`](Self::join) it. Its tracks can be attached as soon as
+    /// `on_event` hears of them, which can be before joining completes.
+    pub fn new(on_event: impl FnMut(RoomEvent) + 'static) -> Room {
         let on_event = RefCell::new(on_event);
         // An event raised while the handler runs (the SDK may emit synchronously from a call
         // the handler makes) waits in the queue instead of re-entering the handler.
@@ -472,12 +480,16 @@ impl Room {
             }
         });
         let session = glue::Session::new(&callback);
-        let room = Room {
+        Room {
             session,
             _on_event: callback,
-        };
-        room.session.connect(url, token).await.map_err(js_error)?;
-        Ok(room)
+        }
+    }
+
+    /// Joins the room at `url` with `token`; resolves once the media connection is up.
+    pub async fn join(&self, url: &str, token: &str) -> Result<(), LiveKitError> {
+        self.session.connect(url, token).await.map_err(js_error)?;
+        Ok(())
     }
 
     /// Turns a camera, microphone or screen share on or off (optionally on a given device).

@@ -60,6 +60,7 @@ pub fn VideoView(
         if current == wanted {
             return;
         }
+        // Without a room nothing is attached, and `attached` keeps saying so.
         room.with_value(|room| {
             let Some(room) = room else { return };
             if let Some(sid) = &current {
@@ -68,8 +69,8 @@ pub fn VideoView(
             if let Some(sid) = &wanted {
                 room.attach(sid, &video);
             }
+            attached.set_value(wanted);
         });
-        attached.set_value(wanted);
     });
     view! {
         <video

@@ -7,6 +7,7 @@
 //! good (a server restart loses its rooms), the page keeps asking for a new token until the
 //! host's studio has re-opened the stream, and shows `reconnecting` meanwhile.
 
+use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -52,13 +53,23 @@ enum Phase {
     },
 }
 
+/// What the page shows: one view per screen, whatever the phase within it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Screen {
+    NotFound,
+    Prompt,
+    Watch,
+    Ended(EndReason),
+}
+
 /// A token asked for while the page loads, for the name this browser used last time: a
-/// returning viewer who keeps the name joins without waiting for one.
-#[derive(Debug, Clone)]
+/// returning viewer who keeps the name joins without asking for one again, and one who clicks
+/// before it has come waits for that same request.
+#[derive(Clone)]
 struct EarlyToken {
     name: String,
-    response: TokenResponse,
-    fetched_at_ms: f64,
+    /// The token and when it came (`None` when the request failed).
+    response: Shared<LocalBoxFuture<'static, Option<(TokenResponse, f64)>>>,
 }
 
 /// An early token older than this is not used (tokens live for hours; this only keeps a page
@@ -75,7 +86,7 @@ struct Viewer {
     /// The REC badge: LiveKit's flag, as long as the server agrees.
     recorded: Signal<bool>,
     name: RwSignal<String>,
-    early_token: StoredValue<Option<EarlyToken>>,
+    early_token: StoredValue<Option<EarlyToken>, LocalStorage>,
 }
 
 #[component]
@@ -89,7 +100,7 @@ pub fn ViewerPage() -> impl IntoView {
         live,
         recorded: confirmed_recording(live, room_id.clone()),
         name: RwSignal::new(storage::viewer_name().unwrap_or_default()),
-        early_token: StoredValue::new(None),
+        early_token: StoredValue::new_local(None),
     };
     match room_id {
         Some(_) => spawn_local(load(viewer)),
@@ -97,13 +108,25 @@ pub fn ViewerPage() -> impl IntoView {
     }
     on_cleanup(move || viewer.live.leave());
 
+    // The watch view stays the same one from joining to watching (and through a rejoin), so
+    // its video element, and the picture in it, are not made anew.
+    let screen = Memo::new(move |_| match viewer.phase.get() {
+        Phase::NotFound => Screen::NotFound,
+        Phase::Prompt => Screen::Prompt,
+        Phase::Ended(reason) => Screen::Ended(reason),
+        Phase::Loading
+        | Phase::Joining
+        | Phase::Watching
+        | Phase::Rejoining
+        | Phase::Failed { .. } => Screen::Watch,
+    });
     view! {
         <Shell>
-            {move || match viewer.phase.get() {
-                Phase::NotFound => view! { <NotFoundNotice/> }.into_any(),
-                Phase::Prompt => view! { <NamePrompt viewer=viewer/> }.into_any(),
-                Phase::Ended(reason) => view! { <EndedNotice viewer=viewer reason=reason/> }.into_any(),
-                _ => view! { <WatchView viewer=viewer/> }.into_any(),
+            {move || match screen.get() {
+                Screen::NotFound => view! { <NotFoundNotice/> }.into_any(),
+                Screen::Prompt => view! { <NamePrompt viewer=viewer/> }.into_any(),
+                Screen::Ended(reason) => view! { <EndedNotice viewer=viewer reason=reason/> }.into_any(),
+                Screen::Watch => view! { <WatchView viewer=viewer/> }.into_any(),
             }}
         </Shell>
     }
@@ -181,26 +204,35 @@ async fn load(viewer: Viewer) {
 /// Asks for a token under `name` and warms up the connection with it. Any failure is left for
 /// the join to meet and report.
 async fn prepare_to_join(viewer: Viewer, room_id: RoomId, name: String) {
-    let Ok(response) = api::request_token(&room_id, &name, None).await else {
-        return;
-    };
-    let (url, token) = (response.server_url.clone(), response.token.clone());
+    let asked_as = name.clone();
+    let response = async move {
+        let response = api::request_token(&room_id, &asked_as, None).await.ok()?;
+        Some((response, browser::now_millis()))
+    }
+    .boxed_local()
+    .shared();
     viewer.early_token.set_value(Some(EarlyToken {
         name,
-        response,
-        fetched_at_ms: browser::now_millis(),
+        response: response.clone(),
     }));
-    livekit::prepare_connection(&url, &token).await;
+    if let Some((token, _)) = response.await {
+        livekit::prepare_connection(&token.server_url, &token.token).await;
+    }
 }
 
-/// The early token, once, when it was asked for under `name` and is fresh.
-fn take_early_token(viewer: Viewer, name: &str) -> Option<TokenResponse> {
+/// The early token, once, when it was asked for under `name` and is fresh (waiting for it when
+/// it is still on its way).
+async fn take_early_token(viewer: Viewer, name: &str) -> Option<TokenResponse> {
     let early = viewer
         .early_token
         .try_update_value(Option::take)
         .flatten()?;
-    let fresh = browser::now_millis() - early.fetched_at_ms < EARLY_TOKEN_MAX_AGE_MS;
-    (early.name == name && fresh).then_some(early.response)
+    if early.name != name {
+        return None;
+    }
+    let (response, fetched_at_ms) = early.response.await?;
+    let fresh = browser::now_millis() - fetched_at_ms < EARLY_TOKEN_MAX_AGE_MS;
+    fresh.then_some(response)
 }
 
 /// Gets a token and joins. `Ok(false)` when the stream does not exist (any more).
@@ -209,7 +241,7 @@ async fn connect(viewer: Viewer) -> Result<bool, String> {
         return Ok(false);
     };
     let name = viewer.name.get_untracked();
-    let requested = match take_early_token(viewer, &name) {
+    let requested = match take_early_token(viewer, &name).await {
         Some(token) => Ok(token),
         None => api::request_token(&room_id, &name, None).await,
     };
@@ -224,18 +256,20 @@ async fn connect(viewer: Viewer) -> Result<bool, String> {
         }
         Err(failure) => return Err(failure.message),
     };
-    let room = Room::connect(&token.server_url, &token.token, move |event| {
-        on_event(viewer, event)
-    })
-    .await
-    .map_err(|err| format!("Could not connect to the stream server: {err}"))?;
-    // Sound that arrived while joining came before the room was ours to play it with.
-    viewer.live.tracks.with_untracked(|tracks| {
-        for track in tracks.iter().filter(|t| t.kind == TrackKind::Audio) {
-            room.play_audio(&track.sid);
+    // The room is the page's before it has joined: the host's picture and sound go to the
+    // page as soon as LiveKit reports them, whichever comes first of that and joining.
+    let room = Rc::new(Room::new(move |event| on_event(viewer, event)));
+    viewer.live.room.set_value(Some(Rc::clone(&room)));
+    if let Err(err) = room.join(&token.server_url, &token.token).await {
+        let still_ours = viewer
+            .live
+            .room
+            .with_value(|current| current.as_ref().is_some_and(|r| Rc::ptr_eq(r, &room)));
+        if still_ours {
+            viewer.live.room.set_value(None);
         }
-    });
-    viewer.live.room.set_value(Some(Rc::new(room)));
+        return Err(format!("Could not connect to the stream server: {err}"));
+    }
     viewer.phase.set(Phase::Watching);
     Ok(true)
 }
