@@ -46,6 +46,19 @@ pub enum ErrorCode {
     StreamNotFound,
     /// No participant with that identity in the stream (404).
     ParticipantNotFound,
+    /// A viewer's call without `Authorization: Bearer <token>`, the LiveKit token that
+    /// `POST /api/token` gave (401).
+    MissingParticipantToken,
+    /// A participant token for another stream, tampered with or expired, or not a viewer's (403).
+    ParticipantTokenRejected,
+    /// The stage already holds as many people as it can (409).
+    StageFull,
+    /// The stream has no encoder endpoint (ingress) (404).
+    IngressNotFound,
+    /// The stream already has an encoder endpoint: delete it first (409).
+    IngressExists,
+    /// Streaming from an encoder is not set up on this server's LiveKit (no ingress) (503).
+    IngressUnavailable,
     /// No such API route (404).
     NotFound,
     /// The route exists but not for this HTTP method (405).

@@ -9,12 +9,14 @@
 //! the document and the validation agree.
 
 pub mod error;
+pub mod ingress;
 pub mod names;
 pub mod recordings;
 pub mod rooms;
 pub mod tokens;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use ingress::{CreateIngressRequest, IngressInfo, IngressInputType};
 pub use names::{DisplayName, NameError, RoomId, StreamTitle};
 pub use recordings::{
     RecordingList, RecordingStarted, RecordingStatus, RecordingStopped, RecordingSummary,

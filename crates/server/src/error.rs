@@ -27,6 +27,22 @@ pub enum ApiError {
     StreamNotFound,
     #[error("participant not found")]
     ParticipantNotFound,
+    #[error(
+        "this call needs your participant token (Authorization: Bearer <token from POST /api/token>)"
+    )]
+    MissingParticipantToken,
+    #[error("this participant token is not a viewer's token for this stream, or it expired")]
+    ParticipantTokenRejected,
+    #[error("the stage is full: take someone off stage first")]
+    StageFull,
+    #[error("this stream has no encoder endpoint (ingress)")]
+    IngressNotFound,
+    #[error("this stream already has an encoder endpoint (ingress): delete it first")]
+    IngressExists,
+    #[error(
+        "streaming from an encoder (OBS) is not set up on this server: its LiveKit has no ingress"
+    )]
+    IngressUnavailable,
     #[error("{0}")]
     NotFound(String),
     #[error("method not allowed")]
@@ -71,6 +87,19 @@ impl ApiError {
             HostKeyRejected => (StatusCode::FORBIDDEN, ErrorCode::HostKeyRejected),
             StreamNotFound => (StatusCode::NOT_FOUND, ErrorCode::StreamNotFound),
             ParticipantNotFound => (StatusCode::NOT_FOUND, ErrorCode::ParticipantNotFound),
+            MissingParticipantToken => {
+                (StatusCode::UNAUTHORIZED, ErrorCode::MissingParticipantToken)
+            }
+            ParticipantTokenRejected => {
+                (StatusCode::FORBIDDEN, ErrorCode::ParticipantTokenRejected)
+            }
+            StageFull => (StatusCode::CONFLICT, ErrorCode::StageFull),
+            IngressNotFound => (StatusCode::NOT_FOUND, ErrorCode::IngressNotFound),
+            IngressExists => (StatusCode::CONFLICT, ErrorCode::IngressExists),
+            IngressUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::IngressUnavailable,
+            ),
             NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
             RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),

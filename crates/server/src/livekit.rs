@@ -3,17 +3,21 @@
 //! wait 10 s), counted in `/metrics` by method, and its failure classified so that an unreachable
 //! LiveKit becomes a quick 503 and a refusal a 502, logged here with the method that failed.
 
-use livekit_api::access_token::{AccessToken, VideoGrants};
+use livekit_api::access_token::{AccessToken, TokenVerifier, VideoGrants};
 use livekit_api::services::egress::encoding::EncodingOptions;
 use livekit_api::services::egress::{
     EgressListFilter, EgressListOptions, EgressOutput, RoomCompositeOptions,
 };
-use livekit_api::services::room::{CreateRoomOptions, RemoveParticipantOptions};
+use livekit_api::services::ingress::{CreateIngressOptions, IngressListFilter};
+use livekit_api::services::room::{
+    CreateRoomOptions, RemoveParticipantOptions, UpdateParticipantOptions,
+};
 use livekit_api::services::{LiveKitApi, ServerError, ServerErrorCode, ServiceError};
 use livekit_protocol as proto;
 use onair_api::{DisplayName, RoomId};
 use rand::Rng;
 use secrecy::ExposeSecret;
+use std::collections::HashMap;
 use std::future::Future;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -61,6 +65,8 @@ impl From<&LiveKitError> for ApiError {
 pub enum Role {
     Host,
     Viewer,
+    /// The participant LiveKit Ingress publishes an encoder's stream (OBS) as.
+    Encoder,
 }
 
 impl Role {
@@ -68,18 +74,19 @@ impl Role {
         match self {
             Role::Host => "host",
             Role::Viewer => "viewer",
+            Role::Encoder => "encoder",
         }
     }
 
     /// The role of a participant, read from the identity the server gave it.
     pub fn of_identity(identity: &str) -> Option<Role> {
-        if identity.starts_with("host-") {
-            Some(Role::Host)
-        } else if identity.starts_with("viewer-") {
-            Some(Role::Viewer)
-        } else {
-            None
-        }
+        [Role::Host, Role::Viewer, Role::Encoder]
+            .into_iter()
+            .find(|role| {
+                identity
+                    .strip_prefix(role.as_str())
+                    .is_some_and(|rest| rest.starts_with('-'))
+            })
     }
 
     /// A fresh unique identity such as `viewer-4k2x9q0m7c1z`.
@@ -165,6 +172,17 @@ impl LiveKit {
         .to_jwt()
         .map_err(|err| ApiError::Internal(anyhow::anyhow!("signing a LiveKit token: {err}")))?;
         Ok(IssuedToken { jwt, identity })
+    }
+
+    /// The identity a participant token (one this server issued, unexpired) was issued to in
+    /// `room`; `None` for any other token.
+    pub fn verify_participant_token(&self, token: &str, room: &RoomId) -> Option<String> {
+        let verifier = TokenVerifier::with_api_key(
+            &self.settings.api_key,
+            self.settings.api_secret.expose_secret(),
+        );
+        let claims = verifier.verify(token).ok()?;
+        (claims.video.room_join && claims.video.room == room.as_str()).then_some(claims.sub)
     }
 
     /// Runs one LiveKit call under the timeout, counting it and classifying its failure.
@@ -274,6 +292,77 @@ impl LiveKit {
                 .remove_participant_with_options(room.as_str(), identity, options),
         )
         .await
+    }
+
+    /// Changes a participant's attributes (an empty value removes one) and, when given, its
+    /// permissions. LiveKit tells every browser in the room.
+    pub async fn update_participant(
+        &self,
+        room: &RoomId,
+        identity: &str,
+        attributes: &[(&str, &str)],
+        permission: Option<proto::ParticipantPermission>,
+    ) -> Result<proto::ParticipantInfo, LiveKitError> {
+        let options = UpdateParticipantOptions {
+            attributes: attributes
+                .iter()
+                .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+                .collect::<HashMap<_, _>>(),
+            permission,
+            ..UpdateParticipantOptions::default()
+        };
+        self.call(
+            "UpdateParticipant",
+            self.api
+                .room()
+                .update_participant(room.as_str(), identity, options),
+        )
+        .await
+    }
+
+    /// Creates an ingress that publishes into `room` as `identity`, named `name`.
+    pub async fn create_ingress(
+        &self,
+        room: &RoomId,
+        input: proto::IngressInput,
+        identity: &str,
+        name: &str,
+    ) -> Result<proto::IngressInfo, LiveKitError> {
+        let options = CreateIngressOptions {
+            name: format!("onair-{room}"),
+            room_name: room.to_string(),
+            participant_identity: identity.to_owned(),
+            participant_name: name.to_owned(),
+            ..CreateIngressOptions::default()
+        };
+        self.call(
+            "CreateIngress",
+            self.api.ingress().create_ingress(input, options),
+        )
+        .await
+    }
+
+    /// The ingresses that publish into `room`.
+    pub async fn list_ingress(
+        &self,
+        room: &RoomId,
+    ) -> Result<Vec<proto::IngressInfo>, LiveKitError> {
+        self.call(
+            "ListIngress",
+            self.api
+                .ingress()
+                .list_ingress(IngressListFilter::Room(room.to_string())),
+        )
+        .await
+    }
+
+    pub async fn delete_ingress(&self, ingress_id: &str) -> Result<(), LiveKitError> {
+        self.call(
+            "DeleteIngress",
+            self.api.ingress().delete_ingress(ingress_id),
+        )
+        .await
+        .map(drop)
     }
 
     /// Starts a RoomComposite recording of `room` into `output`.

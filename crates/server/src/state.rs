@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::host_key::{HostKeys, bearer_token};
-use crate::livekit::LiveKit;
+use crate::livekit::{LiveKit, Role};
 use crate::rate_limit::RoomCreationLimiter;
 use crate::recording::Recorder;
 use crate::storage::S3Store;
@@ -90,6 +90,20 @@ impl App {
     ) -> Result<RoomMetadata, ApiError> {
         let key = bearer_token(headers).ok_or(ApiError::MissingHostKey)?;
         Ok(self.host_keys.verify(&key, room)?)
+    }
+
+    /// Checks the request carries a viewer's own participant token for `room` (as `POST
+    /// /api/token` issued it): none → 401, any other → 403. Returns the viewer's identity.
+    pub fn authorize_viewer(
+        &self,
+        headers: &axum::http::HeaderMap,
+        room: &RoomId,
+    ) -> Result<String, ApiError> {
+        let token = bearer_token(headers).ok_or(ApiError::MissingParticipantToken)?;
+        self.livekit
+            .verify_participant_token(&token, room)
+            .filter(|identity| Role::of_identity(identity) == Some(Role::Viewer))
+            .ok_or(ApiError::ParticipantTokenRejected)
     }
 
     /// The recorder, or 503 `recording_unavailable` when recording is not configured.

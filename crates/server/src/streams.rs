@@ -233,9 +233,10 @@ fn snapshot_of(
         .iter()
         .filter(|p| role(p) == Some(Role::Viewer))
         .count();
+    // On air: the host's browser, or an encoder (OBS) through LiveKit Ingress, publishes.
     let live = participants
         .iter()
-        .any(|p| role(p) == Some(Role::Host) && !p.tracks.is_empty());
+        .any(|p| matches!(role(p), Some(Role::Host | Role::Encoder)) && !p.tracks.is_empty());
     StreamSnapshot {
         metadata,
         live,

@@ -487,6 +487,16 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// GET with `Authorization: Bearer <key>` (a host key or a participant token).
+    pub async fn get_with_key(&self, path: &str, key: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     pub async fn delete(&self, path: &str, host_key: Option<&str>) -> Response {
         let mut request = self.client.delete(self.url(path));
         if let Some(key) = host_key {
@@ -597,6 +607,35 @@ impl TestApp {
             .filter(|line| line.contains(&format!("method=\"{method}\"")))
             .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
             .sum::<f64>() as u64
+    }
+
+    /// How many ingresses LiveKit itself holds for `room` (its Twirp API, in JSON).
+    pub async fn ingress_count(&self, room: &str) -> usize {
+        let admin = livekit_api::access_token::AccessToken::with_api_key(
+            &self.livekit.api_key,
+            &self.livekit.api_secret,
+        )
+        .with_grants(livekit_api::access_token::VideoGrants {
+            ingress_admin: true,
+            ..Default::default()
+        })
+        .to_jwt()
+        .expect("an ingress admin token");
+        let listed: Value = self
+            .client
+            .post(format!(
+                "{}/twirp/livekit.Ingress/ListIngress",
+                self.livekit.http_url()
+            ))
+            .bearer_auth(admin)
+            .json(&json!({"room_name": room}))
+            .send()
+            .await
+            .expect("asking livekit-server")
+            .json()
+            .await
+            .expect("ListIngress JSON");
+        listed["items"].as_array().map_or(0, Vec::len)
     }
 
     /// Asks livekit-server itself whether it accepts `token` (`GET /rtc/validate`).

@@ -1,8 +1,10 @@
 //! The route table (one screen) and the generated OpenAPI document.
 
 pub mod health;
+pub mod ingress;
 pub mod recordings;
 pub mod rooms;
+pub mod stage;
 pub mod tokens;
 
 use axum::routing::get;
@@ -23,13 +25,16 @@ use crate::state::AppState;
         (name = "rooms", description = "Streams and their participants"),
         (name = "tokens", description = "LiveKit access tokens"),
         (name = "recordings", description = "Recording to S3"),
+        (name = "stage", description = "Raised hands, and viewers invited on stage"),
+        (name = "ingress", description = "Streaming from OBS (RTMP or WHIP) through LiveKit Ingress"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]
 struct ApiDoc;
 
-/// Declares the `hostKey` security scheme the host-only operations name: the host key that
-/// `POST /api/rooms` returned, sent as `Authorization: Bearer <hostKey>`.
+/// Declares the security schemes operations name: `hostKey`, the host key that `POST /api/rooms`
+/// returned, and `participantToken`, the LiveKit token that `POST /api/token` returned, each
+/// sent as `Authorization: Bearer …`.
 struct HostKeyScheme;
 
 impl Modify for HostKeyScheme {
@@ -49,6 +54,18 @@ impl Modify for HostKeyScheme {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "participantToken",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "The viewer's own LiveKit token, as `POST /api/token` returned it.                          Missing: 401 `missing_participant_token`; another stream's, not a                          viewer's, tampered with or expired: 403 `participant_token_rejected`.",
+                    ))
+                    .build(),
+            ),
+        );
     }
 }
 
@@ -58,6 +75,13 @@ pub fn api_router() -> Router<AppState> {
         .routes(routes!(rooms::create_room))
         .routes(routes!(rooms::get_room, rooms::end_stream))
         .routes(routes!(rooms::remove_participant))
+        .routes(routes!(stage::raise_hand, stage::lower_hand))
+        .routes(routes!(stage::invite_to_stage, stage::remove_from_stage))
+        .routes(routes!(
+            ingress::create_ingress,
+            ingress::get_ingress,
+            ingress::delete_ingress
+        ))
         .routes(routes!(tokens::issue_token))
         .routes(routes!(recordings::start_recording))
         .routes(routes!(recordings::stop_recording))

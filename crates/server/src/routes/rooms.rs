@@ -94,6 +94,13 @@ pub async fn end_stream(
     app.authorize_host(&headers, &room_id)?;
     app.streams.end(&room_id).await?;
     tracing::info!(room = %room_id, "stream ended by its host");
+    // LiveKit keeps an ingress after its room is gone; the stream's key must die with it.
+    match crate::ingress::delete_all(&app.livekit, &room_id).await {
+        Ok(_) | Err(ApiError::IngressUnavailable) => {}
+        Err(err) => {
+            tracing::warn!(room = %room_id, error = %err, "the ended stream's ingress could not be deleted")
+        }
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

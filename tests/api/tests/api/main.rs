@@ -5,11 +5,13 @@
 mod bad_input;
 mod graceful_shutdown;
 mod host_keys;
+mod ingress;
 mod livekit_outage;
 mod operations;
 mod recording_real;
 mod recordings;
 mod scale_out;
+mod stage;
 mod streams;
 mod tokens;
 mod viral_link;

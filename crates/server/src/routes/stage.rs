@@ -1,0 +1,121 @@
+//! The stage endpoints: a viewer raises or lowers a hand (with their own participant token),
+//! the host invites a viewer on stage or takes a guest off (with the host key). See
+//! [`crate::stage`] for what each does in LiveKit.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use onair_api::{ErrorBody, RoomId};
+
+use crate::error::ApiError;
+use crate::extract::StreamId;
+use crate::stage;
+use crate::state::AppState;
+
+/// POST /api/rooms/{roomId}/hand — a viewer raises a hand.
+#[utoipa::path(
+    post, path = "/api/rooms/{roomId}/hand", tag = "stage",
+    params(("roomId" = RoomId, Path, description = "Stream id")),
+    security(("participantToken" = [])),
+    responses(
+        (status = 204, description = "Hand raised: the participant's `hand` attribute is `raised`"),
+        (status = 401, description = "No participant token", body = ErrorBody),
+        (status = 403, description = "Not a viewer's token for this stream, tampered or expired", body = ErrorBody),
+        (status = 404, description = "No such stream, or the viewer is not in it", body = ErrorBody),
+        (status = 502, description = "LiveKit refused the request", body = ErrorBody),
+        (status = 503, description = "LiveKit unreachable", body = ErrorBody),
+    )
+)]
+pub async fn raise_hand(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    StreamId(room_id): StreamId,
+) -> Result<StatusCode, ApiError> {
+    let viewer = app.authorize_viewer(&headers, &room_id)?;
+    stage::set_hand(&app.livekit, &room_id, &viewer, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// DELETE /api/rooms/{roomId}/hand — a viewer lowers their hand.
+#[utoipa::path(
+    delete, path = "/api/rooms/{roomId}/hand", tag = "stage",
+    params(("roomId" = RoomId, Path, description = "Stream id")),
+    security(("participantToken" = [])),
+    responses(
+        (status = 204, description = "Hand lowered"),
+        (status = 401, description = "No participant token", body = ErrorBody),
+        (status = 403, description = "Not a viewer's token for this stream, tampered or expired", body = ErrorBody),
+        (status = 404, description = "No such stream, or the viewer is not in it", body = ErrorBody),
+        (status = 502, description = "LiveKit refused the request", body = ErrorBody),
+        (status = 503, description = "LiveKit unreachable", body = ErrorBody),
+    )
+)]
+pub async fn lower_hand(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    StreamId(room_id): StreamId,
+) -> Result<StatusCode, ApiError> {
+    let viewer = app.authorize_viewer(&headers, &room_id)?;
+    stage::set_hand(&app.livekit, &room_id, &viewer, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// POST /api/rooms/{roomId}/stage/{identity} — the host invites a viewer on stage.
+#[utoipa::path(
+    post, path = "/api/rooms/{roomId}/stage/{identity}", tag = "stage",
+    params(
+        ("roomId" = RoomId, Path, description = "Stream id"),
+        ("identity" = String, Path, description = "The viewer's identity, as `POST /api/token` gave it", pattern = "^viewer-[a-z0-9]{12}$", example = "viewer-4k2x9q0m7c1z"),
+    ),
+    security(("hostKey" = [])),
+    responses(
+        (status = 204, description = "On stage: LiveKit lets the viewer publish camera and microphone (`stage` attribute `guest`)"),
+        (status = 401, description = "No host key", body = ErrorBody),
+        (status = 403, description = "Host key of another stream, tampered or expired", body = ErrorBody),
+        (status = 404, description = "No such stream, or no such viewer in it", body = ErrorBody),
+        (status = 409, description = "The stage is full (the host and 3 guests)", body = ErrorBody),
+        (status = 502, description = "LiveKit refused the request", body = ErrorBody),
+        (status = 503, description = "LiveKit unreachable", body = ErrorBody),
+    )
+)]
+pub async fn invite_to_stage(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    StreamId(room_id): StreamId,
+    Path(segments): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let identity = segments.1;
+    app.authorize_host(&headers, &room_id)?;
+    stage::invite(&app.livekit, &room_id, &identity).await?;
+    tracing::info!(room = %room_id, %identity, "viewer invited on stage");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// DELETE /api/rooms/{roomId}/stage/{identity} — the host takes a guest off stage.
+#[utoipa::path(
+    delete, path = "/api/rooms/{roomId}/stage/{identity}", tag = "stage",
+    params(
+        ("roomId" = RoomId, Path, description = "Stream id"),
+        ("identity" = String, Path, description = "The guest's identity", pattern = "^viewer-[a-z0-9]{12}$", example = "viewer-4k2x9q0m7c1z"),
+    ),
+    security(("hostKey" = [])),
+    responses(
+        (status = 204, description = "Off stage: the guest's tracks are unpublished and the right to publish withdrawn"),
+        (status = 401, description = "No host key", body = ErrorBody),
+        (status = 403, description = "Host key of another stream, tampered or expired", body = ErrorBody),
+        (status = 404, description = "No such stream, or no such viewer in it", body = ErrorBody),
+        (status = 502, description = "LiveKit refused the request", body = ErrorBody),
+        (status = 503, description = "LiveKit unreachable", body = ErrorBody),
+    )
+)]
+pub async fn remove_from_stage(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    StreamId(room_id): StreamId,
+    Path(segments): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let identity = segments.1;
+    app.authorize_host(&headers, &room_id)?;
+    stage::take_off(&app.livekit, &room_id, &identity).await?;
+    tracing::info!(room = %room_id, %identity, "guest taken off stage");
+    Ok(StatusCode::NO_CONTENT)
+}
