@@ -15,6 +15,8 @@
 const SDK_SCRIPT_ID = 'livekit-sdk';
 const CHAT_TOPIC = 'lk.chat';
 const HISTORY_TOPIC = 'onair.chat-history';
+// Reactions: reliable data packets on this topic, UTF-8 JSON `{"emoji":"🔥"}` (README, "Reactions").
+const REACTION_TOPIC = 'onair.reaction';
 /** The pseudo track sid under which the camera preview can be attached. */
 const PREVIEW_PREFIX = 'preview:';
 
@@ -95,11 +97,18 @@ export async function prepareConnection(url, token) {
 }
 
 function participantInfo(participant) {
+  const attributes = participant.attributes || {};
+  // An encoder (OBS through LiveKit Ingress) has no attributes; onair names it `encoder-…`.
+  const role = attributes.role || (participant.identity.startsWith('encoder-') ? 'encoder' : '');
   return {
     identity: participant.identity,
     name: participant.name || participant.identity,
-    role: (participant.attributes && participant.attributes.role) || '',
+    role,
     isLocal: participant.isLocal === true,
+    // Set by onair's server through LiveKit, never by the participant (see src/stage.rs).
+    handRaised: attributes.hand === 'raised',
+    onStage: attributes.stage === 'guest',
+    canPublish: !!(participant.permissions && participant.permissions.canPublish),
   };
 }
 
@@ -168,7 +177,17 @@ export class Session {
       .on(E.RecordingStatusChanged, (recording) => this.emit({ type: 'recording', active: recording }))
       .on(E.MediaDevicesError, (error) => this.emit({ type: 'mediaError', message: errorMessage(error) }))
       .on(E.ParticipantNameChanged, (_name, p) => this.emit({ type: 'participantConnected', participant: participantInfo(p) }))
-      .on(E.ParticipantAttributesChanged, (_changed, p) => this.emit({ type: 'participantConnected', participant: participantInfo(p) }));
+      .on(E.ParticipantAttributesChanged, (_changed, p) => this.emit({ type: 'participantConnected', participant: participantInfo(p) }))
+      .on(E.ParticipantPermissionsChanged, (_before, p) => this.emit({ type: 'participantConnected', participant: participantInfo(p) }))
+      .on(E.DataReceived, (payload, p, _kind, topic) => {
+        if (topic !== REACTION_TOPIC || !p) return;
+        try {
+          const { emoji } = JSON.parse(new TextDecoder().decode(payload));
+          if (typeof emoji === 'string') this.emit({ type: 'reaction', emoji, from: p.identity });
+        } catch {
+          // Not a reaction in OnAir's format: ignored.
+        }
+      });
 
     room.registerTextStreamHandler(CHAT_TOPIC, async (reader, from) => {
       const text = await reader.readAll();
@@ -361,6 +380,12 @@ export class Session {
   async sendChat(text) {
     const info = await this.requireRoom().localParticipant.sendText(text, { topic: CHAT_TOPIC });
     return { id: info.id, timestamp: info.timestamp };
+  }
+
+  /** Sends a reaction to everyone else in the room. */
+  async sendReaction(emoji) {
+    const payload = new TextEncoder().encode(JSON.stringify({ emoji }));
+    await this.requireRoom().localParticipant.publishData(payload, { reliable: true, topic: REACTION_TOPIC });
   }
 
   /** Sends the recent chat (JSON) to one participant. */

@@ -3,9 +3,10 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use onair_api::{
-    CreateRoomRequest, CreatedRoom, DisplayName, ErrorBody, ErrorCode, RecordingList,
-    RecordingStarted, RecordingStopped, RoomId, RoomInfo, StartRecordingRequest,
-    StopRecordingRequest, StreamTitle, TokenRequest, TokenResponse,
+    CreateIngressRequest, CreateRoomRequest, CreatedRoom, DisplayName, ErrorBody, ErrorCode,
+    IngressInfo, IngressInputType, RecordingList, RecordingStarted, RecordingStopped, RoomId,
+    RoomInfo, StartRecordingRequest, StopRecordingRequest, StreamTitle, TokenRequest,
+    TokenResponse,
 };
 use serde::de::DeserializeOwned;
 
@@ -68,8 +69,9 @@ async fn json<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> 
     response.json::<T>().await.map_err(ApiFailure::unreachable)
 }
 
-fn with_host_key(builder: RequestBuilder, host_key: Option<&str>) -> RequestBuilder {
-    match host_key {
+/// `Authorization: Bearer <key>`: a host key, or a viewer's own participant token.
+fn with_bearer(builder: RequestBuilder, key: Option<&str>) -> RequestBuilder {
+    match key {
         Some(key) => builder.header("Authorization", &format!("Bearer {key}")),
         None => builder,
     }
@@ -110,12 +112,12 @@ pub async fn request_token(
         participant_name,
         is_host: host_key.is_some(),
     };
-    json(send(with_host_key(Request::post("/api/token"), host_key).json(&body)).await?).await
+    json(send(with_bearer(Request::post("/api/token"), host_key).json(&body)).await?).await
 }
 
 /// DELETE /api/rooms/:roomId
 pub async fn end_stream(room_id: &RoomId, host_key: &str) -> Result<(), ApiFailure> {
-    let request = with_host_key(
+    let request = with_bearer(
         Request::delete(&format!("/api/rooms/{room_id}")),
         Some(host_key),
     )
@@ -130,7 +132,7 @@ pub async fn remove_viewer(
     host_key: &str,
 ) -> Result<(), ApiFailure> {
     let path = format!("/api/rooms/{room_id}/participants/{identity}");
-    send(with_host_key(Request::delete(&path), Some(host_key)).build())
+    send(with_bearer(Request::delete(&path), Some(host_key)).build())
         .await
         .map(drop)
 }
@@ -149,7 +151,7 @@ pub async fn start_recording(
         room_name: room_id.clone(),
     };
     json(
-        send(with_host_key(Request::post("/api/recordings/start"), Some(host_key)).json(&body))
+        send(with_bearer(Request::post("/api/recordings/start"), Some(host_key)).json(&body))
             .await?,
     )
     .await
@@ -164,8 +166,71 @@ pub async fn stop_recording(
         egress_id: egress_id.to_owned(),
     };
     json(
-        send(with_host_key(Request::post("/api/recordings/stop"), Some(host_key)).json(&body))
+        send(with_bearer(Request::post("/api/recordings/stop"), Some(host_key)).json(&body))
             .await?,
     )
     .await
+}
+
+/// POST or DELETE /api/rooms/:roomId/hand, with the viewer's own participant token.
+pub async fn set_hand(room_id: &RoomId, token: &str, raised: bool) -> Result<(), ApiFailure> {
+    let path = format!("/api/rooms/{room_id}/hand");
+    let request = if raised {
+        Request::post(&path)
+    } else {
+        Request::delete(&path)
+    };
+    send(with_bearer(request, Some(token)).build())
+        .await
+        .map(drop)
+}
+
+/// POST (invite) or DELETE (take off) /api/rooms/:roomId/stage/:identity
+pub async fn set_on_stage(
+    room_id: &RoomId,
+    identity: &str,
+    host_key: &str,
+    on_stage: bool,
+) -> Result<(), ApiFailure> {
+    let path = format!("/api/rooms/{room_id}/stage/{identity}");
+    let request = if on_stage {
+        Request::post(&path)
+    } else {
+        Request::delete(&path)
+    };
+    send(with_bearer(request, Some(host_key)).build())
+        .await
+        .map(drop)
+}
+
+/// POST /api/rooms/:roomId/ingress
+pub async fn create_ingress(
+    room_id: &RoomId,
+    input_type: IngressInputType,
+    host_key: &str,
+) -> Result<IngressInfo, ApiFailure> {
+    let path = format!("/api/rooms/{room_id}/ingress");
+    let body = CreateIngressRequest { input_type };
+    json(send(with_bearer(Request::post(&path), Some(host_key)).json(&body)).await?).await
+}
+
+/// GET /api/rooms/:roomId/ingress (`Ok(None)` when the stream has none).
+pub async fn find_ingress(
+    room_id: &RoomId,
+    host_key: &str,
+) -> Result<Option<IngressInfo>, ApiFailure> {
+    let path = format!("/api/rooms/{room_id}/ingress");
+    match send(with_bearer(Request::get(&path), Some(host_key)).build()).await {
+        Ok(response) => json(response).await.map(Some),
+        Err(failure) if failure.is(ErrorCode::IngressNotFound) => Ok(None),
+        Err(failure) => Err(failure),
+    }
+}
+
+/// DELETE /api/rooms/:roomId/ingress
+pub async fn delete_ingress(room_id: &RoomId, host_key: &str) -> Result<(), ApiFailure> {
+    let path = format!("/api/rooms/{room_id}/ingress");
+    send(with_bearer(Request::delete(&path), Some(host_key)).build())
+        .await
+        .map(drop)
 }

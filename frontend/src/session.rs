@@ -14,9 +14,20 @@ use crate::bindings::livekit::{
     ChatMessage, ConnectionState, Participant, Room, RoomEvent, Track, TrackKind, TrackSource,
 };
 use crate::components::chat::add_message;
+use crate::components::reactions::Reactions;
 
 /// The connected room, if any. Held in local (non-`Send`) storage; tasks clone the `Rc`.
 pub type RoomHandle = StoredValue<Option<Rc<Room>>, LocalStorage>;
+
+/// Someone on stage beside the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guest {
+    pub identity: String,
+    pub name: String,
+    pub is_local: bool,
+    /// Their camera track, when it is on.
+    pub video: Option<String>,
+}
 
 /// Everything the pages show about a room.
 #[derive(Clone, Copy)]
@@ -34,6 +45,7 @@ pub struct RoomState {
     pub tracks: RwSignal<Vec<Track>>,
     /// The browser blocks audio until the user taps something.
     pub audio_blocked: RwSignal<bool>,
+    pub reactions: Reactions,
 }
 
 impl RoomState {
@@ -47,6 +59,7 @@ impl RoomState {
             recording: RwSignal::new(false),
             tracks: RwSignal::new(Vec::new()),
             audio_blocked: RwSignal::new(false),
+            reactions: Reactions::new(),
         }
     }
 
@@ -103,6 +116,7 @@ impl RoomState {
                     add_message(list, message.clone());
                 }
             }),
+            RoomEvent::ReactionReceived { emoji, from } => self.reactions.receive(emoji, from),
             RoomEvent::MediaDeviceError(_) => {}
         }
     }
@@ -120,6 +134,45 @@ impl RoomState {
             self.others
                 .with(|others| others.iter().find(|p| p.is_host()).cloned())
         })
+    }
+
+    /// The stream's encoder (OBS through LiveKit Ingress), when it is in the room.
+    pub fn encoder(&self) -> Option<Participant> {
+        self.others
+            .with(|others| others.iter().find(|p| p.is_encoder()).cloned())
+    }
+
+    /// The stream is on air: its host or its encoder publishes a track.
+    pub fn on_air(&self) -> bool {
+        [self.host(), self.encoder()]
+            .into_iter()
+            .flatten()
+            .any(|p| self.is_publishing(&p.identity))
+    }
+
+    /// The stream's main picture: the host's video, or the encoder's when the host shows none.
+    pub fn main_video(&self) -> Option<Track> {
+        let host = self.host().and_then(|h| self.main_video_of(&h.identity));
+        host.or_else(|| {
+            self.encoder()
+                .and_then(|encoder| self.main_video_of(&encoder.identity))
+        })
+    }
+
+    /// Viewers the host invited on stage (ourselves included), with their camera.
+    pub fn guests(&self) -> Vec<Guest> {
+        let me = self.me.get();
+        let others = self.others.get();
+        me.into_iter()
+            .chain(others)
+            .filter(|p| p.on_stage)
+            .map(|p| Guest {
+                video: self.main_video_of(&p.identity).map(|t| t.sid),
+                identity: p.identity,
+                name: p.name,
+                is_local: p.is_local,
+            })
+            .collect()
     }
 
     /// `identity` publishes a track we receive (muted or not: a host who muted everything is

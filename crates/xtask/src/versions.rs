@@ -22,6 +22,10 @@ pub const WASM_BINDGEN: &str = "0.2.130";
 /// The Debian package that provides `/usr/bin/chromium` for the browser tests.
 pub const CHROMIUM_PACKAGE: &str = "chromium";
 
+/// Colour emoji for that Chromium: the app's reactions (❤️ 👏 🔥 😂 😮 🎉) render as they do on
+/// people's machines, in the screenshots too, instead of as empty boxes.
+pub const EMOJI_FONT_PACKAGE: &str = "fonts-noto-color-emoji";
+
 /// The LiveKit egress worker (recording), built from its release source: `ONAIR_EGRESS_SOURCE`
 /// (a tarball or a folder), else `shared/vendor/livekit-egress-{EGRESS}.tar.gz` beside the
 /// checkout or one of its parents, else the Go module proxy (which refuses it on some networks).

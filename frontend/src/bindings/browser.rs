@@ -54,3 +54,8 @@ pub fn local_date_time(unix_millis: f64) -> String {
 pub fn now_millis() -> f64 {
     js_sys::Date::now()
 }
+
+/// A random number in `[0, 1)` (for where a reaction floats up).
+pub fn random_fraction() -> f64 {
+    js_sys::Math::random()
+}

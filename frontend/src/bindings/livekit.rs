@@ -72,6 +72,9 @@ mod glue {
         #[wasm_bindgen(method, catch, js_name = sendChat)]
         pub async fn send_chat(this: &Session, text: &str) -> Result<JsValue, JsValue>;
 
+        #[wasm_bindgen(method, catch, js_name = sendReaction)]
+        pub async fn send_reaction(this: &Session, emoji: &str) -> Result<JsValue, JsValue>;
+
         #[wasm_bindgen(method, catch, js_name = sendHistory)]
         pub async fn send_history(
             this: &Session,
@@ -164,9 +167,16 @@ impl DisconnectReason {
 pub struct Participant {
     pub identity: String,
     pub name: String,
-    /// `host` or `viewer`, from the token OnAir issued.
+    /// `host` or `viewer`, from the token OnAir issued; `encoder` for OBS through LiveKit
+    /// Ingress.
     pub role: String,
     pub is_local: bool,
+    /// A viewer asked to come on stage (set by OnAir's server, not by the viewer).
+    pub hand_raised: bool,
+    /// A viewer the host invited on stage.
+    pub on_stage: bool,
+    /// LiveKit lets this participant publish (known for the local participant).
+    pub can_publish: bool,
 }
 
 impl Participant {
@@ -176,6 +186,11 @@ impl Participant {
 
     pub fn is_viewer(&self) -> bool {
         self.role == "viewer"
+    }
+
+    /// The stream's encoder (OBS), which viewers watch like the host's camera.
+    pub fn is_encoder(&self) -> bool {
+        self.role == "encoder"
     }
 }
 
@@ -277,6 +292,11 @@ pub enum RoomEvent {
     ChatReceived(ChatMessage),
     /// Recent chat sent by the host to a newcomer.
     ChatHistoryReceived(Vec<ChatMessage>),
+    /// Someone else sent a reaction (not checked yet against the allowed set or rate).
+    ReactionReceived {
+        emoji: String,
+        from: String,
+    },
 }
 
 /// A plain object from `js/livekit.js`, read field by field. (Deriving serde's `Deserialize`
@@ -310,6 +330,9 @@ impl Fields {
             name: self.string("name")?,
             role: self.string("role")?,
             is_local: self.flag("isLocal")?,
+            hand_raised: self.flag("handRaised")?,
+            on_stage: self.flag("onStage")?,
+            can_publish: self.flag("canPublish")?,
         })
     }
 
@@ -361,6 +384,10 @@ impl Fields {
             "audioPlayback" => self.flag("canPlay").map(RoomEvent::AudioPlaybackAllowed),
             "recording" => self.flag("active").map(RoomEvent::RecordingChanged),
             "mediaError" => self.string("message").map(RoomEvent::MediaDeviceError),
+            "reaction" => self
+                .string("emoji")
+                .zip(self.string("from"))
+                .map(|(emoji, from)| RoomEvent::ReactionReceived { emoji, from }),
             "chat" => self
                 .object("message")
                 .chat_message()
@@ -574,6 +601,15 @@ impl Room {
         sent.string("id")
             .zip(sent.number("timestamp"))
             .ok_or_else(|| LiveKitError("unreadable answer to a chat message".into()))
+    }
+
+    /// Sends a reaction to everyone else in the room.
+    pub async fn send_reaction(&self, emoji: &str) -> Result<(), LiveKitError> {
+        self.session
+            .send_reaction(emoji)
+            .await
+            .map(drop)
+            .map_err(js_error)
     }
 
     /// Sends recent chat to one newcomer.

@@ -3,4 +3,7 @@
 pub mod chat;
 pub mod icons;
 pub mod layout;
+pub mod obs;
+pub mod reactions;
 pub mod recorder;
+pub mod stage;

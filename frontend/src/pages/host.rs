@@ -23,7 +23,10 @@ use crate::bindings::livekit::{
 use crate::components::chat::Chat;
 use crate::components::icons::{Glyph, Icon};
 use crate::components::layout::{Notice, Shell, VideoView, viewers_label};
+use crate::components::obs::ObsPanel;
+use crate::components::reactions::{ReactionBar, ReactionOverlay};
 use crate::components::recorder::{RecordButton, RecordNotes, Recorder, RecorderState};
+use crate::components::stage::StageGrid;
 use crate::route;
 use crate::session::{RoomState, keep_rejoining};
 use crate::storage::{self, HostCredentials};
@@ -516,6 +519,75 @@ fn remove_viewer(studio: Studio, viewer: Participant) {
     });
 }
 
+/// Invites `viewer` on stage, or takes them off. The list changes when LiveKit says so.
+fn set_on_stage(studio: Studio, viewer: Participant, on_stage: bool) {
+    let (Some(room_id), Some(credentials)) =
+        (studio.room_id.get_value(), studio.credentials.get_value())
+    else {
+        return;
+    };
+    spawn_local(async move {
+        let result =
+            api::set_on_stage(&room_id, &viewer.identity, &credentials.host_key, on_stage).await;
+        if let Err(failure) = result {
+            let what = if on_stage { "invite" } else { "take off stage" };
+            studio.media_error.set(Some(format!(
+                "Could not {what} {}: {}",
+                viewer.name, failure.message
+            )));
+        }
+    });
+}
+
+/// One viewer in the studio's list: a raised hand, and what the host can do about them.
+#[component]
+fn ViewerRow(studio: Studio, viewer: Participant) -> impl IntoView {
+    let name = viewer.name.clone();
+    let stage_button = if viewer.on_stage {
+        let guest = viewer.clone();
+        view! {
+            <button
+                data-testid="remove-from-stage"
+                class="button button-small"
+                aria-label=format!("Take {name} off stage")
+                on:click=move |_| set_on_stage(studio, guest.clone(), false)
+            >"Off stage"</button>
+        }
+        .into_any()
+    } else {
+        let invited = viewer.clone();
+        view! {
+            <button
+                data-testid="invite-to-stage"
+                class="button button-small"
+                class:button-primary=viewer.hand_raised
+                aria-label=format!("Invite {name} on stage")
+                on:click=move |_| set_on_stage(studio, invited.clone(), true)
+            >"Invite"</button>
+        }
+        .into_any()
+    };
+    let removed = viewer.clone();
+    view! {
+        <li class="viewer-row" data-hand=viewer.hand_raised.to_string()>
+            <span class="viewer-name">{viewer.name.clone()}</span>
+            {viewer.hand_raised.then(|| view! {
+                <span class="hand-badge" data-testid="raised-hand" title="Wants to come on stage">"✋ Hand up"</span>
+            })}
+            {viewer.on_stage.then(|| view! { <span class="guest-badge">"On stage"</span> })}
+            <span class="viewer-actions">
+                {stage_button}
+                <button
+                    data-testid="remove-viewer"
+                    class="button button-small button-ghost"
+                    aria-label=format!("Remove {}", viewer.name)
+                    on:click=move |_| remove_viewer(studio, removed.clone())
+                >"Remove"</button>
+            </span>
+        </li>
+    }
+}
+
 #[component]
 fn StudioView(studio: Studio) -> impl IntoView {
     let live = studio.live;
@@ -557,9 +629,16 @@ fn StudioView(studio: Studio) -> impl IntoView {
         let me = live.me.get()?;
         live.main_video_of(&me.identity)
     });
+    // Off air while OBS streams, the host sees what viewers see: the encoder's picture.
+    let encoder_video = Signal::derive(move || {
+        let encoder = live.encoder()?;
+        live.main_video_of(&encoder.identity)
+    });
     let preview = Signal::derive(move || {
         if studio.on_air.get() {
             on_air_video.get().map(|t| t.sid)
+        } else if let Some(encoder) = encoder_video.get() {
+            Some(encoder.sid)
         } else {
             studio
                 .camera_previewing
@@ -568,18 +647,35 @@ fn StudioView(studio: Studio) -> impl IntoView {
         }
     });
     let showing_camera = Signal::derive(move || {
-        !studio.on_air.get()
-            || on_air_video
+        if studio.on_air.get() {
+            on_air_video
                 .get()
                 .is_some_and(|t| t.source == TrackSource::Camera)
+        } else {
+            encoder_video.get().is_none()
+        }
     });
     let host_identity = Signal::derive(move || live.me.get().map(|me| me.identity));
-    let viewers = Memo::new(move |_| live.viewers());
+    // Guests on stage first, then raised hands, then everyone else, each in arrival order.
+    let raised_hands = Memo::new(move |_| {
+        live.viewers()
+            .into_iter()
+            .filter(|v| v.hand_raised && !v.on_stage)
+            .collect::<Vec<_>>()
+    });
+    let viewers = Memo::new(move |_| {
+        let mut viewers = live.viewers();
+        viewers.sort_by_key(|v| (!v.on_stage, !v.hand_raised));
+        viewers
+    });
     let status = move || match studio.phase.get() {
         Phase::Loading | Phase::Connecting => ("connecting", "Connecting…"),
         Phase::Rejoining => ("reconnecting", "Reconnecting…"),
         Phase::Failed { .. } => ("offline", "Offline"),
         _ => match live.connection.get() {
+            ConnectionState::Connected if !studio.on_air.get() && live.on_air() => {
+                ("live", "Live from OBS")
+            }
             ConnectionState::Connected if !studio.on_air.get() => ("preview", "Preview"),
             ConnectionState::Connected => {
                 if live.tracks.with(|t| {
@@ -644,7 +740,10 @@ fn StudioView(studio: Studio) -> impl IntoView {
                     <span class="muted small">"Studio"</span>
                 </div>
                 <div class="stage">
-                    <VideoView room=live.room track_sid=preview mirrored=showing_camera testid="local-video"/>
+                    <StageGrid live=live main_label=Signal::derive(|| Some("You".to_owned()))>
+                        <VideoView room=live.room track_sid=preview mirrored=showing_camera testid="local-video"/>
+                    </StageGrid>
+                    <ReactionOverlay reactions=live.reactions/>
                     <div class="stage-overlay top">
                         <span class="state-pill" data-state=move || status().0>
                             <span class="state-dot" aria-hidden="true"></span>
@@ -668,7 +767,11 @@ fn StudioView(studio: Studio) -> impl IntoView {
                     </Show>
                     <Show when=move || connected() && !studio.on_air.get()>
                         <div class="stage-overlay bottom go-live-bar">
-                            <span class="preview-note">"Only you see this preview."</span>
+                            <span class="preview-note">{move || if encoder_video.get().is_some() {
+                                "Viewers see OBS. Go live to show your camera instead."
+                            } else {
+                                "Only you see this preview."
+                            }}</span>
                             <button
                                 data-testid="go-live"
                                 class="button button-primary go-live"
@@ -738,6 +841,21 @@ fn StudioView(studio: Studio) -> impl IntoView {
                     </button>
                 </div>
                 <RecordNotes recorder=recorder recordings_href=recordings_href/>
+                <div class="audience-bar">
+                    <ReactionBar reactions=live.reactions live=live/>
+                </div>
+                // Raised hands where the host looks, not only in the list below (far down on a phone).
+                <Show when=move || !raised_hands.with(Vec::is_empty)>
+                    <p class="hands-note" role="status">
+                        "✋ "
+                        {move || raised_hands.with(|hands| match hands.as_slice() {
+                            [one] => format!("{} raised a hand.", one.name),
+                            many => format!("{} viewers raised a hand: {}.", many.len(),
+                                many.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", ")),
+                        })}
+                        " Invite them on stage from the viewer list."
+                    </p>
+                </Show>
                 <div class="devices">
                     <DevicePicker label="Camera" devices=studio.cameras selected=studio.camera_id
                         on_pick=move |id| switch_device(studio, DeviceKind::Camera, id)/>
@@ -771,24 +889,15 @@ fn StudioView(studio: Studio) -> impl IntoView {
                         </Show>
                         <For
                             each=move || viewers.get()
-                            key=|p| p.identity.clone()
-                            children=move |viewer| {
-                                let name = viewer.name.clone();
-                                view! {
-                                    <li class="viewer-row">
-                                        <span class="viewer-name">{name.clone()}</span>
-                                        <button
-                                            data-testid="remove-viewer"
-                                            class="button button-small button-ghost"
-                                            aria-label=format!("Remove {name}")
-                                            on:click=move |_| remove_viewer(studio, viewer.clone())
-                                        >"Remove"</button>
-                                    </li>
-                                }
-                            }
+                            key=|p| (p.identity.clone(), p.hand_raised, p.on_stage)
+                            children=move |viewer| view! { <ViewerRow studio=studio viewer=viewer/> }
                         />
                     </ul>
                 </section>
+                <ObsPanel
+                    room_id=studio.room_id.get_value()
+                    host_key=studio.credentials.get_value().map(|c| c.host_key)
+                />
                 <Chat messages=live.messages room=live.room me=live.me host_identity=host_identity/>
             </aside>
         </div>

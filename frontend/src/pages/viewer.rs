@@ -24,6 +24,8 @@ use crate::bindings::livekit::{
 use crate::components::chat::Chat;
 use crate::components::icons::{Glyph, Icon};
 use crate::components::layout::{Notice, Shell, VideoView, viewers_label};
+use crate::components::reactions::{ReactionBar, ReactionOverlay};
+use crate::components::stage::StageGrid;
 use crate::route;
 use crate::session::{RoomState, confirmed_recording, keep_rejoining};
 use crate::storage;
@@ -87,6 +89,20 @@ struct Viewer {
     recorded: Signal<bool>,
     name: RwSignal<String>,
     early_token: StoredValue<Option<EarlyToken>, LocalStorage>,
+    /// The LiveKit token we joined with: it also proves who we are to raise a hand.
+    participant_token: StoredValue<Option<String>>,
+    /// Our camera and microphone while the host has us on stage.
+    stage_media: RwSignal<StageMedia>,
+    /// What went wrong with the hand or the stage, for the viewer to read.
+    stage_error: RwSignal<Option<String>>,
+}
+
+/// Our own camera and microphone, published only while we are on stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StageMedia {
+    Off,
+    Starting,
+    On,
 }
 
 #[component]
@@ -101,7 +117,24 @@ pub fn ViewerPage() -> impl IntoView {
         recorded: confirmed_recording(live, room_id.clone()),
         name: RwSignal::new(storage::viewer_name().unwrap_or_default()),
         early_token: StoredValue::new_local(None),
+        participant_token: StoredValue::new(None),
+        stage_media: RwSignal::new(StageMedia::Off),
+        stage_error: RwSignal::new(None),
     };
+    // Invited on stage, LiveKit lets us publish: camera and microphone go on, without a
+    // reload. Taken off, LiveKit has unpublished them already: they are closed here too.
+    Effect::new(move |_| {
+        let invited = viewer
+            .live
+            .me
+            .with(|me| me.as_ref().is_some_and(|me| me.on_stage && me.can_publish));
+        let media = viewer.stage_media.get_untracked();
+        if invited && media == StageMedia::Off {
+            join_stage(viewer);
+        } else if !invited && media != StageMedia::Off {
+            leave_stage(viewer);
+        }
+    });
     match room_id {
         Some(_) => spawn_local(load(viewer)),
         None => viewer.phase.set(Phase::NotFound),
@@ -141,16 +174,10 @@ fn stream_state(viewer: Viewer) -> &'static str {
         Phase::Watching => match viewer.live.connection.get() {
             ConnectionState::Reconnecting | ConnectionState::SignalReconnecting => "reconnecting",
             ConnectionState::Connecting | ConnectionState::Disconnected => "connecting",
-            // Live as soon as the host went live, that is publishes a track (a host who muted
-            // the microphone and turned the camera off is still on air).
-            ConnectionState::Connected => {
-                let host = viewer.live.host();
-                if host.is_some_and(|h| viewer.live.is_publishing(&h.identity)) {
-                    "live"
-                } else {
-                    "waiting"
-                }
-            }
+            // Live as soon as the host (or the stream's encoder) publishes a track: a host who
+            // muted the microphone and turned the camera off is still on air.
+            ConnectionState::Connected if viewer.live.on_air() => "live",
+            ConnectionState::Connected => "waiting",
         },
         Phase::Loading | Phase::Prompt | Phase::Joining | Phase::Failed { .. } => "connecting",
     }
@@ -256,6 +283,9 @@ async fn connect(viewer: Viewer) -> Result<bool, String> {
         }
         Err(failure) => return Err(failure.message),
     };
+    viewer
+        .participant_token
+        .set_value(Some(token.token.clone()));
     // The room is the page's before it has joined: the host's picture and sound go to the
     // page as soon as LiveKit reports them, whichever comes first of that and joining.
     let room = Rc::new(Room::new(move |event| on_event(viewer, event)));
@@ -281,6 +311,60 @@ fn join(viewer: Viewer) {
             Ok(true) => {}
             Ok(false) => viewer.phase.set(Phase::NotFound),
             Err(message) => viewer.phase.set(Phase::Failed { message }),
+        }
+    });
+}
+
+/// Publishes our camera and microphone: the host invited us on stage.
+fn join_stage(viewer: Viewer) {
+    let Some(room) = viewer.live.room.get_value() else {
+        return;
+    };
+    viewer.stage_media.set(StageMedia::Starting);
+    viewer.stage_error.set(None);
+    spawn_local(async move {
+        let camera = room.set_source(TrackSource::Camera, true, None).await;
+        let microphone = room.set_source(TrackSource::Microphone, true, None).await;
+        if let Some(err) = camera.err().or(microphone.err()) {
+            viewer.stage_error.set(Some(format!(
+                "You are on stage, but your camera or microphone did not start: {err}"
+            )));
+        }
+        if viewer.stage_media.get_untracked() == StageMedia::Starting {
+            viewer.stage_media.set(StageMedia::On);
+        }
+    });
+}
+
+/// Closes our camera and microphone: we are off stage (LiveKit unpublished them already).
+fn leave_stage(viewer: Viewer) {
+    viewer.stage_media.set(StageMedia::Off);
+    let Some(room) = viewer.live.room.get_value() else {
+        return;
+    };
+    spawn_local(async move {
+        // Off stage, LiveKit may refuse even the unpublishing: what matters is the devices close.
+        let _ = room.set_source(TrackSource::Camera, false, None).await;
+        let _ = room.set_source(TrackSource::Microphone, false, None).await;
+    });
+}
+
+/// Raises our hand, or lowers it. The hand shows once LiveKit says so, to everyone at once.
+fn toggle_hand(viewer: Viewer) {
+    let raised = viewer
+        .live
+        .me
+        .with_untracked(|me| me.as_ref().is_some_and(|me| me.hand_raised));
+    let (Some(room_id), Some(token)) = (
+        viewer.room_id.get_value(),
+        viewer.participant_token.get_value(),
+    ) else {
+        return;
+    };
+    viewer.stage_error.set(None);
+    spawn_local(async move {
+        if let Err(failure) = api::set_hand(&room_id, &token, !raised).await {
+            viewer.stage_error.set(Some(failure.message));
         }
     });
 }
@@ -490,10 +574,7 @@ fn WatchView(viewer: Viewer) -> impl IntoView {
     let live = viewer.live;
     let stage_ref = NodeRef::<html::Div>::new();
     let state = Memo::new(move |_| stream_state(viewer));
-    let host_track = Signal::derive(move || {
-        let host = live.host()?;
-        live.main_video_of(&host.identity)
-    });
+    let host_track = Signal::derive(move || live.main_video());
     let host_video = Signal::derive(move || host_track.get().map(|t| t.sid));
     let video_source =
         Signal::derive(move || host_track.get().map(|t| t.source.as_str().to_owned()));
@@ -508,6 +589,11 @@ fn WatchView(viewer: Viewer) -> impl IntoView {
         })
     };
     let host_identity = Signal::derive(move || live.host().map(|h| h.identity));
+    let hand_raised = move || {
+        live.me
+            .with(|me| me.as_ref().is_some_and(|me| me.hand_raised))
+    };
+    let on_stage = move || live.me.with(|me| me.as_ref().is_some_and(|me| me.on_stage));
     let viewer_count = move || live.viewers().len() + usize::from(live.me.with(Option::is_some));
     let unmute = move |_| {
         let Some(room) = live.room.get_value() else {
@@ -540,7 +626,10 @@ fn WatchView(viewer: Viewer) -> impl IntoView {
         <div class="watch-layout">
             <section class="stage-column">
                 <div class="stage" node_ref=stage_ref data-state=move || state.get()>
-                    <VideoView room=live.room track_sid=host_video source=video_source testid="stream-video"/>
+                    <StageGrid live=live main_label=Signal::derive(move || Some(host_name()))>
+                        <VideoView room=live.room track_sid=host_video source=video_source testid="stream-video"/>
+                    </StageGrid>
+                    <ReactionOverlay reactions=live.reactions/>
                     <div class="stage-overlay top">
                         <span class="state-pill" data-state=move || state.get()>
                             <span class="state-dot" aria-hidden="true"></span>
@@ -601,6 +690,24 @@ fn WatchView(viewer: Viewer) -> impl IntoView {
                     </div>
                     <span class="viewer-pill" data-testid="viewer-count">{move || viewers_label(viewer_count())}</span>
                 </div>
+                <div class="audience-bar">
+                    <ReactionBar reactions=live.reactions live=live/>
+                    <span class="controls-spacer"></span>
+                    <Show
+                        when=move || !on_stage()
+                        fallback=|| view! { <span class="stage-note" role="status">"You are on stage — everyone sees and hears you."</span> }
+                    >
+                        <button
+                            data-testid="raise-hand"
+                            class="button raise-hand"
+                            class:raised=hand_raised
+                            aria-pressed=move || hand_raised().to_string()
+                            disabled=move || live.me.with(Option::is_none)
+                            on:click=move |_| toggle_hand(viewer)
+                        >{move || if hand_raised() { "✋ Lower hand" } else { "✋ Raise hand" }}</button>
+                    </Show>
+                </div>
+                <p class="media-error" role="alert">{move || viewer.stage_error.get()}</p>
             </section>
             <aside class="side-column">
                 <Chat messages=live.messages room=live.room me=live.me host_identity=host_identity/>

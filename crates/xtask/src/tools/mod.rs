@@ -352,6 +352,8 @@ pub fn chromium_path() -> PathBuf {
 /// is missing and xtask runs as root; otherwise fails saying what to install.
 pub fn ensure_chromium() -> Result<PathBuf> {
     let path = chromium_path();
+    // Emoji first: a Chromium given by ONAIR_CHROMIUM still renders with the system's fonts.
+    debian::ensure_packages("emoji font", &[versions::EMOJI_FONT_PACKAGE])?;
     if path.is_file() {
         println!("chromium: present ({})", path.display());
         return Ok(path);
