@@ -61,6 +61,21 @@ pub(crate) fn log_file(name: &str) -> Result<PathBuf> {
     Ok(dir.join(name))
 }
 
+/// The config template at `relative` (from the workspace root) with each placeholder of `values`
+/// replaced; fails if the template lacks one (a renamed key would otherwise go unnoticed).
+pub(crate) fn render_template(relative: &str, values: &[(&str, String)]) -> Result<String> {
+    let path = crate::workspace_root().join(relative);
+    let mut config =
+        fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    for (placeholder, value) in values {
+        if !config.contains(placeholder) {
+            anyhow::bail!("{relative} has no {placeholder} placeholder");
+        }
+        config = config.replace(placeholder, value);
+    }
+    Ok(config)
+}
+
 /// The last `lines` lines of a log file (empty when it cannot be read).
 pub fn tail(path: &Path, lines: usize) -> String {
     let Ok(bytes) = fs::read(path) else {

@@ -1,6 +1,7 @@
 //! Installation of the pinned external tools (versions in [`crate::versions`]) into the tools
 //! directory, and of the npm packages and Debian Chromium the app and its browser tests need;
-//! the recording stack's parts in [`debian`] (apt packages), [`egress`] and [`seaweedfs`];
+//! the recording stack's parts in [`debian`] (apt packages), [`egress`] (built from its release
+//! source, found by [`release_source`]) and [`seaweedfs`];
 //! Schemathesis, in a venv of its own, in [`schemathesis`].
 //! Each install is skipped when the pinned version is already there (printing one
 //! "X: present" line), and the tools-dir installs land atomically (built in a temporary folder,
@@ -21,6 +22,7 @@ use crate::versions;
 pub mod debian;
 pub mod egress;
 pub mod podman;
+pub(crate) mod release_source;
 pub mod schemathesis;
 pub mod seaweedfs;
 
