@@ -1,19 +1,24 @@
 //! The local real stack, one module per service: [`livekit`] (the LiveKit server, plain or
-//! supervised), and for recording [`redis`], [`pulseaudio`], [`seaweedfs`] (the S3-compatible
-//! store) and [`egress`] (LiveKit's egress worker), brought up together by [`recording`].
+//! supervised), for recording [`redis`], [`pulseaudio`], [`seaweedfs`] (the S3-compatible
+//! store) and [`egress`] (LiveKit's egress worker), brought up together by [`recording`], and
+//! [`ingress`] (LiveKit's ingress worker, RTMP and WHIP in); [`workers`] brings up the recording
+//! stack and the ingress together (`--with-workers`).
 //!
-//! Every service binds to loopback, writes its output to a log file under `target/xtask/logs/`,
+//! Every service binds to loopback (but ingress's and egress's own ports, which have no bind
+//! setting: they are picked free on every interface), writes its output to a log file under `target/xtask/logs/`,
 //! keeps its config and data in a private temporary folder removed on `Drop`, and dies with the
 //! process that started it (see [`crate::process`]). [`service`] holds what they share: a child
 //! process with a readiness probe, optionally restarted by a supervisor thread.
 
 pub mod egress;
+pub mod ingress;
 pub mod livekit;
 pub mod pulseaudio;
 pub mod recording;
 pub mod redis;
 pub mod seaweedfs;
 pub mod service;
+pub mod workers;
 
 pub use livekit::*;
 

@@ -157,7 +157,7 @@ fn go_build(src: &Path, output: &Path) -> Result<()> {
 
 /// What the recording stack needs installed: its Debian packages, egress and SeaweedFS.
 pub fn ensure_recording_tools() -> Result<RecordingTools> {
-    debian::ensure_packages("recording stack", versions::RECORDING_DEBIAN_PACKAGES)?;
+    debian::ensure_packages("recording stack", versions::WORKERS_DEBIAN_PACKAGES)?;
     let egress_dir = ensure_egress()?;
     let weed = super::seaweedfs::ensure_seaweedfs()?;
     Ok(RecordingTools { egress_dir, weed })
