@@ -4,10 +4,10 @@
 //! [`ingress`] (LiveKit's ingress worker, RTMP and WHIP in); [`workers`] brings up the recording
 //! stack and the ingress together (`--with-workers`).
 //!
-//! Every service binds to loopback (but ingress's and egress's own ports, which have no bind
-//! setting: they are picked free on every interface), writes its output to a log file under `target/xtask/logs/`,
-//! keeps its config and data in a private temporary folder removed on `Drop`, and dies with the
-//! process that started it (see [`crate::process`]). [`service`] holds what they share: a child
+//! Every service binds to loopback (but for the workers' own ports: egress and ingress have no
+//! bind setting, so theirs are picked free on every interface), writes its output to a log file
+//! under `target/xtask/logs/`, keeps its config and data in a private temporary folder removed on
+//! `Drop`, and dies with the process that started it (see [`crate::process`]). [`service`] holds what they share: a child
 //! process with a readiness probe, optionally restarted by a supervisor thread.
 
 pub mod egress;

@@ -20,9 +20,8 @@ use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
 use super::release_source::{ReleaseSource, go, hex};
-use super::{debian, tools_dir};
+use super::tools_dir;
 use crate::process::run_checked;
-use crate::stack::recording::RecordingTools;
 use crate::{versions, workspace_root};
 
 /// Where egress's patches live, applied in name order.
@@ -153,12 +152,4 @@ fn go_build(src: &Path, output: &Path) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
-}
-
-/// What the recording stack needs installed: its Debian packages, egress and SeaweedFS.
-pub fn ensure_recording_tools() -> Result<RecordingTools> {
-    debian::ensure_packages("recording stack", versions::WORKERS_DEBIAN_PACKAGES)?;
-    let egress_dir = ensure_egress()?;
-    let weed = super::seaweedfs::ensure_seaweedfs()?;
-    Ok(RecordingTools { egress_dir, weed })
 }
