@@ -11,21 +11,26 @@ usage: cargo xtask <command>
 commands:
   test [-- <cargo test args>]   fmt check, clippy, tools, a local LiveKit, cargo test, then the
                                 browser suite (tests/browser) in headless Chromium
-  run [--with-recording]        build and run OnAir on http://127.0.0.1:3000 (PORT changes it),
-                                with a local LiveKit unless LIVEKIT_URL is set
+  run [--with-workers]          build and run OnAir on http://127.0.0.1:3000 (PORT changes it),
+                                with a local LiveKit unless LIVEKIT_URL is set; --with-workers
+                                adds LiveKit's egress (recording) and ingress (RTMP/WHIP from
+                                OBS) with Redis and SeaweedFS
   e2e [-- <node args>]          only the browser suite: release app, its own LiveKit and onair,
                                 node --test tests/browser/ (screenshots in target/e2e-screenshots)
   build                         release build: target/release/onair and the app in frontend/dist
-  stack [--with-recording]      only the local LiveKit server (ws://127.0.0.1:7880), with
-                                Redis, egress and SeaweedFS when asked; prints onair's settings
+  stack [--with-workers]        only the local LiveKit server (ws://127.0.0.1:7880), with
+                                Redis, egress, ingress and SeaweedFS when asked; prints onair's
+                                settings and the RTMP/WHIP URLs
   bench [--requests N] [--concurrency C] [--viewers V] [--no-app]
                                 one table: token throughput against a bare Axum handler, LiveKit
                                 calls under a burst, RSS, start to ready, first frame, page weights
   bench-app [--viewers N]       app size (wasm, page transfers) and viewers' time to first frame
-  schemathesis [--with-recording] [-- <st run args>]
+  schemathesis [--with-workers] [-- <st run args>]
                                 Schemathesis, every phase and check, against /api/openapi.json
   image                         build the Dockerfile with podman (onair:dev) and check the image:
                                 probes, home page in Chromium, non-root, HEALTHCHECK, SIGTERM
+
+--with-recording, the old name of --with-workers, is still accepted.
 ";
 
 fn main() -> ExitCode {

@@ -42,6 +42,19 @@ pub const EGRESS_TARBALL_SHA256: &str =
 /// release replaces it (`go mod edit -replace`).
 pub const EGRESS_SERVER_SDK_GO: &str = "v2.18.1";
 
+/// The LiveKit ingress worker (RTMP and WHIP in, for OBS), built unmodified from its release
+/// source: `ONAIR_INGRESS_SOURCE` (a tarball or a folder), else
+/// `shared/vendor/livekit-ingress-{INGRESS}.tar.gz` beside the checkout or one of its parents,
+/// else the Go module proxy (which refuses it on some networks).
+pub const INGRESS: &str = "v1.5.0";
+
+/// The ingress Go module, for the Go module proxy.
+pub const INGRESS_MODULE: &str = "github.com/livekit/ingress";
+
+/// sha256 of `git archive` of ingress's release tag (the vendored tarball), checked before use.
+pub const INGRESS_TARBALL_SHA256: &str =
+    "bf7bcb56fc8aa842dcc38c13dcb93e881b94e0269c64d4ae2a617d2aeaa7fc34";
+
 /// pnpm, run with `npx -y pnpm@…` to build egress's RoomComposite page (`template-default`)
 /// from its own `pnpm-lock.yaml`.
 pub const PNPM: &str = "10.34.9";
@@ -53,11 +66,12 @@ pub const SEAWEEDFS: &str = "v0.0.0-20261109003541-7506e5f91cd6";
 /// The SeaweedFS Go module.
 pub const SEAWEEDFS_MODULE: &str = "github.com/seaweedfs/seaweedfs";
 
-/// Debian packages the recording stack needs, installed with apt-get when missing: egress's
-/// build (`patch`, a C toolchain, GStreamer headers; without the -bad headers "gstreamer-mpegts-1.0 not
-/// found"), its runtime (GStreamer plugins, Chromium and fonts for the RoomComposite page, Xvfb,
-/// PulseAudio), Redis, and ffmpeg/ffprobe for the tests.
-pub const RECORDING_DEBIAN_PACKAGES: &[&str] = &[
+/// Debian packages the workers' stack needs, installed with apt-get when missing: the builds of
+/// egress and ingress (`patch`, a C toolchain, GStreamer headers; without the -bad headers
+/// "gstreamer-mpegts-1.0 not found"), their runtime (GStreamer plugins, the same for both;
+/// Chromium and fonts for egress's RoomComposite page, Xvfb, PulseAudio), Redis, and
+/// ffmpeg/ffprobe for the tests (ffmpeg is also what pushes RTMP to the ingress, as OBS would).
+pub const WORKERS_DEBIAN_PACKAGES: &[&str] = &[
     "patch",
     "gcc",
     "libc6-dev",

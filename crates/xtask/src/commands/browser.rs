@@ -1,16 +1,16 @@
 //! The browser suite's stack (`cargo xtask test`, `cargo xtask bench-app`): its own LiveKit on
 //! free ports — supervised, so a test can kill it and see it come back on the same ports — and an
 //! `onair` serving the built app from `frontend/dist`, then `node` running the scripts of
-//! `tests/browser` (playwright-core driving Debian's Chromium) against them. With recording,
-//! LiveKit runs on the recording stack's Redis and onair records through its egress into its
-//! SeaweedFS bucket.
+//! `tests/browser` (playwright-core driving Debian's Chromium) against them. With the workers,
+//! LiveKit runs on their Redis, onair records through egress into the SeaweedFS bucket, and the
+//! ingress takes RTMP and WHIP (the scripts get its URLs and ports as `ONAIR_E2E_INGRESS_*`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use xtask::process::run_tool;
-use xtask::stack::recording::{RecordingStack, RecordingTools};
+use xtask::stack::workers::{WorkerStack, WorkerTools};
 use xtask::stack::{LiveKitOptions, SupervisedLiveKit};
 use xtask::{net, target_dir, tools, workspace_root};
 
@@ -36,40 +36,42 @@ pub fn screenshots_dir() -> PathBuf {
 }
 
 /// A supervised LiveKit and an `onair` in front of it, both on free loopback ports, and
-/// optionally the recording stack. Stopped on `Drop` (onair first).
+/// optionally the workers (egress, ingress, Redis, SeaweedFS). Stopped on `Drop` (onair first).
 pub struct BrowserStack {
     onair: OnAir,
-    // Declared (so dropped) before LiveKit: egress leaves before the server goes.
-    recording: Option<RecordingStack>,
+    // Declared (so dropped) before LiveKit: the workers leave before the server goes.
+    workers: Option<WorkerStack>,
     livekit: SupervisedLiveKit,
     onair_log: PathBuf,
     chromium: PathBuf,
 }
 
 impl BrowserStack {
-    /// Starts them; `name` prefixes the log files under `target/xtask/`. With `recording`, the
-    /// recording stack too, and onair records into it.
+    /// Starts them; `name` prefixes the log files under `target/xtask/`. With `workers`, the
+    /// workers too: onair records into their bucket, encoders stream to their ingress.
     pub fn start(
         name: &str,
         livekit_binary: &Path,
         onair_binary: &Path,
         chromium: &Path,
-        recording: Option<&RecordingTools>,
+        workers: Option<&WorkerTools>,
     ) -> Result<Self> {
         let dist = workspace_root().join("frontend/dist");
         if !dist.join("index.html").is_file() {
             bail!("{} has no index.html: build the app first", dist.display());
         }
-        let mut recording = recording
-            .map(|tools| RecordingStack::start(tools, name))
+        let mut workers = workers
+            .map(|tools| WorkerStack::start(tools, name))
             .transpose()?;
         let mut options = LiveKitOptions::free_ports(livekit_binary)
             .with_log_file(log_path(&format!("{name}-livekit.log"))?);
-        options.redis_address = recording.as_ref().map(RecordingStack::redis_address);
+        if let Some(workers) = &workers {
+            options = workers.livekit_options(options);
+        }
         let livekit = SupervisedLiveKit::start(options, log_path(&format!("{name}-livekit.pid"))?)?;
-        if let Some(recording) = recording.as_mut() {
-            recording.start_egress(livekit.url(), livekit.api_key(), livekit.api_secret())?;
-            println!("recording stack: {}", recording.describe());
+        if let Some(workers) = workers.as_mut() {
+            workers.start_workers(livekit.url(), livekit.api_key(), livekit.api_secret())?;
+            println!("workers: {}", workers.describe());
         }
         let port = net::free_tcp_port()?;
         let mut env = vec![
@@ -81,8 +83,8 @@ impl BrowserStack {
             ("ROOM_CREATE_PER_MINUTE", "1000".to_owned()),
             ("ROOM_CREATE_BURST", "1000".to_owned()),
         ];
-        if let Some(recording) = &recording {
-            env.extend(recording.onair_env());
+        if let Some(workers) = &workers {
+            env.extend(workers.onair_env());
         }
         let onair_log = log_path(&format!("{name}-onair.log"))?;
         let mut onair = OnAir::start(onair_binary, port, &env, Some(&onair_log))?;
@@ -96,7 +98,7 @@ impl BrowserStack {
         );
         Ok(Self {
             onair,
-            recording,
+            workers,
             livekit,
             onair_log,
             chromium: chromium.to_owned(),
@@ -104,8 +106,8 @@ impl BrowserStack {
     }
 
     /// The variables the scripts of `tests/browser` read.
-    pub fn env(&self) -> Vec<(&'static str, String)> {
-        let mut env = vec![
+    pub fn env(&self) -> Vec<(String, String)> {
+        let fixed = [
             ("ONAIR_E2E_URL", self.onair.url()),
             ("ONAIR_E2E_LIVEKIT_URL", self.livekit.url().to_owned()),
             (
@@ -125,12 +127,24 @@ impl BrowserStack {
                 screenshots_dir().display().to_string(),
             ),
         ];
-        if let Some(pid_file) = self
-            .recording
-            .as_ref()
-            .and_then(RecordingStack::egress_pid_file)
-        {
-            env.push(("ONAIR_E2E_EGRESS_PID_FILE", pid_file.display().to_string()));
+        let mut env: Vec<(String, String)> = fixed
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect();
+        if let Some(workers) = &self.workers {
+            if let Some(pid_file) = workers.egress_pid_file() {
+                env.push((
+                    "ONAIR_E2E_EGRESS_PID_FILE".to_owned(),
+                    pid_file.display().to_string(),
+                ));
+            }
+            // ONAIR_E2E_INGRESS_{RTMP,WHIP}_{URL,PORT} and ONAIR_E2E_INGRESS_PID_FILE.
+            env.extend(
+                workers
+                    .ingress_env()
+                    .into_iter()
+                    .map(|(name, value)| (format!("ONAIR_E2E_{name}"), value)),
+            );
         }
         env
     }
@@ -170,8 +184,8 @@ impl BrowserStack {
     /// Stops onair, then LiveKit and its supervisor.
     pub fn stop(&mut self) -> Result<()> {
         self.onair.stop();
-        if let Some(recording) = self.recording.as_mut() {
-            recording.stop();
+        if let Some(workers) = self.workers.as_mut() {
+            workers.stop();
         }
         self.livekit.stop()
     }

@@ -31,6 +31,39 @@ pub fn header(title: &str) {
     let _ = std::io::stdout().flush();
 }
 
+/// The flag that starts the LiveKit workers with the stack (egress, ingress, Redis, SeaweedFS).
+pub const WITH_WORKERS: &str = "--with-workers";
+
+/// Whether `arg` asks for the workers: `--with-workers`, or its old name `--with-recording`,
+/// still accepted with a note (the flag now starts the ingress too).
+pub fn is_workers_flag(arg: &str) -> bool {
+    match arg {
+        WITH_WORKERS => true,
+        "--with-recording" => {
+            eprintln!(
+                "note: --with-recording is the old name of {WITH_WORKERS}, which starts egress, \
+                 ingress, Redis and SeaweedFS"
+            );
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Whether `args`, the arguments of `cargo xtask {command}`, ask for the workers, the only
+/// option `run` and `stack` take.
+pub fn with_workers_flag(command: &str, args: &[String]) -> Result<bool> {
+    let mut with_workers = false;
+    for arg in args {
+        if is_workers_flag(arg) {
+            with_workers = true;
+        } else {
+            bail!("`cargo xtask {command}` does not take `{arg}` (only {WITH_WORKERS})");
+        }
+    }
+    Ok(with_workers)
+}
+
 /// A `cargo` command in the workspace root, using the cargo that runs xtask.
 pub fn cargo<I, S>(args: I) -> Command
 where

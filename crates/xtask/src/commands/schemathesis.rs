@@ -2,8 +2,9 @@
 //! pinned one, see [`xtask::tools::schemathesis`]) runs every phase (examples, coverage, fuzzing,
 //! stateful) with every check against `/api/openapi.json` of a debug `onair` on a local LiveKit,
 //! all on free loopback ports, as the host of a stream created for the run, and the command fails
-//! unless it reports 0 failures. With `--with-recording` the recording stack (Redis, PulseAudio,
-//! SeaweedFS, egress) runs too, and the recording operations record for real.
+//! unless it reports 0 failures. With `--with-workers` the workers' stack (Redis, PulseAudio,
+//! SeaweedFS, egress and ingress) runs too: the recording operations record for real, and
+//! LiveKit creates ingresses.
 //!
 //! [`check`] is the part `cargo xtask test` shares: it runs against a LiveKit that is already up.
 
@@ -15,13 +16,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 use xtask::process::run_tool;
-use xtask::stack::recording::RecordingStack;
+use xtask::stack::workers::WorkerStack;
 use xtask::stack::{LiveKitOptions, LiveKitServer};
-use xtask::tools::egress::ensure_recording_tools;
 use xtask::tools::schemathesis::{Schemathesis, ensure_schemathesis};
 use xtask::{net, target_dir, tools};
 
-use super::{OnAir, build_onair_debug, header, log_path};
+use super::{OnAir, WITH_WORKERS, build_onair_debug, header, is_workers_flag, log_path};
 
 /// Test cases per operation and phase: enough for the coverage phase to try every boundary and
 /// for fuzzing to find a wrong status or schema, while a run stays within a few minutes on two
@@ -31,17 +31,17 @@ const MAX_EXAMPLES: u32 = 100;
 const PHASES: &str = "examples,coverage,fuzzing,stateful";
 
 pub fn run(args: &[String]) -> Result<()> {
-    let mut with_recording = false;
+    let mut with_workers = false;
     let mut extra: &[String] = &[];
     for (index, arg) in args.iter().enumerate() {
         match arg.as_str() {
-            "--with-recording" => with_recording = true,
             "--" => {
                 extra = &args[index + 1..];
                 break;
             }
+            flag if is_workers_flag(flag) => with_workers = true,
             other => bail!(
-                "`cargo xtask schemathesis` does not take `{other}` (--with-recording, then \
+                "`cargo xtask schemathesis` does not take `{other}` ({WITH_WORKERS}, then \
                  `-- <st run options>`)"
             ),
         }
@@ -50,38 +50,40 @@ pub fn run(args: &[String]) -> Result<()> {
     header("tools");
     let st = ensure_schemathesis()?;
     let livekit_binary = tools::ensure_livekit_server()?;
-    let recording_tools = if with_recording {
-        Some(ensure_recording_tools()?)
+    let worker_tools = if with_workers {
+        Some(tools::ensure_worker_tools()?)
     } else {
         None
     };
     header("build onair (debug)");
     let onair_binary = build_onair_debug()?;
 
-    header(if with_recording {
-        "start livekit-server and the recording stack on free ports"
+    header(if with_workers {
+        "start livekit-server and the workers (egress, ingress) on free ports"
     } else {
         "start livekit-server on free ports"
     });
-    let mut recording = recording_tools
+    let mut workers = worker_tools
         .as_ref()
-        .map(|tools| RecordingStack::start(tools, "schemathesis"))
+        .map(|tools| WorkerStack::start(tools, "schemathesis"))
         .transpose()?;
     let mut options = LiveKitOptions::free_ports(livekit_binary)
         .with_log_file(log_path("schemathesis-livekit.log")?);
-    options.redis_address = recording.as_ref().map(RecordingStack::redis_address);
+    if let Some(workers) = &workers {
+        options = workers.livekit_options(options);
+    }
     let mut livekit = LiveKitServer::start(options)?;
     let mut recording_env = Vec::new();
-    if let Some(recording) = recording.as_mut() {
-        recording.start_egress(&livekit.url(), livekit.api_key(), livekit.api_secret())?;
-        println!("recording stack: {}", recording.describe());
-        recording_env = recording.onair_env();
+    if let Some(workers) = workers.as_mut() {
+        workers.start_workers(&livekit.url(), livekit.api_key(), livekit.api_secret())?;
+        println!("workers: {}", workers.describe());
+        recording_env = workers.onair_env();
     }
     println!("livekit-server at {}", livekit.url());
 
     let result = check(&st, &onair_binary, &livekit, &recording_env, extra);
-    if let Some(mut recording) = recording {
-        recording.stop();
+    if let Some(mut workers) = workers {
+        workers.stop();
     }
     let _ = livekit.stop();
     result

@@ -1,8 +1,8 @@
 //! `cargo xtask test`: everything CI runs, in order — format check, clippy (native, and the app
-//! for wasm32), tools, a local LiveKit with the recording stack (Redis, PulseAudio, SeaweedFS,
-//! the egress worker) on free ports, `cargo test` of the workspace against it, Schemathesis
-//! against the OpenAPI document, then the browser suite (the release app in headless Chromium
-//! against its own supervised LiveKit, recording stack and `onair`), and last the Docker image
+//! for wasm32), tools, a local LiveKit with the workers' stack (Redis, PulseAudio, SeaweedFS,
+//! the egress and ingress workers) on free ports, `cargo test` of the workspace against it,
+//! Schemathesis against the OpenAPI document, then the browser suite (the release app in headless
+//! Chromium against its own supervised LiveKit, workers and `onair`), and last the Docker image
 //! built with podman and checked (`cargo xtask image`) — then a summary. Every service is
 //! stopped whatever happens (`Drop`, or the interrupt handler on Ctrl-C).
 
@@ -10,9 +10,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use xtask::stack::recording::{RecordingStack, RecordingTools};
+use xtask::stack::workers::{WorkerStack, WorkerTools};
 use xtask::stack::{LiveKitOptions, LiveKitServer};
-use xtask::tools::egress::ensure_recording_tools;
 use xtask::{tools, workspace_root};
 
 use super::browser::{BrowserStack, ensure_browser_tools, screenshots_dir};
@@ -117,45 +116,46 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
 
     let mut livekit_binary = PathBuf::new();
     let mut chromium = PathBuf::new();
-    let mut recording_tools = None;
+    let mut worker_tools = None;
     step(
         "tools",
         "tools (wasm32 target, livekit-server, wasm-bindgen, npm packages, chromium, \
-         recording stack: Debian packages, egress, SeaweedFS)"
+         workers' stack: Debian packages, egress, SeaweedFS, ingress)"
             .into(),
         &mut || {
             tools::ensure_wasm_target()?;
             tools::ensure_wasm_bindgen()?;
             tools::ensure_npm(&workspace_root().join("frontend"))?;
             (livekit_binary, chromium) = ensure_browser_tools()?;
-            recording_tools = Some(ensure_recording_tools()?);
+            worker_tools = Some(tools::ensure_worker_tools()?);
             Ok(())
         },
     )?;
-    let recording_tools: RecordingTools = recording_tools.expect("set by the tools step");
+    let worker_tools: WorkerTools = worker_tools.expect("set by the tools step");
 
     let mut stack = None;
     step(
         "livekit",
-        "start livekit-server and the recording stack on free ports".into(),
+        "start livekit-server and the workers (egress, ingress) on free ports".into(),
         &mut || {
-            let mut recording = RecordingStack::start(&recording_tools, "test")?;
-            let mut options = LiveKitOptions::free_ports(&livekit_binary)
-                .with_log_file(log_path("livekit-test.log")?);
-            options.redis_address = Some(recording.redis_address());
+            let mut workers = WorkerStack::start(&worker_tools, "test")?;
+            let options = workers.livekit_options(
+                LiveKitOptions::free_ports(&livekit_binary)
+                    .with_log_file(log_path("livekit-test.log")?),
+            );
             let server = LiveKitServer::start(options)?;
-            recording.start_egress(&server.url(), server.api_key(), server.api_secret())?;
+            workers.start_workers(&server.url(), server.api_key(), server.api_secret())?;
             println!(
-                "livekit-server at {} (log: {})\nrecording stack: {}",
+                "livekit-server at {} (log: {})\nworkers: {}",
                 server.url(),
                 server.log_file().display(),
-                recording.describe()
+                workers.describe()
             );
-            stack = Some((server, recording));
+            stack = Some((server, workers));
             Ok(())
         },
     )?;
-    let (mut livekit, mut recording) = stack.expect("set by the livekit step");
+    let (mut livekit, mut workers) = stack.expect("set by the livekit step");
 
     let mut test_args = vec![
         "test".to_owned(),
@@ -178,13 +178,15 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
                 .env("ONAIR_TEST_LIVEKIT_API_SECRET", livekit.api_secret())
                 .env("ONAIR_TEST_LIVEKIT_BIN", &livekit_binary)
                 // The scale-out suite's second LiveKit node joins the same Redis.
-                .env("ONAIR_TEST_REDIS_ADDRESS", recording.redis_address())
+                .env("ONAIR_TEST_REDIS_ADDRESS", workers.redis_address())
                 // The recording suites' publisher (tests/browser/tools/publisher.mjs).
                 .env("ONAIR_TEST_CHROMIUM", &chromium);
-            for (name, value) in recording.onair_env() {
+            // The bucket (ONAIR_TEST_S3_*, ONAIR_TEST_AWS_*) and where encoders reach the
+            // ingress (ONAIR_TEST_INGRESS_{RTMP,WHIP}_{URL,PORT}, ONAIR_TEST_INGRESS_PID_FILE).
+            for (name, value) in workers.onair_env().into_iter().chain(workers.ingress_env()) {
                 command.env(format!("ONAIR_TEST_{name}"), value);
             }
-            if let Some(pid_file) = recording.egress_pid_file() {
+            if let Some(pid_file) = workers.egress_pid_file() {
                 command.env("ONAIR_TEST_EGRESS_PID_FILE", pid_file);
             }
             run_checked(command, &format!("cargo {}", test_args.join(" ")))
@@ -193,19 +195,19 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
 
     let _ = step(
         "schemathesis",
-        "Schemathesis against /api/openapi.json: every phase and check, recording on".into(),
+        "Schemathesis against /api/openapi.json: every phase and check, workers on".into(),
         &mut || {
             let st = tools::schemathesis::ensure_schemathesis()?;
             let onair = build_onair_debug()?;
-            super::schemathesis::check(&st, &onair, &livekit, &recording.onair_env(), &[])
+            super::schemathesis::check(&st, &onair, &livekit, &workers.onair_env(), &[])
         },
     );
 
     let _ = step(
         "stop livekit",
-        "stop livekit-server and the recording stack".into(),
+        "stop livekit-server and the workers".into(),
         &mut || {
-            recording.stop();
+            workers.stop();
             livekit.stop()
         },
     );
@@ -223,7 +225,7 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
             if app.is_err() {
                 bail!("skipped: the app did not build");
             }
-            browser_suite(&livekit_binary, &chromium, &recording_tools, &[])
+            browser_suite(&livekit_binary, &chromium, &worker_tools, &[])
         },
     );
 
@@ -236,19 +238,19 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
 }
 
 /// Runs the browser suite (`node --test --test-concurrency=1 tests/browser/`, plus `node_args`)
-/// against its own stack: a supervised LiveKit, the recording stack and the debug `onair`
+/// against its own stack: a supervised LiveKit, the workers and the debug `onair`
 /// serving `frontend/dist` (build the app first). Screenshots go to `target/e2e-screenshots`, emptied first.
 pub fn browser_suite(
     livekit_binary: &std::path::Path,
     chromium: &std::path::Path,
-    recording: &RecordingTools,
+    workers: &WorkerTools,
     node_args: &[String],
 ) -> Result<()> {
     let onair = build_onair_debug()?;
     let shots = screenshots_dir();
     let _ = std::fs::remove_dir_all(&shots);
     std::fs::create_dir_all(&shots).with_context(|| format!("creating {}", shots.display()))?;
-    let mut stack = BrowserStack::start("e2e", livekit_binary, &onair, chromium, Some(recording))?;
+    let mut stack = BrowserStack::start("e2e", livekit_binary, &onair, chromium, Some(workers))?;
     let mut args = vec!["--test", "--test-concurrency=1"];
     args.extend(node_args.iter().map(String::as_str));
     if !node_args.iter().any(|a| a.starts_with("tests/")) {
@@ -270,9 +272,9 @@ pub fn e2e(args: &[String]) -> Result<()> {
     };
     header("tools");
     let (livekit_binary, chromium) = ensure_browser_tools()?;
-    let recording = ensure_recording_tools()?;
+    let workers = tools::ensure_worker_tools()?;
     header("build the app (one wasm app per page, precompressed)");
     build_frontend(true)?;
     header("browser suite (tests/browser: node --test, headless Chromium)");
-    browser_suite(&livekit_binary, &chromium, &recording, extra)
+    browser_suite(&livekit_binary, &chromium, &workers, extra)
 }

@@ -17,7 +17,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 use super::service::{Service, ServiceSpec};
-use super::{create_private_dir, log_file, private_run_dir};
+use super::{create_private_dir, log_file, private_run_dir, render_template};
 use crate::net::{free_tcp_port, http_get_ok};
 use crate::tools::path_with;
 
@@ -137,24 +137,16 @@ fn render_config(
     health_port: u16,
     template_port: u16,
 ) -> Result<String> {
-    let path = crate::workspace_root().join("config/egress.yaml");
-    let template =
-        fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let values = [
-        ("{api_key}", options.api_key.to_owned()),
-        ("{api_secret}", options.api_secret.to_owned()),
-        ("{ws_url}", options.livekit_url.to_owned()),
-        ("{redis_address}", options.redis_address.to_owned()),
-        ("{health_port}", health_port.to_string()),
-        ("{template_port}", template_port.to_string()),
-        ("{backup_dir}", backup_dir()?.display().to_string()),
-    ];
-    let mut config = template;
-    for (placeholder, value) in values {
-        if !config.contains(placeholder) {
-            bail!("config/egress.yaml has no {placeholder} placeholder");
-        }
-        config = config.replace(placeholder, &value);
-    }
-    Ok(config)
+    render_template(
+        "config/egress.yaml",
+        &[
+            ("{api_key}", options.api_key.to_owned()),
+            ("{api_secret}", options.api_secret.to_owned()),
+            ("{ws_url}", options.livekit_url.to_owned()),
+            ("{redis_address}", options.redis_address.to_owned()),
+            ("{health_port}", health_port.to_string()),
+            ("{template_port}", template_port.to_string()),
+            ("{backup_dir}", backup_dir()?.display().to_string()),
+        ],
+    )
 }

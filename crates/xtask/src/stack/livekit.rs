@@ -21,6 +21,7 @@ use anyhow::{Context, Result, bail};
 use nix::sys::signal::Signal;
 use nix::unistd::Pid;
 
+use super::ingress::IngressUrls;
 use super::{create_private_dir, log_excerpt, log_file, private_run_dir, write_pid_file};
 use crate::net::http_get_ok;
 use crate::process::{
@@ -112,6 +113,9 @@ pub struct LiveKitOptions {
     pub log_file: Option<PathBuf>,
     /// Redis `host:port` for multi-node mode and egress; `None` runs without Redis.
     pub redis_address: Option<String>,
+    /// The ingress worker's URLs, which the server hands out with each ingress it creates;
+    /// `None` leaves out the `ingress:` block (needs Redis to be of use).
+    pub ingress: Option<IngressUrls>,
 }
 
 impl LiveKitOptions {
@@ -132,6 +136,7 @@ impl LiveKitOptions {
             ports: PortChoice::Free,
             log_file: None,
             redis_address: None,
+            ingress: None,
         }
     }
 
@@ -617,6 +622,13 @@ fn render_config(template: &str, options: &LiveKitOptions, ports: LiveKitPorts) 
         Some(address) => format!("redis:\n  address: {address}\n"),
         None => String::new(),
     };
+    let ingress_block = match &options.ingress {
+        Some(urls) => format!(
+            "ingress:\n  rtmp_base_url: {}\n  whip_base_url: {}\n",
+            urls.rtmp_base_url, urls.whip_base_url
+        ),
+        None => String::new(),
+    };
     let values = [
         ("{port}", ports.http.to_string()),
         ("{rtc_tcp_port}", ports.rtc_tcp.to_string()),
@@ -624,6 +636,7 @@ fn render_config(template: &str, options: &LiveKitOptions, ports: LiveKitPorts) 
         ("{api_key}", options.api_key.clone()),
         ("{api_secret}", options.api_secret.clone()),
         ("{redis_block}", redis_block),
+        ("{ingress_block}", ingress_block),
     ];
     let mut config = template.to_owned();
     for (placeholder, value) in values {
@@ -676,9 +689,34 @@ mod tests {
             "{api_key}",
             "{api_secret}",
             "{redis_block}",
+            "{ingress_block}",
         ] {
             assert!(!config.contains(placeholder), "{config}");
         }
+    }
+
+    #[test]
+    fn renders_redis_and_the_ingress_urls_when_the_workers_run() {
+        let template =
+            fs::read_to_string(crate::workspace_root().join("config/livekit.yaml")).unwrap();
+        let mut options = LiveKitOptions::free_ports("livekit-server");
+        options.redis_address = Some("127.0.0.1:6390".into());
+        options.ingress = Some(IngressUrls {
+            rtmp_base_url: "rtmp://127.0.0.1:2001/live".into(),
+            whip_base_url: "http://127.0.0.1:2002/w".into(),
+        });
+        let config = render_config(&template, &options, LiveKitPorts::DEV).unwrap();
+        assert!(
+            config.contains("\nredis:\n  address: 127.0.0.1:6390\n"),
+            "{config}"
+        );
+        assert!(
+            config.contains(
+                "\ningress:\n  rtmp_base_url: rtmp://127.0.0.1:2001/live\n  \
+                 whip_base_url: http://127.0.0.1:2002/w\n"
+            ),
+            "{config}"
+        );
     }
 
     #[test]

@@ -1,19 +1,24 @@
 //! The local real stack, one module per service: [`livekit`] (the LiveKit server, plain or
-//! supervised), and for recording [`redis`], [`pulseaudio`], [`seaweedfs`] (the S3-compatible
-//! store) and [`egress`] (LiveKit's egress worker), brought up together by [`recording`].
+//! supervised), for recording [`redis`], [`pulseaudio`], [`seaweedfs`] (the S3-compatible
+//! store) and [`egress`] (LiveKit's egress worker), brought up together by [`recording`], and
+//! [`ingress`] (LiveKit's ingress worker, RTMP and WHIP in); [`workers`] brings up the recording
+//! stack and the ingress together (`--with-workers`).
 //!
-//! Every service binds to loopback, writes its output to a log file under `target/xtask/logs/`,
-//! keeps its config and data in a private temporary folder removed on `Drop`, and dies with the
-//! process that started it (see [`crate::process`]). [`service`] holds what they share: a child
+//! Every service binds to loopback (but for the workers' own ports: egress and ingress have no
+//! bind setting, so theirs are picked free on every interface), writes its output to a log file
+//! under `target/xtask/logs/`, keeps its config and data in a private temporary folder removed on
+//! `Drop`, and dies with the process that started it (see [`crate::process`]). [`service`] holds what they share: a child
 //! process with a readiness probe, optionally restarted by a supervisor thread.
 
 pub mod egress;
+pub mod ingress;
 pub mod livekit;
 pub mod pulseaudio;
 pub mod recording;
 pub mod redis;
 pub mod seaweedfs;
 pub mod service;
+pub mod workers;
 
 pub use livekit::*;
 
@@ -59,6 +64,21 @@ pub(crate) fn log_file(name: &str) -> Result<PathBuf> {
     let dir = crate::target_dir().join("xtask/logs");
     fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     Ok(dir.join(name))
+}
+
+/// The config template at `relative` (from the workspace root) with each placeholder of `values`
+/// replaced; fails if the template lacks one (a renamed key would otherwise go unnoticed).
+pub(crate) fn render_template(relative: &str, values: &[(&str, String)]) -> Result<String> {
+    let path = crate::workspace_root().join(relative);
+    let mut config =
+        fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    for (placeholder, value) in values {
+        if !config.contains(placeholder) {
+            anyhow::bail!("{relative} has no {placeholder} placeholder");
+        }
+        config = config.replace(placeholder, value);
+    }
+    Ok(config)
 }
 
 /// The last `lines` lines of a log file (empty when it cannot be read).

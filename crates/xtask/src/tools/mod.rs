@@ -1,6 +1,7 @@
 //! Installation of the pinned external tools (versions in [`crate::versions`]) into the tools
 //! directory, and of the npm packages and Debian Chromium the app and its browser tests need;
-//! the recording stack's parts in [`debian`] (apt packages), [`egress`] and [`seaweedfs`];
+//! the workers' stack's parts in [`debian`] (apt packages), [`egress`], [`ingress`] (both built
+//! from their release sources, found by [`release_source`]) and [`seaweedfs`];
 //! Schemathesis, in a venv of its own, in [`schemathesis`].
 //! Each install is skipped when the pinned version is already there (printing one
 //! "X: present" line), and the tools-dir installs land atomically (built in a temporary folder,
@@ -16,13 +17,30 @@ use std::time::SystemTime;
 use anyhow::{Context, Result, bail};
 
 use crate::process::run_tool;
+use crate::stack::recording::RecordingTools;
+use crate::stack::workers::WorkerTools;
 use crate::versions;
 
 pub mod debian;
 pub mod egress;
+pub mod ingress;
 pub mod podman;
+pub(crate) mod release_source;
 pub mod schemathesis;
 pub mod seaweedfs;
+
+/// What `--with-workers` needs installed: the workers' Debian packages, egress, SeaweedFS and
+/// ingress (each skipped when present).
+pub fn ensure_worker_tools() -> Result<WorkerTools> {
+    debian::ensure_packages("workers' stack", versions::WORKERS_DEBIAN_PACKAGES)?;
+    let egress_dir = egress::ensure_egress()?;
+    let weed = seaweedfs::ensure_seaweedfs()?;
+    let ingress_dir = ingress::ensure_ingress()?;
+    Ok(WorkerTools {
+        recording: RecordingTools { egress_dir, weed },
+        ingress_dir,
+    })
+}
 
 /// Where pinned tools live: `$ONAIR_TOOLS_DIR`, else `$XDG_CACHE_HOME/onair/tools`, else
 /// `$HOME/.cache/onair/tools`.

@@ -306,7 +306,7 @@ fn rust_containerfile(debian: &str) -> String {
 
 /// The first 10 hex digits of the sha256 of `recipe`.
 fn recipe_digest(recipe: &str) -> String {
-    super::egress::hex(&Sha256::digest(recipe.as_bytes()))[..10].to_owned()
+    super::release_source::hex(&Sha256::digest(recipe.as_bytes()))[..10].to_owned()
 }
 
 /// `localhost/{image}`: where podman keeps an image made here.

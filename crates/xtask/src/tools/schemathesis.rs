@@ -13,7 +13,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 
-use super::egress::hex;
+use super::release_source::hex;
 use super::tools_dir;
 use crate::process::run_tool;
 use crate::versions::SCHEMATHESIS;

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
-use super::egress::go_mod_download;
+use super::release_source::go_mod_download;
 use super::tools_dir;
 use crate::process::run_checked;
 use crate::versions;
