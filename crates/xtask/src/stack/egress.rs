@@ -1,7 +1,7 @@
-//! The LiveKit egress worker (built by [`crate::tools::egress`]), supervised: its service
-//! process exits after some internal errors, and the tests kill it on purpose, so a supervisor
-//! starts it again on the same ports. Its config is `config/egress.yaml` rendered with the
-//! LiveKit server's keys, Redis and free ports.
+//! The LiveKit egress worker (built by [`crate::tools::egress`]), supervised (see
+//! `stack/worker.rs`): its service process exits after some internal errors, and the tests kill
+//! it on purpose, so a supervisor starts it again on the same ports. Its config is
+//! `config/egress.yaml` rendered with the LiveKit server's keys, Redis and free ports.
 //!
 //! egress re-runs itself as `egress run-handler` for every recording, and the handler starts
 //! Xvfb, Chromium (the RoomComposite page) and a GStreamer pipeline that records the page's
@@ -11,15 +11,12 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
-use super::service::{Service, ServiceSpec};
-use super::{create_private_dir, log_file, private_run_dir, render_template};
+use super::render_template;
+use super::worker::{Worker, WorkerSpec};
 use crate::net::{free_tcp_port, http_get_ok};
-use crate::tools::path_with;
 
 /// Where egress finds LiveKit and Redis.
 pub struct EgressOptions<'a> {
@@ -39,20 +36,12 @@ pub struct EgressOptions<'a> {
 
 /// A running, supervised egress worker. Stopped on `Drop`.
 pub struct Egress {
-    service: Service,
-    dir: PathBuf,
+    worker: Worker,
 }
 
 impl Egress {
     /// Renders the config, starts the worker and waits until its health port answers.
     pub fn start(options: &EgressOptions<'_>) -> Result<Self> {
-        let binary = options.egress_dir.join("egress");
-        if !binary.is_file() {
-            bail!("egress binary not found at {}", binary.display());
-        }
-        let dir = private_run_dir("egress")?;
-        let tmp = dir.join("tmp");
-        create_private_dir(&tmp)?;
         let health_port = free_tcp_port()?;
         let template_port = loop {
             let port = free_tcp_port()?;
@@ -60,66 +49,33 @@ impl Egress {
                 break port;
             }
         };
-        let config = dir.join("egress.yaml");
-        fs::write(&config, render_config(options, health_port, template_port)?)
-            .context("writing the egress config")?;
-        let path = path_with(&[options.egress_dir])?;
-        let pulse_server = options.pulse_server.to_owned();
-        let work_dir = dir.clone();
-        let pid_file = log_file(&format!("{}-egress.pid", options.name))?;
-        let service = Service::start_supervised(
-            ServiceSpec {
-                name: "egress",
-                command: Box::new(move || {
-                    let mut command = Command::new(&binary);
-                    command
-                        .arg("--config")
-                        .arg(&config)
-                        .current_dir(&work_dir)
-                        .env("PATH", &path)
-                        .env("PULSE_SERVER", &pulse_server)
-                        .env("EGRESS_TMP_DIR", &tmp)
-                        .env_remove("EGRESS_CONFIG_FILE")
-                        .env_remove("EGRESS_CONFIG_BODY");
-                    command
-                }),
-                log_file: log_file(&format!("{}-egress.log", options.name))?,
-                ready: Box::new(move || http_get_ok(health_port, "/")),
-                ready_timeout: Duration::from_secs(30),
-            },
-            pid_file,
-        )?;
-        Ok(Self { service, dir })
+        let worker = Worker::start(WorkerSpec {
+            name: "egress",
+            binary_dir: options.egress_dir,
+            config: render_config(options, health_port, template_port)?,
+            // A patch of ours: egress hard-codes /home/egress/tmp.
+            tmp_var: "EGRESS_TMP_DIR",
+            env: vec![("PULSE_SERVER", options.pulse_server.into())],
+            stack_name: options.name,
+            ready: Box::new(move || http_get_ok(health_port, "/")),
+        })?;
+        Ok(Self { worker })
     }
 
     /// The file holding the worker's current process id (it leads its process group, which
     /// holds the recordings' handlers, Chromium and Xvfb too).
     pub fn pid_file(&self) -> &Path {
-        self.service
-            .pid_file()
-            .expect("egress always runs supervised")
+        self.worker.pid_file()
     }
 
     /// The file holding the worker's output.
     pub fn log_file(&self) -> &Path {
-        self.service.log_file()
-    }
-
-    /// How many times the supervisor started it again.
-    pub fn restarts(&self) -> u32 {
-        self.service.restarts()
+        self.worker.log_file()
     }
 
     /// Stops the supervisor and the worker. Idempotent.
     pub fn stop(&mut self) {
-        self.service.stop();
-    }
-}
-
-impl Drop for Egress {
-    fn drop(&mut self) {
-        self.stop();
-        let _ = fs::remove_dir_all(&self.dir);
+        self.worker.stop();
     }
 }
 

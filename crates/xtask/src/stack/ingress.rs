@@ -1,6 +1,7 @@
 //! The LiveKit ingress worker (built by [`crate::tools::ingress`]): what OBS, or ffmpeg, streams
-//! to over RTMP or WHIP, and what publishes that stream into a room. Supervised like egress: a
-//! supervisor starts it again on the same ports if it exits, and a test may kill it.
+//! to over RTMP or WHIP, and what publishes that stream into a room. Supervised like egress (see
+//! `stack/worker.rs`): a supervisor starts it again on the same ports if it exits, and a test
+//! may kill it.
 //!
 //! Its ports are chosen before LiveKit starts ([`IngressPorts::free`]), because livekit-server
 //! hands out the RTMP and WHIP URLs with every ingress it creates (its `ingress:` block, see
@@ -11,18 +12,14 @@
 //! ingress re-runs itself as `ingress run-handler` for every stream: its folder goes first on
 //! `PATH`, and `TMPDIR` keeps the handlers' scratch files in a private folder.
 
-use std::fs;
 use std::net::{Ipv4Addr, TcpListener, UdpSocket};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Duration;
+use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 
-use super::service::{Service, ServiceSpec};
-use super::{create_private_dir, log_file, private_run_dir, render_template};
+use super::render_template;
+use super::worker::{Worker, WorkerSpec};
 use crate::net::http_get_ok;
-use crate::tools::path_with;
 
 /// The ports an ingress worker listens on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,90 +91,43 @@ pub struct IngressOptions<'a> {
 
 /// A running, supervised ingress worker. Stopped on `Drop`.
 pub struct Ingress {
-    service: Service,
-    ports: IngressPorts,
-    dir: PathBuf,
+    worker: Worker,
 }
 
 impl Ingress {
     /// Renders the config, starts the worker and waits until its RTMP and WHIP servers are up
     /// (the WHIP port answers `/health` once RTMP listens, and the health port answers).
     pub fn start(options: &IngressOptions<'_>) -> Result<Self> {
-        let binary = options.ingress_dir.join("ingress");
-        if !binary.is_file() {
-            bail!("ingress binary not found at {}", binary.display());
-        }
-        let dir = private_run_dir("ingress")?;
-        let tmp = dir.join("tmp");
-        create_private_dir(&tmp)?;
-        let config = dir.join("ingress.yaml");
-        fs::write(&config, render_config(options)?).context("writing the ingress config")?;
-        let path = path_with(&[options.ingress_dir])?;
-        let work_dir = dir.clone();
         let ports = options.ports;
-        let service = Service::start_supervised(
-            ServiceSpec {
-                name: "ingress",
-                command: Box::new(move || {
-                    let mut command = Command::new(&binary);
-                    command
-                        .arg("--config")
-                        .arg(&config)
-                        .current_dir(&work_dir)
-                        .env("PATH", &path)
-                        .env("TMPDIR", &tmp)
-                        .env_remove("INGRESS_CONFIG_FILE")
-                        .env_remove("INGRESS_CONFIG_BODY");
-                    command
-                }),
-                log_file: log_file(&format!("{}-ingress.log", options.name))?,
-                ready: Box::new(move || {
-                    http_get_ok(ports.whip, "/health") && http_get_ok(ports.health, "/")
-                }),
-                ready_timeout: Duration::from_secs(30),
-            },
-            log_file(&format!("{}-ingress.pid", options.name))?,
-        )?;
-        Ok(Self {
-            service,
-            ports,
-            dir,
-        })
-    }
-
-    /// The ports it listens on.
-    pub fn ports(&self) -> IngressPorts {
-        self.ports
+        let worker = Worker::start(WorkerSpec {
+            name: "ingress",
+            binary_dir: options.ingress_dir,
+            config: render_config(options)?,
+            // The handlers keep each stream's files in the temporary directory.
+            tmp_var: "TMPDIR",
+            env: Vec::new(),
+            stack_name: options.name,
+            ready: Box::new(move || {
+                http_get_ok(ports.whip, "/health") && http_get_ok(ports.health, "/")
+            }),
+        })?;
+        Ok(Self { worker })
     }
 
     /// The file holding the worker's current process id (it leads its process group, which
     /// holds the streams' handlers too).
     pub fn pid_file(&self) -> &Path {
-        self.service
-            .pid_file()
-            .expect("ingress always runs supervised")
+        self.worker.pid_file()
     }
 
     /// The file holding the worker's output (its handlers' too).
     pub fn log_file(&self) -> &Path {
-        self.service.log_file()
-    }
-
-    /// How many times the supervisor started it again.
-    pub fn restarts(&self) -> u32 {
-        self.service.restarts()
+        self.worker.log_file()
     }
 
     /// Stops the supervisor and the worker. Idempotent.
     pub fn stop(&mut self) {
-        self.service.stop();
-    }
-}
-
-impl Drop for Ingress {
-    fn drop(&mut self) {
-        self.stop();
-        let _ = fs::remove_dir_all(&self.dir);
+        self.worker.stop();
     }
 }
 

@@ -2,13 +2,15 @@
 //! supervised), for recording [`redis`], [`pulseaudio`], [`seaweedfs`] (the S3-compatible
 //! store) and [`egress`] (LiveKit's egress worker), brought up together by [`recording`], and
 //! [`ingress`] (LiveKit's ingress worker, RTMP and WHIP in); [`workers`] brings up the recording
-//! stack and the ingress together (`--with-workers`).
+//! stack and the ingress together (`--with-workers`); `worker.rs` holds what the two workers
+//! share.
 //!
 //! Every service binds to loopback (but for the workers' own ports: egress and ingress have no
 //! bind setting, so theirs are picked free on every interface), writes its output to a log file
 //! under `target/xtask/logs/`, keeps its config and data in a private temporary folder removed on
-//! `Drop`, and dies with the process that started it (see [`crate::process`]). [`service`] holds what they share: a child
-//! process with a readiness probe, optionally restarted by a supervisor thread.
+//! `Drop`, and dies with the process that started it (see [`crate::process`]). [`service`] holds
+//! what they share: a child process with a readiness probe, optionally restarted by a supervisor
+//! thread.
 
 pub mod egress;
 pub mod ingress;
@@ -18,6 +20,7 @@ pub mod recording;
 pub mod redis;
 pub mod seaweedfs;
 pub mod service;
+pub(crate) mod worker;
 pub mod workers;
 
 pub use livekit::*;

@@ -13,7 +13,7 @@ use super::pulseaudio::PulseAudio;
 use super::redis::Redis;
 use super::seaweedfs::SeaweedFs;
 
-/// What the recording stack is built from (see [`crate::tools::egress::ensure_recording_tools`]).
+/// What the recording stack is built from (see [`crate::tools::ensure_worker_tools`]).
 #[derive(Clone, Debug)]
 pub struct RecordingTools {
     /// The folder holding the `egress` binary.

@@ -108,18 +108,7 @@ impl WorkerStack {
     /// `ONAIR_TEST_…`, the browser suite as `ONAIR_E2E_…`): the RTMP and WHIP base URLs and
     /// ports, and once started the file holding the worker's pid (a test may kill it).
     pub fn ingress_env(&self) -> Vec<(&'static str, String)> {
-        let ports = self.ingress_ports;
-        let urls = ports.livekit_urls();
-        let mut env = vec![
-            ("INGRESS_RTMP_URL", urls.rtmp_base_url),
-            ("INGRESS_RTMP_PORT", ports.rtmp.to_string()),
-            ("INGRESS_WHIP_URL", urls.whip_base_url),
-            ("INGRESS_WHIP_PORT", ports.whip.to_string()),
-        ];
-        if let Some(pid_file) = self.ingress_pid_file() {
-            env.push(("INGRESS_PID_FILE", pid_file.display().to_string()));
-        }
-        env
+        ingress_env(self.ingress_ports, self.ingress_pid_file())
     }
 
     /// The file holding the egress worker's process id, once started.
@@ -165,5 +154,46 @@ impl WorkerStack {
 impl Drop for WorkerStack {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// See [`WorkerStack::ingress_env`].
+fn ingress_env(ports: IngressPorts, pid_file: Option<&Path>) -> Vec<(&'static str, String)> {
+    let urls = ports.livekit_urls();
+    let mut env = vec![
+        ("INGRESS_RTMP_URL", urls.rtmp_base_url),
+        ("INGRESS_RTMP_PORT", ports.rtmp.to_string()),
+        ("INGRESS_WHIP_URL", urls.whip_base_url),
+        ("INGRESS_WHIP_PORT", ports.whip.to_string()),
+    ];
+    if let Some(pid_file) = pid_file {
+        env.push(("INGRESS_PID_FILE", pid_file.display().to_string()));
+    }
+    env
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_suites_learn_the_ingress_urls_ports_and_pid_file() {
+        let ports = IngressPorts {
+            rtmp: 2001,
+            whip: 2002,
+            whip_udp: 2003,
+            relay: 2004,
+            health: 2005,
+        };
+        let env = ingress_env(ports, Some(Path::new("/tmp/test-ingress.pid")));
+        let expected = [
+            ("INGRESS_RTMP_URL", "rtmp://127.0.0.1:2001/live"),
+            ("INGRESS_RTMP_PORT", "2001"),
+            ("INGRESS_WHIP_URL", "http://127.0.0.1:2002/w"),
+            ("INGRESS_WHIP_PORT", "2002"),
+            ("INGRESS_PID_FILE", "/tmp/test-ingress.pid"),
+        ];
+        let env: Vec<(&str, &str)> = env.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        assert_eq!(env, expected);
     }
 }

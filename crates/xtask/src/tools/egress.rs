@@ -4,7 +4,7 @@
 //! The source comes from `ONAIR_EGRESS_SOURCE` (a tarball, whose sha256 is checked, or a
 //! folder), else from `shared/vendor/livekit-egress-{version}.tar.gz` beside the checkout (or
 //! beside one of its parent folders), else from the Go module proxy (see
-//! [`super::release_source`]). The build follows egress's own recipe on Debian's GStreamer:
+//! `tools/release_source.rs`). The build follows egress's own recipe on Debian's GStreamer:
 //! the patches of `config/egress/patches/` (each says why), the RoomComposite page
 //! (`template-default`, built with pnpm from its lock file) embedded into the binary, a
 //! `go.mod` replace for a server-sdk-go version the proxy serves, then `go build` with cgo.

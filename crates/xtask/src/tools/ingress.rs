@@ -4,7 +4,7 @@
 //! The source comes from `ONAIR_INGRESS_SOURCE` (a tarball, whose sha256 is checked, or a
 //! folder), else from `shared/vendor/livekit-ingress-{version}.tar.gz` beside the checkout (or
 //! beside one of its parent folders), else from the Go module proxy (see
-//! [`super::release_source`]). Unlike egress it builds unmodified against Debian bookworm's
+//! `tools/release_source.rs`). Unlike egress it builds unmodified against Debian bookworm's
 //! GStreamer 1.22: no patch, no `go.mod` edit (`-mod=readonly` proves it), just `go build` with
 //! cgo. The binary lands in `{tools}/ingress-{version}/ingress`; it must keep that name, since
 //! the service re-runs itself as `ingress run-handler` for every stream.

@@ -1,7 +1,7 @@
 //! Installation of the pinned external tools (versions in [`crate::versions`]) into the tools
 //! directory, and of the npm packages and Debian Chromium the app and its browser tests need;
 //! the workers' stack's parts in [`debian`] (apt packages), [`egress`], [`ingress`] (both built
-//! from their release sources, found by [`release_source`]) and [`seaweedfs`];
+//! from their release sources, found by `release_source.rs`) and [`seaweedfs`];
 //! Schemathesis, in a venv of its own, in [`schemathesis`].
 //! Each install is skipped when the pinned version is already there (printing one
 //! "X: present" line), and the tools-dir installs land atomically (built in a temporary folder,
