@@ -117,7 +117,7 @@ describe('a streamer goes live from OBS', () => {
       t.diagnostic(`the viewer plays OBS: ${playing.width}x${playing.height}, ${playing.frames} frames`);
       assert.ok(playing.width >= 320, `a real picture: ${playing.width}x${playing.height}`);
       // The studio shows what viewers see.
-      await waitForText(s.host, 'connection-status', /live from obs/i, { what: 'the studio to say OBS is live' });
+      await waitForText(s.host, 'connection-status', /live \(obs\)/i, { what: 'the studio to say OBS is live' });
       await waitForPlaying(s.host, { selector: tid('local-video') });
       await screenshot(s.sam.page, 'viewer-watching-obs');
       await screenshot(s.host, 'studio-live-from-obs');

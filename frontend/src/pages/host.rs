@@ -674,7 +674,7 @@ fn StudioView(studio: Studio) -> impl IntoView {
         Phase::Failed { .. } => ("offline", "Offline"),
         _ => match live.connection.get() {
             ConnectionState::Connected if !studio.on_air.get() && live.on_air() => {
-                ("live", "Live from OBS")
+                ("live", "Live (OBS)")
             }
             ConnectionState::Connected if !studio.on_air.get() => ("preview", "Preview"),
             ConnectionState::Connected => {
