@@ -88,6 +88,7 @@ describe('viewers come on stage, and everyone reacts', () => {
   const { s, need } = journey();
 
   after(async () => {
+    for (const guest of s.extraGuests ?? []) await guest.sdk.close();
     await s.sdk?.close();
     await closeAll();
   });
@@ -140,6 +141,62 @@ describe('viewers come on stage, and everyone reacts', () => {
       await screenshot(s.noah.page, 'stage-guest-view');
       await screenshot(s.host, 'studio-with-guest');
       s.onStage = true;
+    }));
+
+  it('a full stage: the host and three guests in a grid, and a fourth guest is refused', STEP, (t) =>
+    step(t, async () => {
+      if (!need(t, 'host', 'olive', 'roomId', 'onStage')) return;
+      const hostKey = await hostKeyOf(s.host, s.roomId);
+      const auth = { authorization: `Bearer ${hostKey}` };
+      s.extraGuests = [];
+      // Two more guests: bare SDK clients the host invites through the API.
+      for (const name of ['Finn Guest', 'Gus Guest']) {
+        const { token, serverUrl, identity } = await viewerToken(s.roomId, name);
+        const sdk = await openSdkPage(name);
+        s.extraGuests.push({ sdk, identity });
+        await sdk.page.evaluate(
+          async ({ url, token }) => {
+            const room = new window.LivekitClient.Room();
+            await room.connect(url, token);
+            window.__room = room;
+          },
+          { url: serverUrl, token },
+        );
+        const invited = await fetch(`${BASE_URL}/api/rooms/${s.roomId}/stage/${identity}`, { method: 'POST', headers: auth });
+        assert.equal(invited.status, 204, `inviting ${name}`);
+        await sleep(300);
+        assert.equal(await tryToPublish(sdk, serverUrl, token), 'published', `${name} publishes on stage`);
+      }
+      await s.olive.page.waitForFunction(
+        () => document.querySelectorAll('[data-testid="stage-video"]').length === 3,
+        null,
+        { timeout: WAIT },
+      );
+      await s.olive.page.waitForFunction(
+        () =>
+          [...document.querySelectorAll('[data-testid="stage-video"]')].every((v) => v.readyState >= 2 && v.videoWidth > 0),
+        null,
+        { timeout: WAIT },
+      );
+      await screenshot(s.olive.page, 'stage-four-people');
+
+      // The stage holds the host and three guests: inviting Olive too is refused, and the
+      // studio says why.
+      await rowOf(s.host, 'Olive Watches').locator(tid('invite-to-stage')).click();
+      await waitForText(s.host, 'studio-error', /stage is full/i, { what: 'the studio to say the stage is full' });
+      assert.equal(await s.olive.page.locator('.stage-note').count(), 0, 'Olive stays in the audience');
+
+      for (const { sdk, identity } of s.extraGuests) {
+        const off = await fetch(`${BASE_URL}/api/rooms/${s.roomId}/stage/${identity}`, { method: 'DELETE', headers: auth });
+        assert.equal(off.status, 204);
+        await sdk.close();
+      }
+      s.extraGuests = [];
+      await s.olive.page.waitForFunction(
+        () => document.querySelectorAll('[data-testid="stage-video"]').length === 1,
+        null,
+        { timeout: WAIT },
+      );
     }));
 
   it('off stage, the guest leaves the picture and LiveKit no longer lets them publish', STEP, (t) =>

@@ -862,7 +862,7 @@ fn StudioView(studio: Studio) -> impl IntoView {
                     <DevicePicker label="Microphone" devices=studio.microphones selected=studio.microphone_id
                         on_pick=move |id| switch_device(studio, DeviceKind::Microphone, id)/>
                 </div>
-                <p class="media-error" role="alert">{move || studio.media_error.get()}</p>
+                <p class="media-error" role="alert" data-testid="studio-error">{move || studio.media_error.get()}</p>
             </section>
             <aside class="side-column">
                 <section class="panel share" aria-label="Share">
