@@ -185,11 +185,12 @@ pub async fn set_hand(room_id: &RoomId, token: &str, raised: bool) -> Result<(),
         .map(drop)
 }
 
-/// POST (invite) or DELETE (take off) /api/rooms/:roomId/stage/:identity
+/// POST (invite) or DELETE (take off) /api/rooms/:roomId/stage/:identity, with the host key;
+/// a guest leaves with their own participant token as `key`.
 pub async fn set_on_stage(
     room_id: &RoomId,
     identity: &str,
-    host_key: &str,
+    key: &str,
     on_stage: bool,
 ) -> Result<(), ApiFailure> {
     let path = format!("/api/rooms/{room_id}/stage/{identity}");
@@ -198,7 +199,7 @@ pub async fn set_on_stage(
     } else {
         Request::delete(&path)
     };
-    send(with_bearer(request, Some(host_key)).build())
+    send(with_bearer(request, Some(key)).build())
         .await
         .map(drop)
 }

@@ -143,6 +143,17 @@ describe('viewers come on stage, and everyone reacts', () => {
       s.onStage = true;
     }));
 
+  it('a guest steps down by themselves, and comes back when invited again', STEP, (t) =>
+    step(t, async () => {
+      if (!need(t, 'host', 'noah', 'olive', 'onStage')) return;
+      await s.noah.page.locator(tid('leave-stage')).click();
+      await s.olive.page.locator(tid('stage-video')).waitFor({ state: 'detached', timeout: WAIT });
+      await s.noah.page.locator(tid('raise-hand')).waitFor({ timeout: WAIT });
+      await rowOf(s.host, 'Noah Asks').locator(tid('invite-to-stage')).click();
+      await s.noah.page.locator(tid('leave-stage')).waitFor({ timeout: WAIT });
+      await waitForPlaying(s.olive.page, { selector: tid('stage-video') });
+    }));
+
   it('a full stage: the host and three guests in a grid, and a fourth guest is refused', STEP, (t) =>
     step(t, async () => {
       if (!need(t, 'host', 'olive', 'roomId', 'onStage')) return;

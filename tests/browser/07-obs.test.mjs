@@ -103,6 +103,16 @@ describe('a streamer goes live from OBS', () => {
       const { url, key } = await getStreamKey(s.host, 'rtmp');
       assert.match(url, /^rtmp:\/\/127\.0\.0\.1:\d+\/live$/);
       assert.ok(key.length >= 8);
+      // Each has a copy button that puts it on the clipboard, the hidden key too.
+      for (const [id, value] of [['ingress-url', url], ['ingress-key', key]]) {
+        await s.host.evaluate(() => navigator.clipboard.writeText('nothing yet'));
+        await s.host.locator(tid(`copy-${id}`)).click();
+        const deadline = Date.now() + WAIT;
+        while ((await s.host.evaluate(() => navigator.clipboard.readText())) !== value) {
+          assert.ok(Date.now() < deadline, `the ${id} copy button did not put it on the clipboard`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
       await screenshot(s.host, 'studio-obs-key');
       Object.assign(s, { rtmp: `${url}/${key}` });
     }));

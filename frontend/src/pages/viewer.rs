@@ -349,6 +349,24 @@ fn leave_stage(viewer: Viewer) {
     });
 }
 
+/// Steps down from the stage ourselves (the host can too); LiveKit then withdraws the right.
+fn leave_stage_myself(viewer: Viewer) {
+    let me = viewer.live.me.get_untracked();
+    let (Some(room_id), Some(token), Some(me)) = (
+        viewer.room_id.get_value(),
+        viewer.participant_token.get_value(),
+        me,
+    ) else {
+        return;
+    };
+    viewer.stage_error.set(None);
+    spawn_local(async move {
+        if let Err(failure) = api::set_on_stage(&room_id, &me.identity, &token, false).await {
+            viewer.stage_error.set(Some(failure.message));
+        }
+    });
+}
+
 /// Raises our hand, or lowers it. The hand shows once LiveKit says so, to everyone at once.
 fn toggle_hand(viewer: Viewer) {
     let raised = viewer
@@ -695,7 +713,12 @@ fn WatchView(viewer: Viewer) -> impl IntoView {
                     <span class="controls-spacer"></span>
                     <Show
                         when=move || !on_stage()
-                        fallback=|| view! { <span class="stage-note" role="status">"You are on stage — everyone sees and hears you."</span> }
+                        fallback=move || view! {
+                            <span class="stage-note" role="status">"You are on stage — everyone sees and hears you."</span>
+                            <button data-testid="leave-stage" class="button" on:click=move |_| leave_stage_myself(viewer)>
+                                "Leave stage"
+                            </button>
+                        }
                     >
                         <button
                             data-testid="raise-hand"

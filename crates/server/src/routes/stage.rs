@@ -1,6 +1,6 @@
 //! The stage endpoints: a viewer raises or lowers a hand (with their own participant token),
-//! the host invites a viewer on stage or takes a guest off (with the host key). See
-//! [`crate::stage`] for what each does in LiveKit.
+//! the host invites a viewer on stage or takes a guest off (with the host key), and a guest
+//! leaves the stage (with their own token). See [`crate::stage`] for what each does in LiveKit.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -90,18 +90,19 @@ pub async fn invite_to_stage(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// DELETE /api/rooms/{roomId}/stage/{identity} — the host takes a guest off stage.
+/// DELETE /api/rooms/{roomId}/stage/{identity} — the host takes a guest off stage, or the
+/// guest leaves it.
 #[utoipa::path(
     delete, path = "/api/rooms/{roomId}/stage/{identity}", tag = "stage",
     params(
         ("roomId" = RoomId, Path, description = "Stream id"),
         ("identity" = String, Path, description = "The guest's identity", pattern = "^viewer-[a-z0-9]{12}$", example = "viewer-4k2x9q0m7c1z"),
     ),
-    security(("hostKey" = [])),
+    security(("hostKey" = []), ("participantToken" = [])),
     responses(
         (status = 204, description = "Off stage: the guest's tracks are unpublished and the right to publish withdrawn"),
-        (status = 401, description = "No host key", body = ErrorBody),
-        (status = 403, description = "Host key of another stream, tampered or expired", body = ErrorBody),
+        (status = 401, description = "No host key (nor the guest's own token)", body = ErrorBody),
+        (status = 403, description = "Neither this stream's host key nor the token of the guest named in the path", body = ErrorBody),
         (status = 404, description = "No such stream, or no such viewer in it", body = ErrorBody),
         (status = 502, description = "LiveKit refused the request", body = ErrorBody),
         (status = 503, description = "LiveKit unreachable", body = ErrorBody),
@@ -114,8 +115,20 @@ pub async fn remove_from_stage(
     Path(segments): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let identity = segments.1;
-    app.authorize_host(&headers, &room_id)?;
+    match app.authorize_host(&headers, &room_id) {
+        Ok(_) => {}
+        // Not the host: a guest may take themselves off, with their own token.
+        Err(ApiError::HostKeyRejected) => {
+            let caller = app
+                .authorize_viewer(&headers, &room_id)
+                .map_err(|_| ApiError::HostKeyRejected)?;
+            if caller != identity {
+                return Err(ApiError::HostKeyRejected);
+            }
+        }
+        Err(other) => return Err(other),
+    }
     stage::take_off(&app.livekit, &room_id, &identity).await?;
-    tracing::info!(room = %room_id, %identity, "guest taken off stage");
+    tracing::info!(room = %room_id, %identity, "guest off stage");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -112,6 +112,18 @@ async fn only_the_host_invites_on_stage_or_takes_off_and_only_viewers() {
         expect_error(response, StatusCode::NOT_FOUND, "participant_not_found").await;
     }
 
+    // A guest may take themselves off with their own token (here the viewer is not in the
+    // room, so LiveKit answers 404 — past the authorization), but nobody else's, and may not
+    // invite themselves.
+    let (own, identity) = viewer_token(&app, room).await;
+    let own_stage = format!("/api/rooms/{room}/stage/{identity}");
+    let response = app.delete(&own_stage, Some(&own)).await;
+    expect_error(response, StatusCode::NOT_FOUND, "participant_not_found").await;
+    let response = app.delete(&stage, Some(&own)).await;
+    expect_error(response, StatusCode::FORBIDDEN, "host_key_rejected").await;
+    let response = app.post_json(&own_stage, &json!({}), Some(&own)).await;
+    expect_error(response, StatusCode::FORBIDDEN, "host_key_rejected").await;
+
     let response = app
         .post_json(
             &format!("/api/rooms/zzzzzzzzzzzzzz/stage/{viewer}"),
