@@ -657,16 +657,19 @@ fn StudioView(studio: Studio) -> impl IntoView {
     });
     let host_identity = Signal::derive(move || live.me.get().map(|me| me.identity));
     // Guests on stage first, then raised hands, then everyone else, each in arrival order.
-    let raised_hands = Memo::new(move |_| {
-        live.viewers()
-            .into_iter()
-            .filter(|v| v.hand_raised && !v.on_stage)
-            .collect::<Vec<_>>()
-    });
     let viewers = Memo::new(move |_| {
         let mut viewers = live.viewers();
         viewers.sort_by_key(|v| (!v.on_stage, !v.hand_raised));
         viewers
+    });
+    let raised_hands = Memo::new(move |_| {
+        viewers.with(|viewers| {
+            viewers
+                .iter()
+                .filter(|v| v.hand_raised && !v.on_stage)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
     });
     let status = move || match studio.phase.get() {
         Phase::Loading | Phase::Connecting => ("connecting", "Connecting…"),
