@@ -58,6 +58,18 @@ function hostKeyOf(page, roomId) {
 }
 
 /**
+ * Waits until LiveKit has told the bare SDK page's participant whether it may publish
+ * (`allowed`): the host's call answers before the permission reaches the client.
+ */
+function waitUntilAllowed(sdk, allowed) {
+  return sdk.page.waitForFunction(
+    (wanted) => window.__room?.localParticipant.permissions?.canPublish === wanted,
+    allowed,
+    { timeout: WAIT, polling: 50 },
+  );
+}
+
+/**
  * Tries to publish a camera in a bare SDK page joined with `token`: what LiveKit lets this
  * participant do, with no app in the way. Resolves to `published` or the error LiveKit gave.
  */
@@ -175,7 +187,7 @@ describe('viewers come on stage, and everyone reacts', () => {
         );
         const invited = await fetch(`${BASE_URL}/api/rooms/${s.roomId}/stage/${identity}`, { method: 'POST', headers: auth });
         assert.equal(invited.status, 204, `inviting ${name}`);
-        await sleep(300);
+        await waitUntilAllowed(sdk, true);
         assert.equal(await tryToPublish(sdk, serverUrl, token), 'published', `${name} publishes on stage`);
       }
       await s.olive.page.waitForFunction(
@@ -233,14 +245,14 @@ describe('viewers come on stage, and everyone reacts', () => {
       const stage = `${BASE_URL}/api/rooms/${s.roomId}/stage/${identity}`;
       const auth = { authorization: `Bearer ${hostKey}` };
       assert.equal((await fetch(stage, { method: 'POST', headers: auth })).status, 204);
-      await sleep(500);
+      await waitUntilAllowed(s.sdk, true);
       assert.equal(await tryToPublish(s.sdk, serverUrl, token), 'published', 'an invited guest publishes');
       await waitForPlaying(s.olive.page, { selector: tid('stage-video') });
 
       // ...and off stage, LiveKit unpublishes it and refuses it again.
       assert.equal((await fetch(stage, { method: 'DELETE', headers: auth })).status, 204);
       await s.olive.page.locator(tid('stage-video')).waitFor({ state: 'detached', timeout: WAIT });
-      await sleep(500);
+      await waitUntilAllowed(s.sdk, false);
       const after = await tryToPublish(s.sdk, serverUrl, token);
       assert.match(after, /^refused|not published/, `after coming off stage: ${after}`);
     }));
