@@ -3,7 +3,8 @@
 //! wait 10 s), counted in `/metrics` by method, and its failure classified so that an unreachable
 //! LiveKit becomes a quick 503 and a refusal a 502, logged here with the method that failed.
 
-use livekit_api::access_token::{AccessToken, TokenVerifier, VideoGrants};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use livekit_api::access_token::{Claims, TokenVerifier, VideoGrants};
 use livekit_api::services::egress::encoding::EncodingOptions;
 use livekit_api::services::egress::{
     EgressListFilter, EgressListOptions, EgressOutput, RoomCompositeOptions,
@@ -89,6 +90,21 @@ impl Role {
             })
     }
 
+    /// What a participant of this role may do in its room, in one place: a token's grants are
+    /// made from it, and so is the permission LiveKit gets back for a viewer taken off stage.
+    /// A viewer watches and chats (data) but never publishes media — said explicitly, because
+    /// LiveKit's default grants allow publishing; nobody may change their own metadata, name or
+    /// attributes (the stage's are onair's to set).
+    pub fn permission(self) -> proto::ParticipantPermission {
+        proto::ParticipantPermission {
+            can_subscribe: true,
+            can_publish: matches!(self, Role::Host | Role::Encoder),
+            can_publish_data: true,
+            can_update_metadata: false,
+            ..proto::ParticipantPermission::default()
+        }
+    }
+
     /// A fresh unique identity such as `viewer-4k2x9q0m7c1z`.
     pub fn new_identity(self) -> String {
         const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
@@ -111,6 +127,9 @@ pub struct IssuedToken {
 pub struct LiveKit {
     api: LiveKitApi,
     settings: LiveKitSettings,
+    /// The API secret as an HS256 signing key, made once: every viewer's token is signed with
+    /// it on the hot path of a viral link.
+    token_key: EncodingKey,
 }
 
 impl std::fmt::Debug for LiveKit {
@@ -129,7 +148,12 @@ impl LiveKit {
             settings.api_secret.expose_secret(),
         )
         .with_request_timeout(settings.request_timeout);
-        Self { api, settings }
+        let token_key = EncodingKey::from_secret(settings.api_secret.expose_secret().as_bytes());
+        Self {
+            api,
+            settings,
+            token_key,
+        }
     }
 
     /// The URL browsers connect to.
@@ -141,8 +165,8 @@ impl LiveKit {
             .to_owned()
     }
 
-    /// A token for a new participant of `room`. Viewers may subscribe and send chat (data) but
-    /// never publish media — set explicitly, because LiveKit's default grants allow publishing.
+    /// A token for a new participant of `room`, with what its role may do
+    /// ([`Role::permission`]).
     pub fn issue_token(
         &self,
         room: &RoomId,
@@ -151,26 +175,32 @@ impl LiveKit {
         ttl: Duration,
     ) -> Result<IssuedToken, ApiError> {
         let identity = role.new_identity();
-        let grants = VideoGrants {
-            room_join: true,
-            room: room.to_string(),
-            can_publish: Some(role == Role::Host),
-            can_subscribe: Some(true),
-            can_publish_data: Some(true),
-            can_update_own_metadata: Some(false),
-            ..VideoGrants::default()
+        let permission = role.permission();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        // LiveKit's own claims type, signed as `AccessToken::to_jwt` signs it (HS256 with the
+        // API secret), with the key made once instead of per token.
+        let claims = Claims {
+            iss: self.settings.api_key.clone(),
+            nbf: now.as_secs() as usize,
+            exp: (now + ttl).as_secs() as usize,
+            sub: identity.clone(),
+            name: name.as_str().to_owned(),
+            attributes: HashMap::from([("role".to_owned(), role.as_str().to_owned())]),
+            video: VideoGrants {
+                room_join: true,
+                room: room.to_string(),
+                can_publish: Some(permission.can_publish),
+                can_subscribe: Some(permission.can_subscribe),
+                can_publish_data: Some(permission.can_publish_data),
+                can_update_own_metadata: Some(permission.can_update_metadata),
+                ..VideoGrants::default()
+            },
+            ..Claims::default()
         };
-        let jwt = AccessToken::with_api_key(
-            &self.settings.api_key,
-            self.settings.api_secret.expose_secret(),
-        )
-        .with_identity(&identity)
-        .with_name(name.as_str())
-        .with_attributes([("role", role.as_str())])
-        .with_grants(grants)
-        .with_ttl(ttl)
-        .to_jwt()
-        .map_err(|err| ApiError::Internal(anyhow::anyhow!("signing a LiveKit token: {err}")))?;
+        let jwt = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.token_key)
+            .map_err(|err| ApiError::Internal(anyhow::anyhow!("signing a LiveKit token: {err}")))?;
         Ok(IssuedToken { jwt, identity })
     }
 

@@ -20,16 +20,6 @@ pub const ON_STAGE: &str = "guest";
 /// included) can show side by side.
 pub const MAX_GUESTS: usize = 3;
 
-/// What a viewer may do: watch, chat, never publish media.
-pub fn viewer_permission() -> proto::ParticipantPermission {
-    proto::ParticipantPermission {
-        can_subscribe: true,
-        can_publish: false,
-        can_publish_data: true,
-        ..proto::ParticipantPermission::default()
-    }
-}
-
 /// What a guest on stage may do besides: publish a camera and a microphone (no screen share).
 fn guest_permission() -> proto::ParticipantPermission {
     proto::ParticipantPermission {
@@ -38,7 +28,7 @@ fn guest_permission() -> proto::ParticipantPermission {
             proto::TrackSource::Camera as i32,
             proto::TrackSource::Microphone as i32,
         ],
-        ..viewer_permission()
+        ..Role::Viewer.permission()
     }
 }
 
@@ -112,7 +102,7 @@ pub async fn take_off(livekit: &LiveKit, room: &RoomId, identity: &str) -> Resul
             room,
             identity,
             &[(STAGE_ATTRIBUTE, ""), (HAND_ATTRIBUTE, "")],
-            Some(viewer_permission()),
+            Some(Role::Viewer.permission()),
         )
         .await
         .map(drop)
