@@ -61,7 +61,9 @@ impl Modify for HostKeyScheme {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some(
-                        "The viewer's own LiveKit token, as `POST /api/token` returned it.                          Missing: 401 `missing_participant_token`; another stream's, not a                          viewer's, tampered with or expired: 403 `participant_token_rejected`.",
+                        "The viewer's own LiveKit token, as `POST /api/token` returned it. \
+                         Missing: 401 `missing_participant_token`; another stream's, not a \
+                         viewer's, tampered with or expired: 403 `participant_token_rejected`.",
                     ))
                     .build(),
             ),
