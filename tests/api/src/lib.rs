@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Once;
 use std::time::{Duration, Instant};
+use xtask::stack::ingress::IngressUrls;
 use xtask::stack::recording::{RecordingStack, RecordingTools};
 use xtask::stack::{LiveKitOptions, LiveKitServer};
 
@@ -102,7 +103,9 @@ pub fn egress_pid() -> u32 {
 }
 
 /// A second livekit-server node on the shared stack's Redis (`ONAIR_TEST_REDIS_ADDRESS`), with
-/// the shared server's keys: LiveKit's multi-node mode, where any node reaches every room.
+/// the shared server's keys: LiveKit's multi-node mode, where any node reaches every room. It
+/// hands out the same ingress URLs as the first (`ONAIR_TEST_INGRESS_{RTMP,WHIP}_URL`), as
+/// every node of a real deployment would.
 pub fn second_livekit_node() -> LiveKitServer {
     let redis = std::env::var("ONAIR_TEST_REDIS_ADDRESS").expect(
         "ONAIR_TEST_REDIS_ADDRESS is not set: run the suites with `cargo xtask test`, which starts Redis",
@@ -112,6 +115,15 @@ pub fn second_livekit_node() -> LiveKitServer {
     options.api_key = shared.api_key;
     options.api_secret = shared.api_secret;
     options.redis_address = Some(redis);
+    if let (Ok(rtmp_base_url), Ok(whip_base_url)) = (
+        std::env::var("ONAIR_TEST_INGRESS_RTMP_URL"),
+        std::env::var("ONAIR_TEST_INGRESS_WHIP_URL"),
+    ) {
+        options.ingress = Some(IngressUrls {
+            rtmp_base_url,
+            whip_base_url,
+        });
+    }
     LiveKitServer::start(options).expect("a second livekit-server node starts")
 }
 

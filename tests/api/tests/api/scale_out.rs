@@ -1,6 +1,7 @@
 //! Scale-out on LiveKit's multi-node mode: two livekit-server nodes on one Redis, an `onair`
 //! replica in front of each, sharing nothing else. Whatever the audience does through one
-//! replica, the other sees: the stream, the video, the end of the stream and the recording.
+//! replica, the other sees: the stream, the video, the OBS key, the end of the stream and the
+//! recording.
 
 use std::time::{Duration, Instant};
 
@@ -78,6 +79,41 @@ async fn two_replicas_on_two_livekit_nodes_serve_one_audience() {
         assert!(watched.starts_with("watched "), "{watched}");
         assert!(watched.ends_with(&ada), "Ada's camera: {watched}");
     }
+
+    // An OBS key made through B (LiveKit node B) is found and deleted through A.
+    let ingress = format!("/api/rooms/{room}/ingress");
+    let response = b
+        .post_json(
+            &ingress,
+            &serde_json::json!({"inputType": "rtmp"}),
+            Some(&stream.host_key),
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "B makes the OBS key"
+    );
+    let made: Value = response.json().await.unwrap();
+    assert!(
+        made["url"]
+            .as_str()
+            .is_some_and(|url| url.starts_with("rtmp://")),
+        "node B hands out the RTMP URL: {made}"
+    );
+    let found: Value = a
+        .get_with_key(&ingress, &stream.host_key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["streamKey"], made["streamKey"], "A finds it: {found}");
+    let response = a.delete(&ingress, Some(&stream.host_key)).await;
+    assert!(
+        response.status().is_success(),
+        "A deletes it: {}",
+        response.status()
+    );
 
     // A recording started through A is stopped through B.
     let egress_id = start_recording(&a, &stream).await;
