@@ -117,14 +117,14 @@ impl Reactions {
 
     /// Sends `emoji` to everyone (and shows it here), within [`SEND_LIMIT`].
     pub fn send(&self, live: RoomState, emoji: &'static str) {
+        let Some(room) = live.room.get_value() else {
+            return;
+        };
         let now = browser::now_millis();
         let admitted = self
             .sent
             .try_update_value(|window| window.admit(now))
             .unwrap_or(false);
-        let Some(room) = live.room.get_value() else {
-            return;
-        };
         if !admitted {
             return;
         }
