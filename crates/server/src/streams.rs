@@ -140,14 +140,17 @@ impl Streams {
 
     /// The stream, or `StreamNotFound`. Served from the cache when fresh.
     pub async fn get(&self, room_id: &RoomId) -> Result<Arc<StreamSnapshot>, ApiError> {
-        let loaded = self
-            .snapshots
-            .try_get_with(
+        // A hit, the common case of a viral link, only looks up; the lookup future of a miss
+        // (LiveKit calls: several KB of state) is made, and boxed, only when it is needed.
+        let loaded = match self.snapshots.get(room_id).await {
+            Some(cached) => cached,
+            None => Box::pin(self.snapshots.try_get_with(
                 room_id.clone(),
                 load_snapshot(&self.livekit, room_id, self.recording),
-            )
+            ))
             .await
-            .map_err(|err: Arc<LiveKitError>| ApiError::from(err.as_ref()))?;
+            .map_err(|err: Arc<LiveKitError>| ApiError::from(err.as_ref()))?,
+        };
         loaded.ok_or(ApiError::StreamNotFound)
     }
 

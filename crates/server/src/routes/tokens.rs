@@ -38,9 +38,9 @@ pub async fn issue_token(
 ) -> Result<Json<TokenResponse>, ApiError> {
     let role = if request.is_host {
         let metadata = app.authorize_host(&headers, &request.room_name)?;
-        app.streams
-            .get_or_reopen(&request.room_name, &metadata)
-            .await?;
+        // Boxed: re-opening holds LiveKit calls, and the viewers' future (which axum moves
+        // around on every request) would otherwise be as large as this rare branch.
+        Box::pin(app.streams.get_or_reopen(&request.room_name, &metadata)).await?;
         Role::Host
     } else {
         app.streams.get(&request.room_name).await?;
