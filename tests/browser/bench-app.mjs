@@ -7,15 +7,20 @@
 //       its raw size, its encoding and the bytes on the wire (headers plus body as sent, from
 //       Chromium), and the page's total against the goals (home 150 KB, viewer 330 KB);
 //   (c) a viewer's time to first frame: a host publishes the fake camera, then N times a fresh
-//       browser context opens the share link with the name already remembered in localStorage,
-//       clicks join-stream as soon as it shows, and we read `performance.now()` (milliseconds
-//       since navigation start) at the first frame presented by [data-testid=stream-video]
-//       (requestVideoFrameCallback; `loadeddata` as a fallback). The click comes from inside the
-//       page, in the task after the button shows: Playwright's own click first compiles its
-//       injected script in the page (about 200 ms of main thread here), which a person's click
-//       does not cost. The breakdown: page ready (the join button shows), clicked (the click
-//       reached the page; the main thread's long tasks before it are what it waited for), SDK loaded (its script ran: `onair:sdk-ready`),
-//       connected (`onair:connected`, set when LiveKit's connect resolves), first frame.
+//       browser context (empty cache) opens the share link with the name already remembered in
+//       localStorage (filled in on the form), clicks join-stream as soon as it shows, and we
+//       read `performance.now()` (milliseconds since navigation start) at the first frame
+//       presented by [data-testid=stream-video] (requestVideoFrameCallback; `loadeddata` as a
+//       fallback). The click comes from inside the page, in the task after the button shows:
+//       Playwright's own click first compiles its injected script in the page (about 200 ms of
+//       main thread here), which a person's click does not cost. The breakdown: page ready (the
+//       join button shows), clicked, SDK loaded (its script ran: `onair:sdk-ready`), joining
+//       (`onair:connecting`), signal connected, connected (`onair:connected`, set when
+//       LiveKit's connect resolves), first frame; and the main thread's long tasks before the
+//       click. With `--profile`, a CPU profile of the first viewer's page, its top functions;
+//   (d) a first-time viewer's wait: N fresh contexts with no name remembered open the link, the
+//       name is typed, and the time runs from the click on join-stream (made from inside the
+//       page too) to the first frame.
 //
 // Usage (the stack comes from xtask): node tests/browser/bench-app.mjs [--viewers N] [--summary FILE]
 // With --summary, the figures also go to FILE as JSON (what `cargo xtask bench` puts in its table).
@@ -40,6 +45,8 @@ const VIEWERS = viewersArg >= 0 ? Number(args[viewersArg + 1]) : 5;
 const summaryArg = args.indexOf('--summary');
 const SUMMARY = summaryArg >= 0 ? args[summaryArg + 1] : null;
 const DIST = path.resolve(process.env.ONAIR_BENCH_DIST || 'frontend/dist');
+/** `--profile`: a CPU profile of the first returning viewer's page, its top functions printed. */
+const PROFILE = args.includes('--profile');
 
 /** Goals of issue 10, in KB of 1000 bytes on the wire. */
 const GOALS = { home: 150, viewer: 330, firstFrameMs: 600 };
@@ -122,13 +129,6 @@ function markFirstFrame() {
     if (marks[what] === undefined) marks[what] = performance.now();
   };
   // When the click reaches the page, and the main thread's long tasks (what a click waits for).
-  window.addEventListener(
-    'click',
-    (event) => {
-      if (event.target.closest && event.target.closest('[data-testid="join-stream"]')) mark('click');
-    },
-    true,
-  );
   marks.longTasks = [];
   try {
     new PerformanceObserver((list) => {
@@ -137,12 +137,18 @@ function markFirstFrame() {
   } catch {
     // No long-task timing in this browser.
   }
-  // A person clicks join as soon as the button shows (the remembered name is filled in).
-  const watchJoinButton = () => {
+  // The page is ready when the join button shows; a returning viewer, whose name is filled
+  // in, clicks it at once (from inside the page, in the next task).
+  const watchReady = () => {
     const join = document.querySelector('[data-testid="join-stream"]');
     if (marks.ready !== undefined || !join) return;
     mark('ready');
-    setTimeout(() => join.click(), 0);
+    if (window.__onairBenchClickWhenReady) {
+      setTimeout(() => {
+        mark('click');
+        join.click();
+      }, 0);
+    }
   };
   const hook = (video) => {
     if (video.__onairHooked) return;
@@ -155,28 +161,50 @@ function markFirstFrame() {
     if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(() => presented('frame'));
   };
   new MutationObserver(() => {
-    watchJoinButton();
+    watchReady();
     document.querySelectorAll('[data-testid="stream-video"]').forEach(hook);
   }).observe(document, { subtree: true, childList: true });
 }
 
-async function timeToFirstFrame(browser, shareUrl, i) {
+/**
+ * One viewer in a fresh context: a returning one (`name` remembered, the page joins by itself),
+ * or a first-time one who types `name` and clicks join. The marks, in ms after navigation start.
+ */
+async function timeToFirstFrame(browser, shareUrl, name, { returning, profile = false }) {
   const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
-  await context.addInitScript(
-    ([key, name]) => localStorage.setItem(key, name),
-    [VIEWER_NAME_KEY, `Bench Viewer ${i}`],
-  );
+  if (returning) {
+    await context.addInitScript(([key, value]) => {
+      localStorage.setItem(key, value);
+      window.__onairBenchClickWhenReady = true;
+    }, [VIEWER_NAME_KEY, name]);
+  }
   await context.addInitScript(markFirstFrame);
   const page = await context.newPage();
+  const profiler = profile ? await context.newCDPSession(page) : null;
+  if (profiler) {
+    await profiler.send('Profiler.enable');
+    await profiler.send('Profiler.setSamplingInterval', { interval: 500 });
+    await profiler.send('Profiler.start');
+  }
   try {
     // The page says when it has a frame on the console: no Playwright script runs in it until
-    // then, to take main-thread time from the page being measured.
+    // then (for a returning viewer), to take main-thread time from the page being measured.
     const presented = page.waitForEvent('console', {
       predicate: (message) => message.text() === FRAME_SIGNAL,
       timeout: MEDIA_WAIT,
     });
     await page.goto(shareUrl, { waitUntil: 'commit' });
+    if (!returning) {
+      const input = page.locator(tid('viewer-name-input'));
+      await input.waitFor({ timeout: WAIT });
+      await input.fill(name);
+      await page.evaluate((sel) => {
+        window.__onairBench.click = performance.now();
+        document.querySelector(sel).click();
+      }, tid('join-stream'));
+    }
     await presented;
+    if (profiler) printProfile((await profiler.send('Profiler.stop')).profile);
     await page.waitForTimeout(200);
     const marks = await page.evaluate(() => {
       const appMark = (name) => performance.getEntriesByName(name, 'mark')[0]?.startTime;
@@ -188,9 +216,8 @@ async function timeToFirstFrame(browser, shareUrl, i) {
         connected: appMark('onair:connected'),
       };
     });
-    const first = marks.frame ?? marks.loadeddata;
     return {
-      first,
+      first: marks.frame ?? marks.loadeddata,
       clicked: marks.click,
       longTasks: marks.longTasks,
       ready: marks.ready,
@@ -202,6 +229,23 @@ async function timeToFirstFrame(browser, shareUrl, i) {
     };
   } finally {
     await context.close();
+  }
+}
+
+/** The functions that took the most main-thread time in a CDP CPU profile (self time). */
+function printProfile(profile) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map();
+  const deltas = profile.timeDeltas;
+  profile.samples.forEach((id, i) => {
+    const { functionName, url, lineNumber } = byId.get(id).callFrame;
+    const key = `${functionName || '(anonymous)'} ${url ? `${url.split('/').pop()}:${lineNumber}` : ''}`;
+    self.set(key, (self.get(key) || 0) + (deltas[i + 1] ?? 0) / 1000);
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  console.log(`  CPU profile of the page up to its first frame: ${total.toFixed(0)} ms sampled; the top functions by self time:`);
+  for (const [key, ms] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
+    console.log(`    ${padLeft(ms.toFixed(1), 7)} ms  ${key}`);
   }
 }
 
@@ -235,38 +279,54 @@ async function main() {
         .catch(() => console.log('    (the viewer page did not reach "live": sizes may be partial)'));
     });
 
-    console.log(`\n(c) viewer time to first frame, ${VIEWERS} fresh contexts, room ${roomId}`);
-    const runs = [];
-    const busyBefore = (run) =>
-      run.longTasks.filter(([at]) => at < run.clicked).reduce((total, [, duration]) => total + duration, 0);
+    console.log(`\n(c) a viewer's time to first frame (name remembered), ${VIEWERS} fresh contexts, room ${roomId}`);
     const ms = (value) => padLeft(value === undefined ? '?' : value.toFixed(0), 5);
     console.log(
       `  ${pad('', 10)} ${['ready', 'clicked', 'SDK', 'joining', 'signal', 'connect', 'frame'].map((h) => padLeft(h, 7)).join(' ')}  (ms after navigation start)`,
     );
+    const runs = [];
     for (let i = 1; i <= VIEWERS; i++) {
-      const run = await timeToFirstFrame(browser, shareUrl, i);
+      const run = await timeToFirstFrame(browser, shareUrl, `Bench Viewer ${i}`, {
+        returning: true,
+        profile: PROFILE && i === 1,
+      });
       runs.push(run);
+      const busy = run.longTasks
+        .filter(([at]) => at < run.clicked)
+        .reduce((total, [, duration]) => total + duration, 0);
       console.log(
-        `  viewer ${padLeft(i, 3)} ${[run.ready, run.clicked, run.sdk, run.connecting, run.signal, run.connected, run.first].map((v) => `  ${ms(v)}`).join(' ')}  (${run.via}; main thread busy ${busyBefore(run).toFixed(0)} ms in long tasks before the click)`,
+        `  viewer ${padLeft(i, 3)} ${[run.ready, run.clicked, run.sdk, run.connecting, run.signal, run.connected, run.first].map((v) => `  ${ms(v)}`).join(' ')}  (${run.via}; main thread busy ${busy.toFixed(0)} ms in long tasks before the click)`,
       );
     }
     const firsts = runs.map((run) => run.first);
     const medianOf = (key) => median(runs.map((run) => run[key]).filter((v) => v !== undefined));
+
+    console.log(`\n(d) a first-time viewer: from the click on join-stream to the first frame, ${VIEWERS} fresh contexts`);
+    const afterClick = [];
+    for (let i = 1; i <= VIEWERS; i++) {
+      const run = await timeToFirstFrame(browser, shareUrl, `New Viewer ${i}`, { returning: false });
+      afterClick.push(run.first - run.clicked);
+      console.log(`  viewer ${padLeft(i, 3)}  clicked at ${ms(run.clicked)} ms, first frame ${ms(run.first - run.clicked)} ms later`);
+    }
 
     const verdict = (value, goal) => (value <= goal ? `goal ≤ ${goal}: met` : `goal ≤ ${goal}: NOT met`);
     console.log('\nsummary (KB = 1000 bytes, on the wire over loopback http)');
     console.log(`  home page:   ${kb(home.wire)} (${kb(home.raw)} raw, ${home.files} responses)  ${verdict(home.wire / 1000, GOALS.home)}`);
     console.log(`  viewer page: ${kb(viewer.wire)} (${kb(viewer.raw)} raw, ${viewer.files} responses)  ${verdict(viewer.wire / 1000, GOALS.viewer)}`);
     console.log(
-      `  viewer time to first frame: median ${median(firsts).toFixed(0)} ms ` +
+      `  viewer time to first frame (name remembered, from opening the link): median ${median(firsts).toFixed(0)} ms ` +
         `(min ${Math.min(...firsts).toFixed(0)}, max ${Math.max(...firsts).toFixed(0)}, n=${firsts.length})  ${verdict(median(firsts), GOALS.firstFrameMs)}`,
     );
     console.log(
       `    median breakdown: page ready ${medianOf('ready').toFixed(0)} ms, SDK loaded ${medianOf('sdk').toFixed(0)} ms, ` +
-        `connected ${medianOf('connected').toFixed(0)} ms, first frame ${median(firsts).toFixed(0)} ms`,
+        `clicked ${medianOf('clicked').toFixed(0)} ms, joining ${medianOf('connecting').toFixed(0)} ms, connected ${medianOf('connected').toFixed(0)} ms, first frame ${median(firsts).toFixed(0)} ms`,
+    );
+    console.log(
+      `  first-time viewer, from the click on join to the first frame: median ${median(afterClick).toFixed(0)} ms ` +
+        `(min ${Math.min(...afterClick).toFixed(0)}, max ${Math.max(...afterClick).toFixed(0)}, n=${afterClick.length})`,
     );
     if (SUMMARY) {
-      writeFileSync(SUMMARY, JSON.stringify({ home, viewer, firstFramesMs: firsts }, null, 2));
+      writeFileSync(SUMMARY, JSON.stringify({ home, viewer, firstFramesMs: firsts, afterClickMs: afterClick }, null, 2));
     }
   } finally {
     await browser.close().catch(() => {});

@@ -6,7 +6,7 @@
 //!
 //! Everything runs on loopback: a local LiveKit on free ports, the release `onair` and the bare
 //! handler (`crates/server/examples/bare_token.rs`, same profile and Axum) on free ports, and a
-//! bounded number of requests from a reqwest client on a tokio runtime. The two servers take
+//! bounded number of requests from kept-alive HTTP/1.1 connections on a one-thread runtime. The two servers take
 //! turns under the same load, round after round, so a busy machine slows both alike.
 //!
 //! The load comes from a release build of xtask itself (`xtask bench-load`, see [`load`]): the
@@ -14,6 +14,7 @@
 //! cost more than the server it measures, so the bench would measure the client.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use http_body_util::{BodyExt, Full};
 use serde_json::{Value, json};
 use xtask::process::{Readiness, STOP_GRACE, spawn_service, stop_service, wait_until};
 use xtask::stack::{LiveKitOptions, LiveKitServer};
@@ -113,6 +115,7 @@ pub fn run(args: &[String]) -> Result<()> {
         &loader,
         &target,
         (&onair.url(), &bare.url()),
+        (pid, bare.child.id()),
         &options,
     );
     let rss_load = sampler.stop();
@@ -353,14 +356,16 @@ fn bench_tokens(
     loader: &Path,
     target: &TokenTarget,
     (onair_base, bare_base): (&str, &str),
+    (onair_pid, bare_pid): (u32, u32),
     options: &Options,
 ) -> Result<TokenFigures> {
-    let load = |base: &str| Load {
+    let load = |base: &str, server_pid| Load {
         loader: loader.to_owned(),
         url: format!("{base}/api/token"),
         body: target.body.to_string(),
+        server_pid,
     };
-    let (onair, bare) = (load(onair_base), load(bare_base));
+    let (onair, bare) = (load(onair_base, onair_pid), load(bare_base, bare_pid));
     let concurrency = options.concurrency;
 
     header(&format!(
@@ -385,11 +390,14 @@ fn bench_tokens(
         let b = bare.run(per_round, concurrency)?;
         let o = onair.run(per_round, concurrency)?;
         println!(
-            "  round {round}: bare {:>9.0}/s p99 {:>8}   onair {:>9.0}/s p99 {:>8}   ratio {:.2}",
+            "  round {round}: bare {:>9.0}/s p99 {:>8} CPU {:>5.1} µs/req   onair {:>9.0}/s p99 {:>8} \
+             CPU {:>5.1} µs/req   ratio {:.2}",
             b.rate(),
             ms(b.percentile(99.0)),
+            micros(b.cpu_per_request()),
             o.rate(),
             ms(o.percentile(99.0)),
+            micros(o.cpu_per_request()),
             o.rate() / b.rate().max(f64::EPSILON)
         );
         totals.0.absorb(b);
@@ -469,6 +477,14 @@ impl Figures {
                 ),
             ),
             (
+                "server CPU per viewer token".to_owned(),
+                format!(
+                    "{:.1} µs — bare handler {:.1} µs",
+                    micros(t.onair.cpu_per_request()),
+                    micros(t.bare.cpu_per_request())
+                ),
+            ),
+            (
                 format!("LiveKit calls per {BURST_REQUESTS}-viewer burst"),
                 match &t.burst_calls {
                     None => format!("unknown (no {LIVEKIT_CALLS_METRIC} in /metrics)"),
@@ -482,19 +498,22 @@ impl Figures {
             ),
         ];
         if let Some(app) = &self.app {
-            let firsts: Vec<String> = app
-                .first_frames_ms
-                .iter()
-                .map(|ms| format!("{ms:.0}"))
-                .collect();
-            rows.push((
-                "viewer time to first frame".to_owned(),
+            let times = |values: &[f64]| {
+                let each: Vec<String> = values.iter().map(|ms| format!("{ms:.0}")).collect();
                 format!(
                     "median {:.0} ms ({} viewers: {} ms)",
-                    app.median_first_frame_ms(),
-                    firsts.len(),
-                    firsts.join(", ")
-                ),
+                    bench_app::median(values),
+                    each.len(),
+                    each.join(", ")
+                )
+            };
+            rows.push((
+                "viewer time to first frame (name remembered, from opening the link)".to_owned(),
+                times(&app.first_frames_ms),
+            ));
+            rows.push((
+                "first-time viewer, click on join → first frame".to_owned(),
+                times(&app.after_click_ms),
             ));
             rows.push(("home page, on the wire".to_owned(), page(&app.home)));
             rows.push(("viewer page, on the wire".to_owned(), page(&app.viewer)));
@@ -530,6 +549,10 @@ fn page(weight: &PageWeight) -> String {
     )
 }
 
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
@@ -563,15 +586,41 @@ struct Load {
     url: String,
     /// The JSON body.
     body: String,
+    /// The server answering, whose CPU time the run reads.
+    server_pid: u32,
 }
 
-/// The outcome of a load run: every request's latency (failed ones included).
+/// The outcome of a load run: every request's latency (failed ones included), and the CPU
+/// time the server spent meanwhile.
 #[derive(Default)]
 struct Stats {
     latencies: Vec<Duration>,
     errors: usize,
     first_error: Option<String>,
     elapsed: Duration,
+    server_cpu: Duration,
+}
+
+/// User plus system CPU time of a process so far (`/proc/<pid>/stat`, in the kernel's fixed
+/// 100 ticks a second). Unlike requests/s, the CPU a server spends per request hardly moves
+/// when a busy neighbour slows the whole machine down.
+fn cpu_time(pid: u32) -> Result<Duration> {
+    const TICKS_PER_SECOND: u64 = 100;
+    let path = format!("/proc/{pid}/stat");
+    let stat = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+    // Fields after the command name (which may hold spaces), from the 3rd: utime is the 14th.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
+    match (ticks(11), ticks(12)) {
+        (Some(user), Some(system)) => Ok(Duration::from_millis(
+            (user + system) * 1000 / TICKS_PER_SECOND,
+        )),
+        _ => bail!("{path}: no utime and stime"),
+    }
 }
 
 impl Load {
@@ -585,7 +634,9 @@ impl Load {
             &total.to_string(),
             &concurrency.to_string(),
         ]);
+        let cpu_before = cpu_time(self.server_pid)?;
         run_checked(command, "xtask bench-load")?;
+        let server_cpu = cpu_time(self.server_pid)?.saturating_sub(cpu_before);
         let text =
             std::fs::read_to_string(&out).with_context(|| format!("reading {}", out.display()))?;
         let report: Value = serde_json::from_str(&text)
@@ -603,6 +654,7 @@ impl Load {
             errors: report["errors"].as_u64().unwrap_or_default() as usize,
             first_error: report["firstError"].as_str().map(str::to_owned),
             elapsed: nanos(&report["elapsedNs"]),
+            server_cpu,
         })
     }
 }
@@ -615,11 +667,12 @@ pub fn load(args: &[String]) -> Result<()> {
     let [out, url, body, total, concurrency] = args else {
         bail!("usage: xtask bench-load OUT URL BODY TOTAL CONCURRENCY");
     };
-    let body: Value = serde_json::from_str(body).context("BODY is not JSON")?;
+    serde_json::from_str::<Value>(body).context("BODY is not JSON")?;
+    let request = RequestTemplate::new(url, body)?;
     let total: usize = total.parse().context("TOTAL is not a number")?;
     let concurrency: usize = concurrency.parse().context("CONCURRENCY is not a number")?;
-    let (runtime, client) = runtime_and_client()?;
-    let (results, elapsed) = runtime.block_on(fire(client, url, body, total, concurrency));
+    let runtime = loader_runtime()?;
+    let (results, elapsed) = runtime.block_on(fire(Arc::new(request), total, concurrency));
     let errors: Vec<&String> = results.iter().filter_map(|(_, e)| e.as_ref()).collect();
     let report = json!({
         "elapsedNs": elapsed.as_nanos() as u64,
@@ -630,10 +683,19 @@ pub fn load(args: &[String]) -> Result<()> {
     std::fs::write(out, report.to_string()).with_context(|| format!("writing {out}"))
 }
 
-/// Sends `total` requests from `concurrency` tasks, each sending its next one as soon as the
-/// previous one is answered; each request's latency and error, and the wall time.
-/// A multi-threaded tokio runtime and an HTTP client whose requests give up after 10 s: what
-/// the bench and the loader send their requests with.
+/// The loader's runtime: one thread. The loader shares the machine's cores with the server it
+/// measures, so every cycle it spends is taken from that server; one thread driving all the
+/// connections spends the fewest (no work stealing, no cross-thread wake-ups), and on these
+/// 2-core machines it still sends faster than either server answers.
+fn loader_runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the loader's tokio runtime")
+}
+
+/// A tokio runtime and an HTTP client whose requests give up after 10 s: what the bench sets up
+/// its stream and reads `/metrics` with.
 fn runtime_and_client() -> Result<(tokio::runtime::Runtime, reqwest::Client)> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -646,10 +708,100 @@ fn runtime_and_client() -> Result<(tokio::runtime::Runtime, reqwest::Client)> {
     Ok((runtime, client))
 }
 
+/// The one request the loader repeats, parsed once: where to connect, and the parts of a
+/// `POST` with a JSON body that each send only clones (no URL parsing or JSON encoding per
+/// request, which a general-purpose client would spend on the shared cores).
+struct RequestTemplate {
+    address: SocketAddr,
+    path: hyper::Uri,
+    host: hyper::header::HeaderValue,
+    body: hyper::body::Bytes,
+}
+
+impl RequestTemplate {
+    fn new(url: &str, body: &str) -> Result<Self> {
+        let uri: hyper::Uri = url.parse().with_context(|| format!("{url} is not a URL"))?;
+        if uri.scheme_str() != Some("http") {
+            bail!("the loader speaks plain http only, not {url}");
+        }
+        let authority = uri
+            .authority()
+            .with_context(|| format!("{url} names no host"))?;
+        let address = authority
+            .as_str()
+            .parse()
+            .with_context(|| format!("{url}: the host must be an IP address and a port"))?;
+        Ok(Self {
+            address,
+            path: uri
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .parse()
+                .context("the URL's path")?,
+            host: authority.as_str().parse().context("the URL's host")?,
+            body: hyper::body::Bytes::copy_from_slice(body.as_bytes()),
+        })
+    }
+
+    fn request(&self) -> hyper::Request<Full<hyper::body::Bytes>> {
+        let mut request = hyper::Request::new(Full::new(self.body.clone()));
+        *request.method_mut() = hyper::Method::POST;
+        *request.uri_mut() = self.path.clone();
+        let headers = request.headers_mut();
+        headers.insert(hyper::header::HOST, self.host.clone());
+        headers.insert(
+            hyper::header::CONTENT_TYPE,
+            hyper::header::HeaderValue::from_static("application/json"),
+        );
+        headers.insert(
+            hyper::header::ACCEPT_ENCODING,
+            hyper::header::HeaderValue::from_static(BROWSER_ACCEPT_ENCODING),
+        );
+        request
+    }
+}
+
+/// A kept-alive HTTP/1.1 connection, as a browser holds one.
+type Connection = hyper::client::conn::http1::SendRequest<Full<hyper::body::Bytes>>;
+
+async fn connect(address: SocketAddr) -> Result<Connection, String> {
+    let stream = tokio::net::TcpStream::connect(address)
+        .await
+        .map_err(|e| format!("connecting to {address}: {e}"))?;
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    let (sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .map_err(|e| e.to_string())?;
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+/// Sends one request on `connection` and reads the whole answer.
+async fn send(connection: &mut Connection, request: &RequestTemplate) -> Result<(), String> {
+    connection.ready().await.map_err(|e| e.to_string())?;
+    let response = connection
+        .send_request(request.request())
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = response.status();
+    response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?;
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(format!("HTTP {status}"))
+    }
+}
+
+/// Sends `total` requests from `concurrency` connections, each sending its next request as soon
+/// as the previous one is answered (a connection that fails is opened again for the next);
+/// each request's latency and error, and the wall time.
 async fn fire(
-    client: reqwest::Client,
-    url: &str,
-    body: Value,
+    request: Arc<RequestTemplate>,
     total: usize,
     concurrency: usize,
 ) -> (Vec<(Duration, Option<String>)>, Duration) {
@@ -657,23 +809,22 @@ async fn fire(
     let start = Instant::now();
     let mut tasks = Vec::with_capacity(concurrency);
     for _ in 0..concurrency.min(total) {
-        let (client, url, body, next) =
-            (client.clone(), url.to_owned(), body.clone(), next.clone());
+        let (request, next) = (request.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
             let mut results = Vec::new();
+            let mut connection = None;
             while next.fetch_add(1, Ordering::Relaxed) < total {
                 let sent = Instant::now();
-                let request = client
-                    .post(&url)
-                    .header("accept-encoding", BROWSER_ACCEPT_ENCODING)
-                    .json(&body);
-                let outcome = match request.send().await {
-                    Ok(response) if response.status().is_success() => {
-                        response.bytes().await.map(drop).map_err(|e| e.to_string())
-                    }
-                    Ok(response) => Err(format!("HTTP {}", response.status())),
-                    Err(error) => Err(error.to_string()),
-                };
+                let outcome = async {
+                    let mut open = match connection.take() {
+                        Some(open) => open,
+                        None => connect(request.address).await?,
+                    };
+                    send(&mut open, &request).await?;
+                    connection = Some(open);
+                    Ok::<(), String>(())
+                }
+                .await;
                 results.push((sent.elapsed(), outcome.err()));
             }
             results
@@ -701,6 +852,12 @@ impl Stats {
             self.first_error = other.first_error;
         }
         self.elapsed += other.elapsed;
+        self.server_cpu += other.server_cpu;
+    }
+
+    /// The server's CPU time per request.
+    fn cpu_per_request(&self) -> Duration {
+        self.server_cpu / u32::try_from(self.latencies.len().max(1)).unwrap_or(u32::MAX)
     }
 
     /// Nearest-rank percentile of the sorted latencies.
@@ -723,6 +880,11 @@ impl Stats {
             "  {:<14} {:>12}",
             "max",
             ms(self.latencies.last().copied().unwrap_or_default())
+        );
+        println!(
+            "  {:<14} {:>9.1} µs",
+            "server CPU/req",
+            micros(self.cpu_per_request())
         );
         println!("  {:<14} {:>12}", "errors", self.errors);
         if let Some(error) = &self.first_error {
@@ -785,6 +947,17 @@ fn parse_calls(metrics: &str) -> Option<BTreeMap<String, f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_a_process_cpu_time() {
+        let before = cpu_time(std::process::id()).unwrap();
+        let spin = Instant::now();
+        while spin.elapsed() < Duration::from_millis(60) {
+            std::hint::black_box(spin.elapsed());
+        }
+        assert!(cpu_time(std::process::id()).unwrap() > before);
+        assert!(cpu_time(u32::MAX).is_err());
+    }
 
     #[test]
     fn sums_livekit_calls_by_method() {

@@ -16,9 +16,16 @@ use super::{build_frontend, build_onair, header, log_path};
 /// Viewers whose time to first frame is measured (each in a fresh browser context).
 pub const DEFAULT_VIEWERS: usize = 5;
 
+/// What `cargo xtask bench-app` was asked for.
+struct Options {
+    viewers: usize,
+    /// Print a CPU profile of the first returning viewer's page (`--profile`).
+    profile: bool,
+}
+
 pub fn run(args: &[String]) -> Result<()> {
-    let viewers = parse_args(args)?;
-    measure(viewers).map(drop)
+    let options = parse_args(args)?;
+    measure_with(options.viewers, options.profile).map(drop)
 }
 
 /// What one page received from onair (every response, API calls included).
@@ -38,26 +45,30 @@ pub struct PageWeight {
 pub struct AppFigures {
     pub home: PageWeight,
     pub viewer: PageWeight,
-    /// Each viewer's time from navigation start to the first video frame, in milliseconds.
+    /// Each returning viewer's time from navigation start to the first video frame, in ms.
     pub first_frames_ms: Vec<f64>,
+    /// Each first-time viewer's time from the click on join to the first video frame, in ms.
+    pub after_click_ms: Vec<f64>,
 }
 
-impl AppFigures {
-    /// The median time to first frame, in milliseconds.
-    pub fn median_first_frame_ms(&self) -> f64 {
-        let mut sorted = self.first_frames_ms.clone();
-        sorted.sort_by(f64::total_cmp);
-        match sorted.len() {
-            0 => f64::NAN,
-            n if n % 2 == 1 => sorted[n / 2],
-            n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
-        }
+/// The median of `values` (NaN when there are none).
+pub fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
     }
 }
 
 /// Builds the release app and onair, runs `tests/browser/bench-app.mjs` with `viewers` viewers
 /// on its own stack (it prints its report as it goes) and returns the figures.
 pub fn measure(viewers: usize) -> Result<AppFigures> {
+    measure_with(viewers, false)
+}
+
+fn measure_with(viewers: usize, profile: bool) -> Result<AppFigures> {
     header("tools");
     let (livekit_binary, chromium) = ensure_browser_tools()?;
 
@@ -73,13 +84,17 @@ pub fn measure(viewers: usize) -> Result<AppFigures> {
     let summary = log_path("bench-app-summary.json")?;
     let _ = std::fs::remove_file(&summary);
     let summary_arg = summary.display().to_string();
-    let result = stack.node(&[
+    let mut script = vec![
         "tests/browser/bench-app.mjs",
         "--viewers",
         &viewers,
         "--summary",
         &summary_arg,
-    ]);
+    ];
+    if profile {
+        script.push("--profile");
+    }
+    let result = stack.node(&script);
     stack.stop()?;
     result?;
     let text = std::fs::read_to_string(&summary)
@@ -103,37 +118,52 @@ fn parse_summary(text: &str) -> Result<AppFigures> {
             wire: number("wire")?,
         })
     };
-    let first_frames_ms = json["firstFramesMs"]
-        .as_array()
-        .context("firstFramesMs is not a list")?
-        .iter()
-        .map(|v| v.as_f64().context("a first-frame time is not a number"))
-        .collect::<Result<_>>()?;
+    let times = |key: &str| -> Result<Vec<f64>> {
+        json[key]
+            .as_array()
+            .with_context(|| format!("{key} is not a list"))?
+            .iter()
+            .map(|v| {
+                v.as_f64()
+                    .with_context(|| format!("a time in {key} is not a number"))
+            })
+            .collect()
+    };
     Ok(AppFigures {
         home: page("home")?,
         viewer: page("viewer")?,
-        first_frames_ms,
+        first_frames_ms: times("firstFramesMs")?,
+        after_click_ms: times("afterClickMs")?,
     })
 }
 
-fn parse_args(args: &[String]) -> Result<usize> {
-    let mut viewers = DEFAULT_VIEWERS;
+fn parse_args(args: &[String]) -> Result<Options> {
+    let mut options = Options {
+        viewers: DEFAULT_VIEWERS,
+        profile: false,
+    };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
+        if arg == "--profile" {
+            options.profile = true;
+            continue;
+        }
         let value = match arg.split_once('=') {
             Some(("--viewers", value)) => value.to_owned(),
             None if arg == "--viewers" => match args.next() {
                 Some(value) => value.clone(),
                 None => bail!("--viewers needs a number"),
             },
-            _ => bail!("`cargo xtask bench-app` does not take `{arg}` (only --viewers N)"),
+            _ => bail!(
+                "`cargo xtask bench-app` does not take `{arg}` (only --viewers N and --profile)"
+            ),
         };
-        viewers = match value.parse() {
+        options.viewers = match value.parse() {
             Ok(n) if (1..=50).contains(&n) => n,
             _ => bail!("--viewers {value}: expected a number from 1 to 50"),
         };
     }
-    Ok(viewers)
+    Ok(options)
 }
 
 #[cfg(test)]
@@ -145,12 +175,14 @@ mod tests {
         let text = r#"{
             "home": { "files": 6, "raw": 1000, "sent": 380, "wire": 1380 },
             "viewer": { "files": 7, "raw": 2000, "sent": 550, "wire": 2550 },
-            "firstFramesMs": [720.5, 699, 709]
+            "firstFramesMs": [720.5, 699, 709],
+            "afterClickMs": [410, 390.5, 400, 380]
         }"#;
         let figures = parse_summary(text).unwrap();
         assert_eq!(figures.home.files, 6);
         assert_eq!(figures.viewer.wire, 2550);
-        assert_eq!(figures.median_first_frame_ms(), 709.0);
+        assert_eq!(median(&figures.first_frames_ms), 709.0);
+        assert_eq!(median(&figures.after_click_ms), 395.25);
         assert!(parse_summary(r#"{"home":{}}"#).is_err());
     }
 }
