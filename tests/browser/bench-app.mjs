@@ -128,7 +128,7 @@ function markFirstFrame() {
   const mark = (what) => {
     if (marks[what] === undefined) marks[what] = performance.now();
   };
-  // When the click reaches the page, and the main thread's long tasks (what a click waits for).
+  // The main thread's long tasks (what a click waits for).
   marks.longTasks = [];
   try {
     new PerformanceObserver((list) => {
@@ -167,8 +167,9 @@ function markFirstFrame() {
 }
 
 /**
- * One viewer in a fresh context: a returning one (`name` remembered, the page joins by itself),
- * or a first-time one who types `name` and clicks join. The marks, in ms after navigation start.
+ * One viewer in a fresh context: a returning one (`name` remembered and filled in, join clicked
+ * as soon as it shows), or a first-time one who types `name` and clicks join. The marks, in ms
+ * after navigation start.
  */
 async function timeToFirstFrame(browser, shareUrl, name, { returning, profile = false }) {
   const context = await browser.newContext({ permissions: ['camera', 'microphone'] });

@@ -6,8 +6,9 @@
 //!
 //! Everything runs on loopback: a local LiveKit on free ports, the release `onair` and the bare
 //! handler (`crates/server/examples/bare_token.rs`, same profile and Axum) on free ports, and a
-//! bounded number of requests from kept-alive HTTP/1.1 connections on a one-thread runtime. The two servers take
-//! turns under the same load, round after round, so a busy machine slows both alike.
+//! bounded number of requests from kept-alive HTTP/1.1 connections on a one-thread runtime. The
+//! two servers take turns under the same load, round after round, so a busy machine slows both
+//! alike; the CPU each spends per request is read too, which a busy machine hardly moves.
 //!
 //! The load comes from a release build of xtask itself (`xtask bench-load`, see [`load`]): the
 //! `cargo xtask` binary is a dev build, and an unoptimised client on the same two cores would
