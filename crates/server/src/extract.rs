@@ -1,7 +1,8 @@
 //! Request extractors that validate at the edge and reject in the API's own error format:
 //! `ApiJson<T>` for bodies (malformed JSON, a bad or unknown field named by its JSON path, too
-//! large, wrong content type), `StreamJson<T>` for bodies that name a stream in `roomName`, and
-//! `StreamId` for the `:roomId` path segment. A malformed stream id, in a path or a body, names no
+//! large, wrong content type), `StreamJson<T>` for bodies that name a stream in `roomName`,
+//! `StreamId` for the `:roomId` path segment, and `BearerToken` for the credential a request
+//! carries. A malformed stream id, in a path or a body, names no
 //! stream: it is answered like an unknown one, 404 `stream_not_found`.
 
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
@@ -9,8 +10,10 @@ use axum::http::{StatusCode, header, request::Parts};
 use bytes::Bytes;
 use onair_api::RoomId;
 use serde::de::DeserializeOwned;
+use std::convert::Infallible;
 
 use crate::error::ApiError;
+use crate::host_key::bearer_token;
 
 /// Largest accepted request body.
 pub const BODY_LIMIT_BYTES: usize = 16 * 1024;
@@ -137,6 +140,26 @@ impl<S: Send + Sync> FromRequestParts<S> for StreamId {
         RoomId::parse(raw)
             .map(StreamId)
             .map_err(|_| ApiError::StreamNotFound)
+    }
+}
+
+/// The token of the request's `Authorization: Bearer <token>` header, if it has a non-empty one
+/// (a host key or a participant token: the handler decides which it needs). Only that header is
+/// read: the token path, the hot path of a viral link, does not copy the others.
+#[derive(Debug, Default)]
+pub struct BearerToken(pub Option<String>);
+
+impl BearerToken {
+    pub fn as_deref(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for BearerToken {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+        Ok(BearerToken(bearer_token(&parts.headers)))
     }
 }
 

@@ -2,14 +2,17 @@
 //! middleware counting requests by route and status, and the `/metrics` rendering. LiveKit
 //! calls are counted where they are made (`livekit.rs`).
 
-use axum::extract::{MatchedPath, Request};
-use axum::http::{Method, StatusCode};
-use axum::middleware::Next;
+use axum::extract::MatchedPath;
+use axum::http::{Method, Request, StatusCode};
 use axum::response::Response;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{OnceLock, RwLock};
+use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
+use tower::{Layer, Service};
 
 /// How often recorded latencies are folded into their histograms (what the exporter's own
 /// `install` would do every 5 s, too).
@@ -96,15 +99,78 @@ fn route_metrics(method: &Method, route: &str, status: StatusCode) -> RouteMetri
 }
 
 /// Counts and times every request by method, matched route (never the raw path, whose ids
-/// would explode the label set) and status.
-pub async fn track_http(request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let route = request.extensions().get::<MatchedPath>().cloned();
-    let response = next.run(request).await;
-    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
-    let metrics = route_metrics(&method, route, response.status());
-    metrics.requests.increment(1);
-    metrics.duration.record(started.elapsed().as_secs_f64());
-    response
+/// would explode the label set) and status. A plain tower layer rather than
+/// `axum::middleware::from_fn`: its future is a concrete type, so a request through it costs no
+/// boxed service and no boxed future (measured on the token path, the hot path of a viral link).
+#[derive(Clone, Copy, Default)]
+pub struct TrackHttpLayer;
+
+impl<S> Layer<S> for TrackHttpLayer {
+    type Service = TrackHttp<S>;
+
+    fn layer(&self, inner: S) -> TrackHttp<S> {
+        TrackHttp { inner }
+    }
+}
+
+/// The service [`TrackHttpLayer`] wraps a route in.
+#[derive(Clone)]
+pub struct TrackHttp<S> {
+    inner: S,
+}
+
+impl<S, B> Service<Request<B>> for TrackHttp<S>
+where
+    S: Service<Request<B>, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Tracked<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let method = request.method().clone();
+        let route = request.extensions().get::<MatchedPath>().cloned();
+        Tracked {
+            response: self.inner.call(request),
+            started: Instant::now(),
+            method,
+            route,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A request on its way through a tracked route: counted and timed when it is answered.
+    pub struct Tracked<F> {
+        #[pin]
+        response: F,
+        started: Instant,
+        method: Method,
+        route: Option<MatchedPath>,
+    }
+}
+
+impl<F, E> Future for Tracked<F>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let outcome = ready!(this.response.poll(cx));
+        if let Ok(response) = &outcome {
+            let route = this.route.as_ref().map_or("unmatched", MatchedPath::as_str);
+            let metrics = route_metrics(this.method, route, response.status());
+            metrics.requests.increment(1);
+            metrics
+                .duration
+                .record(this.started.elapsed().as_secs_f64());
+        }
+        Poll::Ready(outcome)
+    }
 }

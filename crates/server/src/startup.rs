@@ -7,6 +7,7 @@
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
+use axum::handler::Handler;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::Response;
 use std::net::SocketAddr;
@@ -23,21 +24,37 @@ use crate::extract::BODY_LIMIT_BYTES;
 use crate::routes;
 use crate::state::AppState;
 
-/// Responses smaller than this go out uncompressed: on a body of a few hundred bytes (a token,
-/// a stream's state) compression saves next to nothing on the wire, while a brotli encoder
-/// costs more CPU than the rest of the request (measured: the token path at 0.29 of a bare
-/// handler for browsers, which all send `Accept-Encoding`). The app's files are all larger.
+/// Responses smaller than this go out uncompressed: on a body of a few hundred bytes
+/// compression saves next to nothing on the wire, while a brotli encoder costs more CPU than
+/// the rest of the request (measured: the token path at 0.29 of a bare handler for browsers,
+/// which all send `Accept-Encoding`).
 pub const COMPRESS_MIN_BYTES: u16 = 1024;
+
+/// Compression, for the answers that can run to many KB: the app's files that have no
+/// precompressed twin, the OpenAPI document, `/metrics` and a stream's recordings. The API's
+/// small answers (a token, a stream's state) do not pass through it at all: even deciding not to
+/// compress — reading `Accept-Encoding`, checking the answer's size and type, wrapping its body —
+/// was a sixth of the token path's own cost (measured in process, see the README).
+pub fn compression() -> CompressionLayer<impl Predicate> {
+    CompressionLayer::new().compress_when(
+        // tower-http's default predicate, with a higher floor than its 32 bytes.
+        SizeAbove::new(COMPRESS_MIN_BYTES)
+            .and(NotForContentType::GRPC)
+            .and(NotForContentType::IMAGES)
+            .and(NotForContentType::SSE),
+    )
+}
 
 /// The whole HTTP app for `state`.
 pub fn app(state: AppState) -> Router {
     let security_headers =
         security_headers(&crate::web_app::content_security_policy(&state.config));
     let web_app = state.web_app.clone();
+    let serve_web_app = move |request: Request| async move { web_app.serve(request).await };
     let app_state = state.clone();
-    routes::api_router()
-        .route_layer(axum::middleware::from_fn(crate::metrics::track_http))
-        .fallback(move |request: Request| async move { web_app.serve(request).await })
+    let router = routes::api_router()
+        .route_layer(crate::metrics::TrackHttpLayer)
+        .fallback(serve_web_app.layer(compression()))
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)
         // Every response passes here, the fallbacks' too (`Router::layer` wraps them all).
@@ -51,17 +68,16 @@ pub fn app(state: AppState) -> Router {
             }
             response
         }))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(
-            CompressionLayer::new().compress_when(
-                // tower-http's default predicate, with a higher floor than its 32 bytes.
-                SizeAbove::new(COMPRESS_MIN_BYTES)
-                    .and(NotForContentType::GRPC)
-                    .and(NotForContentType::IMAGES)
-                    .and(NotForContentType::SSE),
-            ),
-        )
-        .layer(TraceLayer::new_for_http())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES));
+    // A line per request, at debug level (`RUST_LOG=tower_http=debug`). Layered only when those
+    // lines would be written, as the filter is set once at startup: otherwise its timing and
+    // body wrapping cost about 1 µs per request for nothing. Failures are logged where they
+    // happen (LiveKit, S3, egress), with their context, either way.
+    if tracing::enabled!(target: "tower_http::trace::on_response", tracing::Level::DEBUG) {
+        router.layer(TraceLayer::new_for_http())
+    } else {
+        router
+    }
 }
 
 /// The headers every response carries unless it set its own (pages add their inline scripts'
@@ -94,10 +110,9 @@ fn security_headers(csp: &str) -> SecurityHeaders {
 /// futures per request for the same result).
 fn with_security_headers(mut response: Response, headers: &SecurityHeaders) -> Response {
     let map = response.headers_mut();
+    map.reserve(headers.len());
     for (name, value) in headers.iter() {
-        if !map.contains_key(name) {
-            map.insert(name.clone(), value.clone());
-        }
+        map.entry(name).or_insert_with(|| value.clone());
     }
     response
 }
@@ -233,7 +248,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn small_answers_go_out_plain_and_large_files_compressed_all_with_security_headers() {
+    async fn small_answers_plain_large_files_and_documents_compressed_all_with_security_headers() {
         let dir = std::env::temp_dir().join(format!("onair-startup-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("app.js"), "console.log('OnAir');\n".repeat(200)).unwrap();
@@ -241,6 +256,7 @@ mod tests {
 
         let small = get(&app, "/healthz").await;
         let large = get(&app, "/app.js").await;
+        let document = get(&app, "/api/openapi.json").await;
         let missing = get(&app, "/api/nothing-here").await;
         std::fs::remove_dir_all(&dir).unwrap();
 
@@ -248,8 +264,10 @@ mod tests {
         assert!(small.headers().get(header::CONTENT_ENCODING).is_none());
         assert_eq!(large.status(), StatusCode::OK);
         assert!(large.headers().get(header::CONTENT_ENCODING).is_some());
+        assert_eq!(document.status(), StatusCode::OK);
+        assert!(document.headers().get(header::CONTENT_ENCODING).is_some());
         assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-        for response in [&small, &large, &missing] {
+        for response in [&small, &large, &document, &missing] {
             let headers = response.headers();
             assert!(headers.contains_key(header::CONTENT_SECURITY_POLICY));
             assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");

@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::host_key::{HostKeys, bearer_token};
+use crate::extract::BearerToken;
+use crate::host_key::HostKeys;
 use crate::livekit::{LiveKit, Role};
 use crate::rate_limit::RoomCreationLimiter;
 use crate::recording::Recorder;
@@ -85,23 +86,25 @@ impl App {
     /// Returns the stream metadata the key carries.
     pub fn authorize_host(
         &self,
-        headers: &axum::http::HeaderMap,
+        credential: &BearerToken,
         room: &RoomId,
     ) -> Result<RoomMetadata, ApiError> {
-        let key = bearer_token(headers).ok_or(ApiError::MissingHostKey)?;
-        Ok(self.host_keys.verify(&key, room)?)
+        let key = credential.as_deref().ok_or(ApiError::MissingHostKey)?;
+        Ok(self.host_keys.verify(key, room)?)
     }
 
     /// Checks the request carries a viewer's own participant token for `room` (as `POST
     /// /api/token` issued it): none → 401, any other → 403. Returns the viewer's identity.
     pub fn authorize_viewer(
         &self,
-        headers: &axum::http::HeaderMap,
+        credential: &BearerToken,
         room: &RoomId,
     ) -> Result<String, ApiError> {
-        let token = bearer_token(headers).ok_or(ApiError::MissingParticipantToken)?;
+        let token = credential
+            .as_deref()
+            .ok_or(ApiError::MissingParticipantToken)?;
         self.livekit
-            .verify_participant_token(&token, room)
+            .verify_participant_token(token, room)
             .filter(|identity| Role::of_identity(identity) == Some(Role::Viewer))
             .ok_or(ApiError::ParticipantTokenRejected)
     }

@@ -3,11 +3,11 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use onair_api::{CreateIngressRequest, ErrorBody, IngressInfo, RoomId};
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, StreamId};
+use crate::extract::{ApiJson, BearerToken, StreamId};
 use crate::ingress;
 use crate::state::AppState;
 
@@ -32,11 +32,11 @@ use crate::state::AppState;
 )]
 pub async fn create_ingress(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    credential: BearerToken,
     StreamId(room_id): StreamId,
     ApiJson(request): ApiJson<CreateIngressRequest>,
 ) -> Result<(StatusCode, Json<IngressInfo>), ApiError> {
-    let stream = app.authorize_host(&headers, &room_id)?;
+    let stream = app.authorize_host(&credential, &room_id)?;
     app.streams.get(&room_id).await?;
     let created = ingress::create(
         &app.livekit,
@@ -65,10 +65,10 @@ pub async fn create_ingress(
 )]
 pub async fn get_ingress(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    credential: BearerToken,
     StreamId(room_id): StreamId,
 ) -> Result<Json<IngressInfo>, ApiError> {
-    app.authorize_host(&headers, &room_id)?;
+    app.authorize_host(&credential, &room_id)?;
     app.streams.get(&room_id).await?;
     let found = ingress::find(&app.livekit, &room_id).await?;
     found.map(Json).ok_or(ApiError::IngressNotFound)
@@ -91,10 +91,10 @@ pub async fn get_ingress(
 )]
 pub async fn delete_ingress(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    credential: BearerToken,
     StreamId(room_id): StreamId,
 ) -> Result<StatusCode, ApiError> {
-    app.authorize_host(&headers, &room_id)?;
+    app.authorize_host(&credential, &room_id)?;
     app.streams.get(&room_id).await?;
     if !ingress::delete_all(&app.livekit, &room_id).await? {
         return Err(ApiError::IngressNotFound);

@@ -14,6 +14,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::error::ApiError;
+use crate::startup::compression;
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -87,14 +88,19 @@ pub fn api_router() -> Router<AppState> {
         .routes(routes!(tokens::issue_token))
         .routes(routes!(recordings::start_recording))
         .routes(routes!(recordings::stop_recording))
-        .routes(routes!(recordings::list_recordings))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
-        .routes(routes!(health::metrics))
+        .merge(
+            // The answers that can run to many KB; the small, hot ones skip compression.
+            OpenApiRouter::new()
+                .routes(routes!(recordings::list_recordings))
+                .routes(routes!(health::metrics))
+                .layer(compression()),
+        )
         .split_for_parts();
     router.route(
         "/api/openapi.json",
-        get(move || async move { Json(openapi) }),
+        get(move || async move { Json(openapi) }).layer(compression()),
     )
 }
 

@@ -3,15 +3,13 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use onair_api::{
     ErrorBody, RecordingList, RecordingStarted, RecordingStopped, RoomId, StartRecordingRequest,
     StopRecordingRequest,
 };
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, StreamId, StreamJson};
-use crate::host_key::bearer_token;
+use crate::extract::{ApiJson, BearerToken, StreamId, StreamJson};
 use crate::state::AppState;
 
 /// POST /api/recordings/start — the host starts recording the stream to S3.
@@ -34,10 +32,10 @@ use crate::state::AppState;
 )]
 pub async fn start_recording(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    credential: BearerToken,
     StreamJson(request): StreamJson<StartRecordingRequest>,
 ) -> Result<Json<RecordingStarted>, ApiError> {
-    app.authorize_host(&headers, &request.room_name)?;
+    app.authorize_host(&credential, &request.room_name)?;
     let recorder = app.recorder()?;
     app.streams.get(&request.room_name).await?;
     let started = recorder.start(&request.room_name).await?;
@@ -64,14 +62,14 @@ pub async fn start_recording(
 )]
 pub async fn stop_recording(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    credential: BearerToken,
     ApiJson(request): ApiJson<StopRecordingRequest>,
 ) -> Result<Json<RecordingStopped>, ApiError> {
-    bearer_token(&headers).ok_or(ApiError::MissingHostKey)?;
+    credential.as_deref().ok_or(ApiError::MissingHostKey)?;
     let recorder = app.recorder()?;
     let recording = recorder.find(&request.egress_id).await?;
     let room = recording.room.clone();
-    app.authorize_host(&headers, &room)?;
+    app.authorize_host(&credential, &room)?;
     let stopped = recorder.stop(recording).await?;
     app.streams.forget(&room).await;
     Ok(Json(stopped))

@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, StatusCode};
 use onair_api::{CreateRoomRequest, CreatedRoom, ErrorBody, RoomId, RoomInfo};
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, StreamId};
+use crate::extract::{ApiJson, BearerToken, StreamId};
 use crate::livekit::Role;
 use crate::rate_limit::PeerAddr;
 use crate::state::AppState;
@@ -88,10 +88,10 @@ pub async fn get_room(
 )]
 pub async fn end_stream(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    credential: BearerToken,
     StreamId(room_id): StreamId,
 ) -> Result<StatusCode, ApiError> {
-    app.authorize_host(&headers, &room_id)?;
+    app.authorize_host(&credential, &room_id)?;
     app.streams.end(&room_id).await?;
     tracing::info!(room = %room_id, "stream ended by its host");
     // LiveKit keeps an ingress after its room is gone; the stream's key must die with it.
@@ -123,12 +123,12 @@ pub async fn end_stream(
 )]
 pub async fn remove_participant(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    credential: BearerToken,
     StreamId(room_id): StreamId,
     Path(segments): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let identity = segments.1;
-    app.authorize_host(&headers, &room_id)?;
+    app.authorize_host(&credential, &room_id)?;
     app.streams.remove_viewer(&room_id, &identity).await?;
     tracing::info!(room = %room_id, %identity, "viewer removed by the host");
     Ok(StatusCode::NO_CONTENT)

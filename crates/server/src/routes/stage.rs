@@ -3,11 +3,11 @@
 //! leaves the stage (with their own token). See [`crate::stage`] for what each does in LiveKit.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use onair_api::{ErrorBody, RoomId};
 
 use crate::error::ApiError;
-use crate::extract::StreamId;
+use crate::extract::{BearerToken, StreamId};
 use crate::stage;
 use crate::state::AppState;
 
@@ -27,10 +27,10 @@ use crate::state::AppState;
 )]
 pub async fn raise_hand(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    credential: BearerToken,
     StreamId(room_id): StreamId,
 ) -> Result<StatusCode, ApiError> {
-    let viewer = app.authorize_viewer(&headers, &room_id)?;
+    let viewer = app.authorize_viewer(&credential, &room_id)?;
     stage::set_hand(&app.livekit, &room_id, &viewer, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -51,10 +51,10 @@ pub async fn raise_hand(
 )]
 pub async fn lower_hand(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    credential: BearerToken,
     StreamId(room_id): StreamId,
 ) -> Result<StatusCode, ApiError> {
-    let viewer = app.authorize_viewer(&headers, &room_id)?;
+    let viewer = app.authorize_viewer(&credential, &room_id)?;
     stage::set_hand(&app.livekit, &room_id, &viewer, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -79,12 +79,12 @@ pub async fn lower_hand(
 )]
 pub async fn invite_to_stage(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    credential: BearerToken,
     StreamId(room_id): StreamId,
     Path(segments): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let identity = segments.1;
-    app.authorize_host(&headers, &room_id)?;
+    app.authorize_host(&credential, &room_id)?;
     stage::invite(&app.livekit, &room_id, &identity).await?;
     tracing::info!(room = %room_id, %identity, "viewer invited on stage");
     Ok(StatusCode::NO_CONTENT)
@@ -110,17 +110,17 @@ pub async fn invite_to_stage(
 )]
 pub async fn remove_from_stage(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    credential: BearerToken,
     StreamId(room_id): StreamId,
     Path(segments): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let identity = segments.1;
-    match app.authorize_host(&headers, &room_id) {
+    match app.authorize_host(&credential, &room_id) {
         Ok(_) => {}
         // Not the host: a guest may take themselves off, with their own token.
         Err(ApiError::HostKeyRejected) => {
             let caller = app
-                .authorize_viewer(&headers, &room_id)
+                .authorize_viewer(&credential, &room_id)
                 .map_err(|_| ApiError::HostKeyRejected)?;
             if caller != identity {
                 return Err(ApiError::HostKeyRejected);

@@ -3,11 +3,10 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use onair_api::{ErrorBody, TokenRequest, TokenResponse};
 
 use crate::error::ApiError;
-use crate::extract::StreamJson;
+use crate::extract::{BearerToken, StreamJson};
 use crate::livekit::Role;
 use crate::state::AppState;
 
@@ -33,11 +32,11 @@ use crate::state::AppState;
 )]
 pub async fn issue_token(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    credential: BearerToken,
     StreamJson(request): StreamJson<TokenRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
     let role = if request.is_host {
-        let metadata = app.authorize_host(&headers, &request.room_name)?;
+        let metadata = app.authorize_host(&credential, &request.room_name)?;
         // Boxed: re-opening holds LiveKit calls, and the viewers' future (which axum moves
         // around on every request) would otherwise be as large as this rare branch.
         Box::pin(app.streams.get_or_reopen(&request.room_name, &metadata)).await?;
