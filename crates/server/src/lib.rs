@@ -1,6 +1,7 @@
 //! The OnAir server: an Axum HTTP API over LiveKit (rooms, tokens, egress) and S3, serving the
 //! browser app. `main.rs` only loads the configuration and runs an [`startup::Application`].
 
+pub mod access_token;
 pub mod config;
 pub mod error;
 pub mod extract;

@@ -3,7 +3,6 @@
 //! wait 10 s), counted in `/metrics` by method, and its failure classified so that an unreachable
 //! LiveKit becomes a quick 503 and a refusal a 502, logged here with the method that failed.
 
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use livekit_api::access_token::{Claims, TokenVerifier, VideoGrants};
 use livekit_api::services::egress::encoding::EncodingOptions;
 use livekit_api::services::egress::{
@@ -22,6 +21,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::access_token::TokenSigner;
 use crate::config::{LiveKitSettings, RecordingPreset};
 use crate::error::ApiError;
 
@@ -108,11 +108,14 @@ impl Role {
     /// A fresh unique identity such as `viewer-4k2x9q0m7c1z`.
     pub fn new_identity(self) -> String {
         const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+        const SUFFIX_LEN: usize = 12;
         let mut rng = rand::rng();
-        let suffix: String = (0..12)
-            .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-            .collect();
-        format!("{}-{suffix}", self.as_str())
+        let mut identity = String::with_capacity(self.as_str().len() + 1 + SUFFIX_LEN);
+        identity.push_str(self.as_str());
+        identity.push('-');
+        identity
+            .extend((0..SUFFIX_LEN).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char));
+        identity
     }
 }
 
@@ -127,9 +130,9 @@ pub struct IssuedToken {
 pub struct LiveKit {
     api: LiveKitApi,
     settings: LiveKitSettings,
-    /// The API secret as an HS256 signing key, made once: every viewer's token is signed with
-    /// it on the hot path of a viral link.
-    token_key: EncodingKey,
+    /// Signs access tokens with the API secret, keyed once: every viewer's token is signed on
+    /// the hot path of a viral link.
+    signer: TokenSigner,
 }
 
 impl std::fmt::Debug for LiveKit {
@@ -148,11 +151,11 @@ impl LiveKit {
             settings.api_secret.expose_secret(),
         )
         .with_request_timeout(settings.request_timeout);
-        let token_key = EncodingKey::from_secret(settings.api_secret.expose_secret().as_bytes());
+        let signer = TokenSigner::new(settings.api_secret.expose_secret().as_bytes());
         Self {
             api,
             settings,
-            token_key,
+            signer,
         }
     }
 
@@ -180,7 +183,7 @@ impl LiveKit {
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
         // LiveKit's own claims type, signed as `AccessToken::to_jwt` signs it (HS256 with the
-        // API secret), with the key made once instead of per token.
+        // API secret).
         let claims = Claims {
             iss: self.settings.api_key.clone(),
             nbf: now.as_secs() as usize,
@@ -199,7 +202,9 @@ impl LiveKit {
             },
             ..Claims::default()
         };
-        let jwt = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.token_key)
+        let jwt = self
+            .signer
+            .sign(&claims)
             .map_err(|err| ApiError::Internal(anyhow::anyhow!("signing a LiveKit token: {err}")))?;
         Ok(IssuedToken { jwt, identity })
     }
