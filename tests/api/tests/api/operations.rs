@@ -19,25 +19,36 @@ async fn health_and_readiness_are_green_with_livekit_up() {
 #[tokio::test]
 async fn every_response_carries_security_headers() {
     let app = spawn_app().await;
-    let responses = [
+    let page = app.get("/").await;
+    let api_answers = [
         app.get("/healthz").await,
         app.get("/api/rooms/zzzzzzzzzzzzzz").await,
         app.post_raw("/api/rooms", "application/json", "{").await,
         app.get("/api/openapi.json").await,
     ];
-    for response in responses {
+    // A page: the app's policy, which lets it reach LiveKit and nothing frame it.
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(
+        csp.contains(&app.livekit.url.trim_end_matches('/').to_string()),
+        "LiveKit is allowed in connect-src: {csp}"
+    );
+    assert!(page.headers().contains_key("permissions-policy"));
+    // The API's JSON answers: nothing may load from them or frame them.
+    for answer in &api_answers {
+        assert_eq!(
+            answer.headers()["content-security-policy"],
+            "default-src 'none'; frame-ancestors 'none'"
+        );
+    }
+    for response in api_answers.iter().chain([&page]) {
         let headers = response.headers();
-        let csp = headers["content-security-policy"].to_str().unwrap();
-        assert!(
-            csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
-            "{csp}"
-        );
-        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
-        assert!(
-            csp.contains(&app.livekit.url.trim_end_matches('/').to_string()),
-            "LiveKit is allowed in connect-src: {csp}"
-        );
         assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["x-frame-options"], "DENY");
         assert_eq!(
             headers["referrer-policy"],
             "strict-origin-when-cross-origin"
