@@ -2,8 +2,8 @@
 //! `ApiJson<T>` for bodies (malformed JSON, a bad or unknown field named by its JSON path, too
 //! large, wrong content type), `StreamJson<T>` for bodies that name a stream in `roomName`,
 //! `StreamId` for the `:roomId` path segment, and `BearerToken` for the credential a request
-//! carries. A malformed stream id, in a path or a body, names no
-//! stream: it is answered like an unknown one, 404 `stream_not_found`.
+//! carries. A malformed stream id, in a path or a body, names no stream: it is answered like an
+//! unknown one, 404 `stream_not_found`.
 
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::{StatusCode, header, request::Parts};
