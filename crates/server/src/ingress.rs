@@ -5,6 +5,7 @@
 
 use livekit_protocol as proto;
 use onair_api::{IngressInfo, IngressInputType, RoomId};
+use std::time::Duration;
 
 use crate::error::ApiError;
 use crate::livekit::{LiveKit, LiveKitError, Role};
@@ -74,6 +75,11 @@ pub async fn create(
         .ok_or_else(|| ApiError::Upstream("LiveKit made another kind of ingress".into()))
 }
 
+/// How long, and how often, a deletion that timed out is looked for: the host hears within a few
+/// seconds either way.
+const DELETION_LOOK_LIMIT: Duration = Duration::from_millis(1500);
+const DELETION_CHECK_INTERVAL: Duration = Duration::from_millis(250);
+
 /// Deletes the stream's ingresses (the encoder's publication ends with it). `false` when it had
 /// none.
 pub async fn delete_all(livekit: &LiveKit, room: &RoomId) -> Result<bool, ApiError> {
@@ -81,8 +87,34 @@ pub async fn delete_all(livekit: &LiveKit, room: &RoomId) -> Result<bool, ApiErr
     for ingress in &ingresses {
         match livekit.delete_ingress(&ingress.ingress_id).await {
             Ok(()) | Err(LiveKitError::NotFound) => {}
+            // Deleting an ingress an encoder is sending to waits for the ingress worker to stop
+            // its pipeline, which a busy worker can take longer than LiveKit calls may; LiveKit
+            // deletes the ingress whatever the worker answers. So a timeout is followed by a
+            // look before the host is told to try again.
+            Err(LiveKitError::Unavailable(why)) => {
+                let look = deleted_after_all(livekit, room, &ingress.ingress_id);
+                if tokio::time::timeout(DELETION_LOOK_LIMIT, look)
+                    .await
+                    .is_err()
+                {
+                    return Err(ingress_error(LiveKitError::Unavailable(why)));
+                }
+            }
             Err(err) => return Err(ingress_error(err)),
         }
     }
     Ok(!ingresses.is_empty())
+}
+
+/// Waits until the ingress `ingress_id` of `room` is gone (bounded by the caller).
+async fn deleted_after_all(livekit: &LiveKit, room: &RoomId, ingress_id: &str) {
+    loop {
+        tokio::time::sleep(DELETION_CHECK_INTERVAL).await;
+        if let Ok(left) = livekit.list_ingress(room).await
+            && left.iter().all(|ingress| ingress.ingress_id != ingress_id)
+        {
+            tracing::info!(room = %room, "the ingress was deleted after LiveKit's answer timed out");
+            return;
+        }
+    }
 }
