@@ -81,8 +81,8 @@ pub fn app(state: AppState) -> Router {
     }
 }
 
-/// The headers every response carries unless it set its own (pages add their inline scripts'
-/// hashes to the Content-Security-Policy).
+/// The headers every response carries unless it set its own (a handler that needs another
+/// policy keeps it).
 struct SecurityHeaders {
     /// For pages and files: the app's policy and permissions.
     documents: Vec<(HeaderName, HeaderValue)>,
