@@ -81,15 +81,27 @@ fn has_json_content_type(headers: &axum::http::HeaderMap) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|mime| {
-            let mime = mime.trim().to_ascii_lowercase();
-            mime == "application/json"
-                || (mime.starts_with("application/") && mime.ends_with("+json"))
+        .and_then(|mime| mime.trim().split_once('/'))
+        .is_some_and(|(kind, subtype)| {
+            // `application/json` or a structured `application/<name>+json`, in any case.
+            let subtype = subtype.as_bytes();
+            let suffix = subtype.len().saturating_sub(b"+json".len());
+            kind.eq_ignore_ascii_case("application")
+                && (subtype.eq_ignore_ascii_case(b"json")
+                    || (suffix > 0 && subtype[suffix..].eq_ignore_ascii_case(b"+json")))
         })
 }
 
-/// Deserialises `bytes`, turning serde's error into one that names the offending field.
+/// Deserialises `bytes`, turning serde's error into one that names the offending field. A body
+/// that parses takes serde_json's plain path; only a refused one is read again with its path
+/// tracked, which costs every field a note of where it is (measurable on the token path).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).or_else(|_| parse_json_naming_the_field(bytes))
+}
+
+/// [`parse_json`]'s second reading, tracking where in the body serde is, to name the field a
+/// refusal is about.
+fn parse_json_naming_the_field<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();
@@ -225,5 +237,39 @@ mod tests {
             parse_json::<CreateRoomRequest>(br#"{"hostName":"Ada"} trailing"#),
             Err(ApiError::MalformedJson(_))
         ));
+    }
+
+    #[test]
+    fn a_well_formed_body_is_read() {
+        let request: CreateRoomRequest = parse_json(br#"{"hostName":"Ada"}"#).unwrap();
+        assert_eq!(request.host_name.as_str(), "Ada");
+    }
+
+    #[test]
+    fn json_is_recognised_in_any_case_and_with_parameters() {
+        let declared = |value: &'static str| {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, value.parse().unwrap());
+            has_json_content_type(&headers)
+        };
+        for json in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            " application/json ",
+            "application/problem+json",
+            "APPLICATION/VND.API+JSON",
+        ] {
+            assert!(declared(json), "{json}");
+        }
+        for other in [
+            "text/plain",
+            "application/",
+            "application/+json",
+            "+json",
+            "text/json",
+        ] {
+            assert!(!declared(other), "{other}");
+        }
+        assert!(!has_json_content_type(&axum::http::HeaderMap::new()));
     }
 }

@@ -3,7 +3,7 @@
 //! wait 10 s), counted in `/metrics` by method, and its failure classified so that an unreachable
 //! LiveKit becomes a quick 503 and a refusal a 502, logged here with the method that failed.
 
-use livekit_api::access_token::{Claims, TokenVerifier, VideoGrants};
+use livekit_api::access_token::TokenVerifier;
 use livekit_api::services::egress::encoding::EncodingOptions;
 use livekit_api::services::egress::{
     EgressListFilter, EgressListOptions, EgressOutput, RoomCompositeOptions,
@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::access_token::TokenSigner;
+use crate::access_token::{ParticipantClaims, RoleAttribute, RoomGrant, TokenSigner};
 use crate::config::{LiveKitSettings, RecordingPreset};
 use crate::error::ApiError;
 
@@ -182,25 +182,25 @@ impl LiveKit {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
-        // LiveKit's own claims type, signed as `AccessToken::to_jwt` signs it (HS256 with the
-        // API secret).
-        let claims = Claims {
-            iss: self.settings.api_key.clone(),
-            nbf: now.as_secs() as usize,
-            exp: (now + ttl).as_secs() as usize,
-            sub: identity.clone(),
-            name: name.as_str().to_owned(),
-            attributes: HashMap::from([("role".to_owned(), role.as_str().to_owned())]),
-            video: VideoGrants {
+        // What LiveKit's `AccessToken::to_jwt` signs for a participant (HS256 with the API
+        // secret), without building its owned `Claims`.
+        let claims = ParticipantClaims {
+            exp: (now + ttl).as_secs(),
+            iss: &self.settings.api_key,
+            nbf: now.as_secs(),
+            sub: &identity,
+            name: name.as_str(),
+            video: RoomGrant {
                 room_join: true,
-                room: room.to_string(),
-                can_publish: Some(permission.can_publish),
-                can_subscribe: Some(permission.can_subscribe),
-                can_publish_data: Some(permission.can_publish_data),
-                can_update_own_metadata: Some(permission.can_update_metadata),
-                ..VideoGrants::default()
+                room: room.as_str(),
+                can_publish: permission.can_publish,
+                can_subscribe: permission.can_subscribe,
+                can_publish_data: permission.can_publish_data,
+                can_update_own_metadata: permission.can_update_metadata,
             },
-            ..Claims::default()
+            attributes: RoleAttribute {
+                role: role.as_str(),
+            },
         };
         let jwt = self
             .signer

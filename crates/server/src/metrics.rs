@@ -6,10 +6,9 @@ use axum::extract::MatchedPath;
 use axum::http::{Method, Request, StatusCode};
 use axum::response::Response;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{OnceLock, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 use tower::{Layer, Service};
@@ -52,50 +51,68 @@ pub fn prometheus() -> PrometheusHandle {
 }
 
 /// The counter and latency histogram of one (method, route, status).
-#[derive(Clone)]
 struct RouteMetrics {
+    method: Method,
+    route: Box<str>,
+    status: StatusCode,
     requests: metrics::Counter,
     duration: metrics::Histogram,
 }
 
-/// Metric handles by method and status, then route. Building a metric's key (three owned
-/// labels) and finding it in the registry on every request cost as much as the rest of the
-/// token path's layers together; the handles are made once per (method, route, status) — a
-/// set bounded by the router's routes — and then shared.
-type HandleCache = RwLock<HashMap<(Method, u16), HashMap<Box<str>, RouteMetrics>>>;
+impl RouteMetrics {
+    fn new(method: &Method, route: &str, status: StatusCode) -> Self {
+        Self {
+            method: method.clone(),
+            route: route.into(),
+            status,
+            requests: metrics::counter!(
+                "onair_http_requests_total",
+                "method" => method.to_string(),
+                "route" => route.to_owned(),
+                "status" => status.as_u16().to_string()
+            ),
+            duration: metrics::histogram!(
+                "onair_http_request_duration_seconds",
+                "method" => method.to_string(),
+                "route" => route.to_owned()
+            ),
+        }
+    }
 
-fn handles() -> &'static HandleCache {
-    static HANDLES: OnceLock<HandleCache> = OnceLock::new();
-    HANDLES.get_or_init(HandleCache::default)
+    fn is_for(&self, method: &Method, route: &str, status: StatusCode) -> bool {
+        self.status == status && self.method == method && *self.route == *route
+    }
+
+    fn record(&self, took: Duration) {
+        self.requests.increment(1);
+        self.duration.record(took.as_secs_f64());
+    }
 }
 
-fn route_metrics(method: &Method, route: &str, status: StatusCode) -> RouteMetrics {
-    let key = (method.clone(), status.as_u16());
-    let read = handles().read().unwrap_or_else(|e| e.into_inner());
-    if let Some(found) = read.get(&key).and_then(|routes| routes.get(route)) {
-        return found.clone();
+/// The metric handles one tracked route has answered with, one per (method, route, status) —
+/// a handful per route. Building a metric's key (three owned labels) and finding it in the
+/// registry on every request cost as much as the rest of the token path's layers together, and
+/// a process-wide map of handles still cost two hashes and two handle copies per request; this
+/// short list, the route's own, is searched in place.
+#[derive(Default)]
+struct RouteHandles(RwLock<Vec<RouteMetrics>>);
+
+impl RouteHandles {
+    fn record(&self, method: &Method, route: &str, status: StatusCode, took: Duration) {
+        let known = self.0.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(metrics) = known.iter().find(|m| m.is_for(method, route, status)) {
+            return metrics.record(took);
+        }
+        drop(known);
+        let mut known = self.0.write().unwrap_or_else(|e| e.into_inner());
+        // Another request may have made them meanwhile.
+        if let Some(metrics) = known.iter().find(|m| m.is_for(method, route, status)) {
+            return metrics.record(took);
+        }
+        let made = RouteMetrics::new(method, route, status);
+        made.record(took);
+        known.push(made);
     }
-    drop(read);
-    let made = RouteMetrics {
-        requests: metrics::counter!(
-            "onair_http_requests_total",
-            "method" => method.to_string(),
-            "route" => route.to_owned(),
-            "status" => status.as_u16().to_string()
-        ),
-        duration: metrics::histogram!(
-            "onair_http_request_duration_seconds",
-            "method" => method.to_string(),
-            "route" => route.to_owned()
-        ),
-    };
-    handles()
-        .write()
-        .unwrap_or_else(|e| e.into_inner())
-        .entry(key)
-        .or_default()
-        .insert(route.into(), made.clone());
-    made
 }
 
 /// Counts and times every request by method, matched route (never the raw path, whose ids
@@ -109,7 +126,10 @@ impl<S> Layer<S> for TrackHttpLayer {
     type Service = TrackHttp<S>;
 
     fn layer(&self, inner: S) -> TrackHttp<S> {
-        TrackHttp { inner }
+        TrackHttp {
+            inner,
+            handles: Arc::default(),
+        }
     }
 }
 
@@ -117,6 +137,7 @@ impl<S> Layer<S> for TrackHttpLayer {
 #[derive(Clone)]
 pub struct TrackHttp<S> {
     inner: S,
+    handles: Arc<RouteHandles>,
 }
 
 impl<S, B> Service<Request<B>> for TrackHttp<S>
@@ -139,6 +160,7 @@ where
             started: Instant::now(),
             method,
             route,
+            handles: Arc::clone(&self.handles),
         }
     }
 }
@@ -151,6 +173,7 @@ pin_project_lite::pin_project! {
         started: Instant,
         method: Method,
         route: Option<MatchedPath>,
+        handles: Arc<RouteHandles>,
     }
 }
 
@@ -165,11 +188,12 @@ where
         let outcome = ready!(this.response.poll(cx));
         if let Ok(response) = &outcome {
             let route = this.route.as_ref().map_or("unmatched", MatchedPath::as_str);
-            let metrics = route_metrics(this.method, route, response.status());
-            metrics.requests.increment(1);
-            metrics
-                .duration
-                .record(this.started.elapsed().as_secs_f64());
+            this.handles.record(
+                this.method,
+                route,
+                response.status(),
+                this.started.elapsed(),
+            );
         }
         Poll::Ready(outcome)
     }
