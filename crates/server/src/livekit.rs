@@ -133,6 +133,8 @@ pub struct LiveKit {
     /// Signs access tokens with the API secret, keyed once: every viewer's token is signed on
     /// the hot path of a viral link.
     signer: TokenSigner,
+    /// [`LiveKit::public_url`] as a JSON string, escaped once: every token answer carries it.
+    public_url_json: Box<str>,
 }
 
 impl std::fmt::Debug for LiveKit {
@@ -141,6 +143,11 @@ impl std::fmt::Debug for LiveKit {
             .field("url", &self.settings.url.as_str())
             .finish_non_exhaustive()
     }
+}
+
+/// The URL browsers connect to, as configured, without a trailing slash.
+fn public_url(settings: &LiveKitSettings) -> &str {
+    settings.public_url.as_str().trim_end_matches('/')
 }
 
 impl LiveKit {
@@ -152,20 +159,25 @@ impl LiveKit {
         )
         .with_request_timeout(settings.request_timeout);
         let signer = TokenSigner::new(settings.api_secret.expose_secret().as_bytes());
+        let public_url_json = serde_json::to_string(public_url(&settings))
+            .expect("a string serialises")
+            .into();
         Self {
             api,
             settings,
             signer,
+            public_url_json,
         }
     }
 
     /// The URL browsers connect to.
     pub fn public_url(&self) -> String {
-        self.settings
-            .public_url
-            .as_str()
-            .trim_end_matches('/')
-            .to_owned()
+        public_url(&self.settings).to_owned()
+    }
+
+    /// [`LiveKit::public_url`] as a JSON string (quoted and escaped).
+    pub fn public_url_json(&self) -> &str {
+        &self.public_url_json
     }
 
     /// A token for a new participant of `room`, with what its role may do

@@ -1,13 +1,14 @@
 //! LiveKit access tokens. The hot path of a viral link: it answers from the stream cache and
 //! signs locally, so hundreds of viewers cost no LiveKit call each.
 
-use axum::Json;
 use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use onair_api::{ErrorBody, TokenRequest, TokenResponse};
 
 use crate::error::ApiError;
 use crate::extract::{BearerToken, StreamJson};
-use crate::livekit::Role;
+use crate::livekit::{IssuedToken, Role};
 use crate::state::AppState;
 
 /// POST /api/token — a token to join a stream: subscribe-only for viewers; with the host key
@@ -34,7 +35,7 @@ pub async fn issue_token(
     State(app): State<AppState>,
     credential: BearerToken,
     StreamJson(request): StreamJson<TokenRequest>,
-) -> Result<Json<TokenResponse>, ApiError> {
+) -> Result<TokenAnswer, ApiError> {
     let role = if request.is_host {
         let metadata = app.authorize_host(&credential, &request.room_name)?;
         // Boxed: re-opening holds LiveKit calls, and the viewers' future (which axum moves
@@ -51,9 +52,64 @@ pub async fn issue_token(
         role,
         app.config.token_ttl,
     )?;
-    Ok(Json(TokenResponse {
-        token: token.jwt,
-        server_url: app.livekit.public_url(),
-        identity: token.identity,
-    }))
+    Ok(TokenAnswer::new(&token, app.livekit.public_url_json()))
+}
+
+/// The answer to a token request: a [`TokenResponse`] as JSON, written straight into one
+/// buffer. None of its strings needs escaping — a JWT is base64url and dots, an identity
+/// letters, digits and dashes, and the server URL comes escaped once at startup — where
+/// serde_json would look at each byte of a 400-byte token on every viewer's request (half the
+/// JSON writing the token path did). A test reads it back as a `TokenResponse`.
+pub struct TokenAnswer(Vec<u8>);
+
+impl TokenAnswer {
+    fn new(token: &IssuedToken, server_url_json: &str) -> Self {
+        debug_assert!(
+            (token.jwt.bytes().chain(token.identity.bytes()))
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)),
+            "a JWT or identity that would need escaping"
+        );
+        let parts: [&[u8]; 7] = [
+            br#"{"token":""#,
+            token.jwt.as_bytes(),
+            br#"","serverUrl":"#,
+            server_url_json.as_bytes(),
+            br#","identity":""#,
+            token.identity.as_bytes(),
+            br#""}"#,
+        ];
+        Self(parts.concat())
+    }
+}
+
+impl IntoResponse for TokenAnswer {
+    fn into_response(self) -> Response {
+        const JSON: HeaderValue = HeaderValue::from_static("application/json");
+        ([(header::CONTENT_TYPE, JSON)], self.0).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_answer_is_a_token_response_in_json() {
+        let token = IssuedToken {
+            jwt: "eyJ0eXAi.eyJleHAi.c2ln-_".to_owned(),
+            identity: "viewer-4k2x9q0m7c1z".to_owned(),
+        };
+        let server_url = r#"wss://live.example.com/a"b\c"#;
+        let server_url_json = serde_json::to_string(server_url).unwrap();
+        let TokenAnswer(body) = TokenAnswer::new(&token, &server_url_json);
+        let read: TokenResponse = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            read,
+            TokenResponse {
+                token: token.jwt.clone(),
+                server_url: server_url.to_owned(),
+                identity: token.identity.clone(),
+            }
+        );
+    }
 }
