@@ -14,6 +14,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tower::ServiceBuilder;
 use tower::util::MapResponseLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
@@ -53,12 +54,26 @@ pub fn app(state: AppState) -> Router {
     let web_app = state.web_app.clone();
     let serve_web_app = move |request: Request| async move { web_app.serve(request).await };
     let app_state = state.clone();
-    let router = routes::api_router()
+    let routes = routes::api_router()
         .route_layer(crate::metrics::TrackHttpLayer)
         .fallback(serve_web_app.layer(compression()))
         .method_not_allowed_fallback(routes::method_not_allowed)
-        .with_state(state)
-        // Every response passes here, the fallbacks' too (`Router::layer` wraps them all).
+        .with_state(state);
+    // A line per request, at debug level (`RUST_LOG=tower_http=debug`). Layered only when those
+    // lines would be written, as the filter is set once at startup: otherwise its timing and
+    // body wrapping cost about 1 µs per request for nothing. Failures are logged where they
+    // happen (LiveKit, S3, egress), with their context, either way.
+    let routes = if tracing::enabled!(target: "tower_http::trace::on_response", tracing::Level::DEBUG)
+    {
+        routes.layer(TraceLayer::new_for_http())
+    } else {
+        routes
+    };
+    // Every response passes here, the fallbacks' too. Wrapped around the whole router once,
+    // rather than with `Router::layer`, which wraps each route in them: a request then clones
+    // (and boxes anew) one service per layer per request.
+    let layered = ServiceBuilder::new()
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(MapResponseLayer::new(move |response| {
             let mut response = with_security_headers(response, &security_headers);
             if app_state.draining.is_on() {
@@ -69,16 +84,8 @@ pub fn app(state: AppState) -> Router {
             }
             response
         }))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES));
-    // A line per request, at debug level (`RUST_LOG=tower_http=debug`). Layered only when those
-    // lines would be written, as the filter is set once at startup: otherwise its timing and
-    // body wrapping cost about 1 µs per request for nothing. Failures are logged where they
-    // happen (LiveKit, S3, egress), with their context, either way.
-    if tracing::enabled!(target: "tower_http::trace::on_response", tracing::Level::DEBUG) {
-        router.layer(TraceLayer::new_for_http())
-    } else {
-        router
-    }
+        .service(routes);
+    Router::new().fallback_service(layered)
 }
 
 /// The headers every response carries unless it set its own (a handler that needs another
