@@ -269,6 +269,89 @@ impl Drop for CuttableProxy {
     }
 }
 
+/// An HTTP proxy on loopback in front of a LiveKit server that passes every request on at once
+/// but holds back LiveKit's answer to one API method for a while: a LiveKit that did what it
+/// was asked and answered late, as one waiting on a busy ingress worker does (a fault the real
+/// one cannot be made to produce on demand).
+pub struct SlowAnswerProxy {
+    port: u16,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Where [`SlowAnswerProxy`] forwards to, and which answer it delays.
+struct SlowAnswerRoute {
+    upstream: String,
+    slow_path: String,
+    delay: Duration,
+    client: reqwest::Client,
+}
+
+impl SlowAnswerProxy {
+    /// Forwards to `livekit` (its `ws://` or `http://` URL), delaying the answers to the Twirp
+    /// method `service_method` (such as `Ingress/DeleteIngress`) by `delay`.
+    pub async fn start(livekit: &str, service_method: &str, delay: Duration) -> Self {
+        let route = std::sync::Arc::new(SlowAnswerRoute {
+            upstream: livekit.replacen("ws://", "http://", 1),
+            slow_path: format!("/twirp/livekit.{service_method}"),
+            delay,
+            client: http_client(),
+        });
+        let app = axum::Router::new()
+            .fallback(forward_slowly)
+            .with_state(route);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a proxy port");
+        let port = listener.local_addr().expect("proxy address").port();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { port, task }
+    }
+
+    /// The URL to give onair as `LIVEKIT_URL`.
+    pub fn url(&self) -> String {
+        format!("ws://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for SlowAnswerProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn forward_slowly(
+    axum::extract::State(route): axum::extract::State<std::sync::Arc<SlowAnswerRoute>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut headers = parts.headers;
+    headers.remove(reqwest::header::HOST);
+    let answer = route
+        .client
+        .request(parts.method, format!("{}{path}", route.upstream))
+        .headers(headers)
+        .body(body)
+        .send()
+        .await;
+    if parts.uri.path() == route.slow_path {
+        tokio::time::sleep(route.delay).await;
+    }
+    let Ok(answer) = answer else {
+        return StatusCode::BAD_GATEWAY.into_response();
+    };
+    let status = answer.status();
+    let headers = answer.headers().clone();
+    let body = answer.bytes().await.unwrap_or_default();
+    (status, headers, body).into_response()
+}
+
 /// A recording stack of the test's own (Redis, PulseAudio, SeaweedFS and the egress worker)
 /// around a LiveKit node of its own, for faults that would break the shared stack, such as
 /// Redis crashing. Started by xtask's own code from the tools `cargo xtask test` installed.

@@ -3,9 +3,12 @@
 //! encoder actually publishing — ffmpeg over RTMP, Chromium over WHIP — and viewers watching it
 //! run in the browser suite, `tests/browser/07-obs.test.mjs`.)
 
-use onair_api_tests::{LiveKitTarget, expect_error, own_livekit, spawn_app, spawn_app_with};
+use onair_api_tests::{
+    LiveKitTarget, SlowAnswerProxy, expect_error, own_livekit, spawn_app, spawn_app_with,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use std::time::Duration;
 
 #[tokio::test]
 async fn the_host_gets_an_rtmp_endpoint_once_sees_it_again_and_deletes_it() {
@@ -171,5 +174,47 @@ async fn a_livekit_without_ingress_says_so_with_503() {
     assert!(
         error["message"].as_str().unwrap().contains("OBS"),
         "the message says what is missing: {error}"
+    );
+}
+
+#[tokio::test]
+async fn a_key_livekit_deletes_but_answers_late_for_is_deleted_all_the_same() {
+    // Deleting the key of an encoder that is sending waits for the ingress worker to stop its
+    // pipeline, which a busy worker stretches past onair's bound on a LiveKit call; LiveKit
+    // deletes the ingress all the same. Here its answer comes 2.5 s late, past a 1 s bound.
+    let shared = LiveKitTarget::shared();
+    let late = SlowAnswerProxy::start(
+        &shared.url,
+        "Ingress/DeleteIngress",
+        Duration::from_millis(2500),
+    )
+    .await;
+    let livekit = LiveKitTarget {
+        url: late.url(),
+        ..shared
+    };
+    let app = spawn_app_with(&livekit, &[("LIVEKIT_TIMEOUT_MS", "1000")]).await;
+    let stream = app.create_stream_as("Ada").await;
+    let ingress = format!("/api/rooms/{}/ingress", stream.room_id);
+    let response = app
+        .post_json(
+            &ingress,
+            &json!({"inputType": "rtmp"}),
+            Some(&stream.host_key),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+
+    let response = app.delete(&ingress, Some(&stream.host_key)).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::NO_CONTENT,
+        "the host is told the key is gone, not to try again"
+    );
+    assert_eq!(app.ingress_count(stream.room_id.as_str()).await, 0);
+    assert!(
+        app.logs()
+            .contains("the ingress was deleted after LiveKit's answer timed out"),
+        "onair looked after the timeout"
     );
 }
