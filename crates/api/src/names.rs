@@ -68,7 +68,7 @@ impl std::error::Error for NameError {}
 
 /// Trims `raw` and checks it is non-blank, at most `max` characters and free of control
 /// characters (which would let a name break a chat line or a log line).
-fn checked_text(raw: &str, max: usize) -> Result<String, NameError> {
+fn checked_text(raw: &str, max: usize) -> Result<&str, NameError> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
         return Err(NameError::Blank);
@@ -79,7 +79,18 @@ fn checked_text(raw: &str, max: usize) -> Result<String, NameError> {
     if trimmed.chars().any(char::is_control) {
         return Err(NameError::ControlCharacter);
     }
-    Ok(trimmed.to_owned())
+    Ok(trimmed)
+}
+
+/// `raw`, checked by [`checked_text`], as an owned trimmed string: `raw` itself when there was
+/// nothing to trim, so a value deserialised from a request costs no second copy.
+fn checked_owned_text(raw: String, max: usize) -> Result<String, NameError> {
+    let trimmed_len = checked_text(&raw, max)?.len();
+    if trimmed_len == raw.len() {
+        Ok(raw)
+    } else {
+        Ok(raw.trim().to_owned())
+    }
 }
 
 /// A participant's chosen name: trimmed, 1–64 characters, no control characters.
@@ -89,7 +100,7 @@ pub struct DisplayName(String);
 
 impl DisplayName {
     pub fn parse(raw: &str) -> Result<Self, NameError> {
-        checked_text(raw, DISPLAY_NAME_MAX_CHARS).map(Self)
+        checked_text(raw, DISPLAY_NAME_MAX_CHARS).map(|text| Self(text.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -104,7 +115,7 @@ pub struct StreamTitle(String);
 
 impl StreamTitle {
     pub fn parse(raw: &str) -> Result<Self, NameError> {
-        checked_text(raw, TITLE_MAX_CHARS).map(Self)
+        checked_text(raw, TITLE_MAX_CHARS).map(|text| Self(text.to_owned()))
     }
 
     /// A title typed into an optional field: blank means "no title".
@@ -135,9 +146,14 @@ fn is_room_id_byte(byte: u8) -> bool {
 
 impl RoomId {
     pub fn parse(raw: &str) -> Result<Self, NameError> {
+        Self::check(raw)?;
+        Ok(Self(raw.to_owned()))
+    }
+
+    fn check(raw: &str) -> Result<(), NameError> {
         let well_formed = raw.len() == ROOM_ID_LEN && raw.bytes().all(is_room_id_byte);
         if well_formed {
-            Ok(Self(raw.to_owned()))
+            Ok(())
         } else {
             Err(NameError::MalformedRoomId)
         }
@@ -150,12 +166,6 @@ impl RoomId {
 
 macro_rules! string_conversions {
     ($($ty:ident),*) => {$(
-        impl TryFrom<String> for $ty {
-            type Error = NameError;
-            fn try_from(raw: String) -> Result<Self, NameError> {
-                Self::parse(&raw)
-            }
-        }
         impl From<$ty> for String {
             fn from(value: $ty) -> String {
                 value.0
@@ -174,6 +184,30 @@ macro_rules! string_conversions {
     )*};
 }
 string_conversions!(DisplayName, StreamTitle, RoomId);
+
+// From a deserialised string (`#[serde(try_from = "String")]`), kept rather than copied when
+// it is already what the type holds.
+impl TryFrom<String> for DisplayName {
+    type Error = NameError;
+    fn try_from(raw: String) -> Result<Self, NameError> {
+        checked_owned_text(raw, DISPLAY_NAME_MAX_CHARS).map(Self)
+    }
+}
+
+impl TryFrom<String> for StreamTitle {
+    type Error = NameError;
+    fn try_from(raw: String) -> Result<Self, NameError> {
+        checked_owned_text(raw, TITLE_MAX_CHARS).map(Self)
+    }
+}
+
+impl TryFrom<String> for RoomId {
+    type Error = NameError;
+    fn try_from(raw: String) -> Result<Self, NameError> {
+        Self::check(&raw)?;
+        Ok(Self(raw))
+    }
+}
 
 /// The OpenAPI schemas of the validated values, written by hand so that each `pattern` comes
 /// from the same constants as the parser.
@@ -410,6 +444,39 @@ mod tests {
                 "{sample:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_value_from_an_owned_string_is_what_parsing_makes() {
+        for raw in [
+            "Ada",
+            "  Ada ",
+            "Zoë\u{a0}",
+            "",
+            "   ",
+            "a\u{7}b",
+            &"x".repeat(200),
+        ] {
+            assert_eq!(
+                DisplayName::try_from(raw.to_owned()),
+                DisplayName::parse(raw),
+                "{raw:?}"
+            );
+            assert_eq!(
+                StreamTitle::try_from(raw.to_owned()),
+                StreamTitle::parse(raw),
+                "{raw:?}"
+            );
+            assert_eq!(
+                RoomId::try_from(raw.to_owned()),
+                RoomId::parse(raw),
+                "{raw:?}"
+            );
+        }
+        assert_eq!(
+            RoomId::try_from("abcdefghij0123".to_owned()),
+            RoomId::parse("abcdefghij0123")
+        );
     }
 
     #[test]
