@@ -3,12 +3,24 @@
 //! encoder actually publishing — ffmpeg over RTMP, Chromium over WHIP — and viewers watching it
 //! run in the browser suite, `tests/browser/07-obs.test.mjs`.)
 
+use onair_api::CreatedRoom;
 use onair_api_tests::{
-    LiveKitTarget, SlowAnswerProxy, expect_error, own_livekit, spawn_app, spawn_app_with,
+    LiveKitTarget, SlowAnswerProxy, TestApp, expect_error, own_livekit, spawn_app, spawn_app_with,
 };
-use reqwest::StatusCode;
+use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
+
+/// The host of `stream` asks for an encoder endpoint of `input_type` (`rtmp` or `whip`).
+async fn ask_for_key(app: &TestApp, stream: &CreatedRoom, input_type: &str) -> Response {
+    let ingress = format!("/api/rooms/{}/ingress", stream.room_id);
+    app.post_json(
+        &ingress,
+        &json!({ "inputType": input_type }),
+        Some(&stream.host_key),
+    )
+    .await
+}
 
 #[tokio::test]
 async fn the_host_gets_an_rtmp_endpoint_once_sees_it_again_and_deletes_it() {
@@ -16,13 +28,7 @@ async fn the_host_gets_an_rtmp_endpoint_once_sees_it_again_and_deletes_it() {
     let stream = app.create_stream_as("Ada").await;
     let ingress = format!("/api/rooms/{}/ingress", stream.room_id);
 
-    let response = app
-        .post_json(
-            &ingress,
-            &json!({"inputType": "rtmp"}),
-            Some(&stream.host_key),
-        )
-        .await;
+    let response = ask_for_key(&app, &stream, "rtmp").await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let created: Value = response.json().await.unwrap();
     let url = created["url"].as_str().unwrap();
@@ -31,13 +37,7 @@ async fn the_host_gets_an_rtmp_endpoint_once_sees_it_again_and_deletes_it() {
     assert!(key.len() >= 8, "a stream key: {key}");
     assert_eq!(created["inputType"], "rtmp");
 
-    let response = app
-        .post_json(
-            &ingress,
-            &json!({"inputType": "whip"}),
-            Some(&stream.host_key),
-        )
-        .await;
+    let response = ask_for_key(&app, &stream, "whip").await;
     expect_error(response, StatusCode::CONFLICT, "ingress_exists").await;
 
     // A reloaded studio finds it again.
@@ -64,15 +64,8 @@ async fn the_host_gets_an_rtmp_endpoint_once_sees_it_again_and_deletes_it() {
 async fn a_whip_endpoint_is_an_http_url() {
     let app = spawn_app().await;
     let stream = app.create_stream_as("Ada").await;
-    let ingress = format!("/api/rooms/{}/ingress", stream.room_id);
 
-    let response = app
-        .post_json(
-            &ingress,
-            &json!({"inputType": "whip"}),
-            Some(&stream.host_key),
-        )
-        .await;
+    let response = ask_for_key(&app, &stream, "whip").await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let created: Value = response.json().await.unwrap();
     assert!(created["url"].as_str().unwrap().starts_with("http"));
@@ -113,13 +106,7 @@ async fn only_the_host_of_this_stream_touches_its_ingress() {
         .await;
     expect_error(response, StatusCode::FORBIDDEN, "host_key_rejected").await;
 
-    let response = app
-        .post_json(
-            &ingress,
-            &json!({"inputType": "srt"}),
-            Some(&stream.host_key),
-        )
-        .await;
+    let response = ask_for_key(&app, &stream, "srt").await;
     let error = expect_error(response, StatusCode::BAD_REQUEST, "invalid_field").await;
     assert_eq!(error["field"], "inputType");
 }
@@ -128,14 +115,7 @@ async fn only_the_host_of_this_stream_touches_its_ingress() {
 async fn an_ended_stream_has_no_ingress_left() {
     let app = spawn_app().await;
     let stream = app.create_stream_as("Ada").await;
-    let ingress = format!("/api/rooms/{}/ingress", stream.room_id);
-    let response = app
-        .post_json(
-            &ingress,
-            &json!({"inputType": "rtmp"}),
-            Some(&stream.host_key),
-        )
-        .await;
+    let response = ask_for_key(&app, &stream, "rtmp").await;
     assert_eq!(response.status(), StatusCode::CREATED);
 
     let response = app
@@ -156,15 +136,8 @@ async fn a_livekit_without_ingress_says_so_with_503() {
     let livekit = own_livekit();
     let app = spawn_app_with(&LiveKitTarget::of(&livekit), &[]).await;
     let stream = app.create_stream_as("Ada").await;
-    let ingress = format!("/api/rooms/{}/ingress", stream.room_id);
 
-    let response = app
-        .post_json(
-            &ingress,
-            &json!({"inputType": "rtmp"}),
-            Some(&stream.host_key),
-        )
-        .await;
+    let response = ask_for_key(&app, &stream, "rtmp").await;
     let error = expect_error(
         response,
         StatusCode::SERVICE_UNAVAILABLE,
@@ -196,13 +169,7 @@ async fn a_key_livekit_deletes_but_answers_late_for_is_deleted_all_the_same() {
     let app = spawn_app_with(&livekit, &[("LIVEKIT_TIMEOUT_MS", "1000")]).await;
     let stream = app.create_stream_as("Ada").await;
     let ingress = format!("/api/rooms/{}/ingress", stream.room_id);
-    let response = app
-        .post_json(
-            &ingress,
-            &json!({"inputType": "rtmp"}),
-            Some(&stream.host_key),
-        )
-        .await;
+    let response = ask_for_key(&app, &stream, "rtmp").await;
     assert_eq!(response.status(), StatusCode::CREATED);
 
     let response = app.delete(&ingress, Some(&stream.host_key)).await;
