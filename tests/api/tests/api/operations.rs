@@ -25,7 +25,16 @@ async fn every_response_carries_security_headers() {
         app.get("/api/rooms/zzzzzzzzzzzzzz").await,
         app.post_raw("/api/rooms", "application/json", "{").await,
         app.get("/api/openapi.json").await,
+        app.client.put(app.url("/api/rooms")).send().await.unwrap(),
+        app.post_raw("/api/token", "application/json", "x".repeat(20 * 1024))
+            .await,
     ];
+    let statuses: Vec<u16> = api_answers.iter().map(|a| a.status().as_u16()).collect();
+    assert_eq!(
+        statuses,
+        [200, 404, 400, 200, 405, 413],
+        "the answers asked for"
+    );
     // A page: the app's policy, which lets it reach LiveKit and nothing frame it.
     let csp = page.headers()["content-security-policy"].to_str().unwrap();
     assert!(
