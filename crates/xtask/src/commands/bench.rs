@@ -354,13 +354,7 @@ impl TokenFigures {
     /// round compares them under the same disturbance, and a round a neighbour disturbed more
     /// than the rest does not move the median.
     fn ratio(&self) -> f64 {
-        let mut ratios = self.round_ratios.clone();
-        ratios.sort_by(f64::total_cmp);
-        match ratios.len() {
-            0 => 0.0,
-            n if n % 2 == 1 => ratios[n / 2],
-            n => (ratios[n / 2 - 1] + ratios[n / 2]) / 2.0,
-        }
+        bench_app::median(&self.round_ratios)
     }
 }
 
