@@ -59,6 +59,21 @@ pub enum ErrorCode {
     IngressExists,
     /// Streaming from an encoder is not set up on this server's LiveKit (no ingress) (503).
     IngressUnavailable,
+    /// Creating a stream on this server needs a signed-in creator (401): sign in, or send a
+    /// creator key as `Authorization: Bearer <key>`.
+    SignInRequired,
+    /// The creator key is not one of this server's (401).
+    CreatorKeyRejected,
+    /// This server offers no such way to sign in (404).
+    SignInUnavailable,
+    /// The stream needs its passcode (403).
+    PasscodeRequired,
+    /// The passcode is not the stream's (403).
+    PasscodeWrong,
+    /// The creator already has as many live streams as the server allows (429).
+    TooManyStreams,
+    /// The creator used up the recording minutes the server allows per day (429).
+    RecordingQuota,
     /// No such API route (404).
     NotFound,
     /// The route exists but not for this HTTP method (405).

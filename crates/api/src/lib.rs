@@ -8,6 +8,7 @@
 //! schemas say so (`additionalProperties: false`) and carry each value's rules as a `pattern`, so
 //! the document and the validation agree.
 
+pub mod access;
 pub mod error;
 pub mod ingress;
 pub mod names;
@@ -15,6 +16,10 @@ pub mod recordings;
 pub mod rooms;
 pub mod tokens;
 
+pub use access::{
+    AccessMode, CreatorKeySignIn, CreatorKeyText, LockedRoom, Me, Passcode, PasscodeError,
+    SignInMethod, Visibility,
+};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use ingress::{CreateIngressRequest, IngressInfo, IngressInputType};
 pub use names::{DisplayName, NameError, RoomId, StreamTitle};
@@ -22,5 +27,5 @@ pub use recordings::{
     RecordingList, RecordingStarted, RecordingStatus, RecordingStopped, RecordingSummary,
     StartRecordingRequest, StopRecordingRequest,
 };
-pub use rooms::{CreateRoomRequest, CreatedRoom, RoomInfo};
+pub use rooms::{CreateRoomRequest, CreatedRoom, RoomAnswer, RoomInfo};
 pub use tokens::{TokenRequest, TokenResponse};

@@ -1,5 +1,6 @@
 //! Streams (LiveKit rooms): creating one, looking one up.
 
+use crate::access::{Passcode, Visibility};
 use crate::names::{DisplayName, RoomId, StreamTitle};
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +13,14 @@ pub struct CreateRoomRequest {
     #[serde(default, deserialize_with = "optional_title")]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::names::optional_title_schema))]
     pub title: Option<StreamTitle>,
+    /// `public` (the default): anyone with the link watches; `passcode`: viewers need
+    /// `passcode` too.
+    #[serde(default)]
+    pub visibility: Visibility,
+    /// The passcode viewers must give: required with `visibility: "passcode"`, refused
+    /// otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passcode: Option<Passcode>,
 }
 
 /// A blank or `null` title means "no title", like an empty optional form field.
@@ -64,6 +73,19 @@ pub struct RoomInfo {
     /// started. Absent when nothing is being recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording: Option<crate::RecordingSummary>,
+    /// Viewers need the stream's passcode (absent for a public stream).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub requires_passcode: bool,
+}
+
+/// Answer to `GET /api/rooms/:roomId`: the stream, or — for a passcode stream asked without
+/// its passcode — only that it needs one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum RoomAnswer {
+    Info(RoomInfo),
+    Locked(crate::access::LockedRoom),
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! LiveKit access tokens for viewers and hosts.
 
+use crate::access::Passcode;
 use crate::names::{DisplayName, RoomId};
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +14,9 @@ pub struct TokenRequest {
     /// Ask for host (publish) rights; requires `Authorization: Bearer <hostKey>`.
     #[serde(default)]
     pub is_host: bool,
+    /// The stream's passcode, for a viewer of a passcode stream (ignored otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passcode: Option<Passcode>,
 }
 
 /// Answer to `POST /api/token`.
