@@ -273,7 +273,14 @@ mod tests {
     #[test]
     fn the_passcode_pattern_agrees_with_the_parser() {
         let pattern = regex::Regex::new(PASSCODE_PATTERN).unwrap();
-        for text in ["abc", "abcd", " ab ", "ab\ncd", "ab\u{85}cd", &"x".repeat(65)] {
+        for text in [
+            "abc",
+            "abcd",
+            " ab ",
+            "ab\ncd",
+            "ab\u{85}cd",
+            &"x".repeat(65),
+        ] {
             assert_eq!(
                 pattern.is_match(text),
                 Passcode::parse(text).is_ok(),

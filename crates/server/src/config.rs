@@ -15,6 +15,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 use url::Url;
 
+pub use onair_api::AccessMode;
+
 /// Default location of the optional settings file, relative to the working directory.
 pub const DEFAULT_CONFIG_FILE: &str = "config/onair.toml";
 /// Shortest accepted `HOST_KEY_SECRET` (HS256 wants at least 256 bits).
@@ -88,6 +90,21 @@ struct RawSettings {
     aws_access_key_id: Option<String>,
     #[serde(serialize_with = "never_serialize_secret")]
     aws_secret_access_key: Option<SecretString>,
+    access_mode: AccessMode,
+    #[serde(serialize_with = "never_serialize_secret")]
+    session_secret: Option<SecretString>,
+    session_ttl_seconds: u64,
+    oidc_issuer_url: Option<String>,
+    oidc_client_id: Option<String>,
+    #[serde(serialize_with = "never_serialize_secret")]
+    oidc_client_secret: Option<SecretString>,
+    oidc_allowed_emails: Option<String>,
+    oidc_allowed_groups: Option<String>,
+    oidc_groups_claim: String,
+    creator_keys_file: Option<PathBuf>,
+    max_live_streams_per_creator: u32,
+    /// 0: no limit.
+    max_recording_minutes_per_day: u32,
 }
 
 /// Defaults are only ever serialised into figment, and none of them holds a secret.
@@ -128,6 +145,18 @@ impl Default for RawSettings {
             aws_region: "us-east-1".into(),
             aws_access_key_id: None,
             aws_secret_access_key: None,
+            access_mode: AccessMode::Open,
+            session_secret: None,
+            session_ttl_seconds: 12 * 3600,
+            oidc_issuer_url: None,
+            oidc_client_id: None,
+            oidc_client_secret: None,
+            oidc_allowed_emails: None,
+            oidc_allowed_groups: None,
+            oidc_groups_claim: "groups".into(),
+            creator_keys_file: None,
+            max_live_streams_per_creator: 3,
+            max_recording_minutes_per_day: 0,
         }
     }
 }
@@ -173,6 +202,39 @@ pub struct RoomCreationLimit {
     pub trust_forwarded_for: bool,
 }
 
+/// Sign-in through the operator's OpenID Connect provider.
+#[derive(Debug, Clone)]
+pub struct OidcSettings {
+    /// The provider's issuer, exactly as configured (it must equal the `issuer` of the
+    /// provider's discovery document, trailing slash or not).
+    pub issuer_url: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// Accounts that may create streams, by verified email: exact addresses or `*@domain`.
+    /// Empty: any account of the provider (subject to `allowed_groups`).
+    pub allowed_emails: Vec<String>,
+    /// Accounts that may create streams, by group (any one of them). Empty: no group needed.
+    pub allowed_groups: Vec<String>,
+    /// The ID token or user info claim that lists the account's groups.
+    pub groups_claim: String,
+}
+
+/// Who may create streams, how creators sign in, and what each may use.
+#[derive(Debug, Clone)]
+pub struct AccessSettings {
+    pub mode: AccessMode,
+    /// Signs the creator session cookie (and the OpenID Connect flow's cookie).
+    pub session_secret: SecretString,
+    pub session_ttl: Duration,
+    pub oidc: Option<OidcSettings>,
+    /// The file `onair creator-key add` writes: names and hashes of creator keys.
+    pub creator_keys_file: Option<PathBuf>,
+    /// Streams one creator may have open at once (signed-in creators only).
+    pub max_live_streams_per_creator: u32,
+    /// Minutes one creator may record per day (UTC); `None`: no limit.
+    pub max_recording_minutes_per_day: Option<u32>,
+}
+
 /// Validated configuration of one OnAir server.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -188,6 +250,7 @@ pub struct Config {
     pub room_cache_ttl: Duration,
     pub room_creation: RoomCreationLimit,
     pub s3: Option<S3Settings>,
+    pub access: AccessSettings,
 }
 
 /// A setting that is missing or unusable; the message names the environment variable.
@@ -286,13 +349,14 @@ fn secret_of_min_length(secret: SecretString, key: &str) -> Result<SecretString,
     Ok(secret)
 }
 
-/// Without `HOST_KEY_SECRET`, host keys are signed with a key derived from the LiveKit API
-/// secret, so every replica with the same LiveKit credentials verifies the same host keys.
-fn derived_host_key_secret(livekit_secret: &SecretString) -> SecretString {
+/// Without `HOST_KEY_SECRET` (or `SESSION_SECRET`), the key is derived from the LiveKit API
+/// secret and a label saying what it signs, so every replica with the same LiveKit credentials
+/// verifies the same host keys and sessions, and a key of one kind never passes for the other.
+fn derived_secret(livekit_secret: &SecretString, label: &[u8]) -> SecretString {
     use hmac::{Hmac, Mac};
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(livekit_secret.expose_secret().as_bytes())
         .expect("HMAC takes keys of any length");
-    mac.update(b"onair host key v1");
+    mac.update(label);
     let bytes = mac.finalize().into_bytes();
     SecretString::from(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
 }
@@ -358,8 +422,31 @@ impl RawSettings {
             .filter(|s| !s.expose_secret().is_empty())
         {
             Some(secret) => secret_of_min_length(secret, "host_key_secret")?,
-            None => derived_host_key_secret(&api_secret),
+            None => derived_secret(&api_secret, b"onair host key v1"),
         };
+        let session_secret = match self
+            .session_secret
+            .filter(|s| !s.expose_secret().is_empty())
+        {
+            Some(secret) => secret_of_min_length(secret, "session_secret")?,
+            None => derived_secret(&api_secret, b"onair creator session v1"),
+        };
+        let access = access_settings(
+            self.access_mode,
+            session_secret,
+            self.session_ttl_seconds,
+            OidcRaw {
+                issuer_url: self.oidc_issuer_url,
+                client_id: self.oidc_client_id,
+                client_secret: self.oidc_client_secret,
+                allowed_emails: self.oidc_allowed_emails,
+                allowed_groups: self.oidc_allowed_groups,
+                groups_claim: self.oidc_groups_claim,
+            },
+            self.creator_keys_file,
+            self.max_live_streams_per_creator,
+            self.max_recording_minutes_per_day,
+        )?;
         let s3 = match self.s3_bucket_name.filter(|s| !s.trim().is_empty()) {
             None => None,
             Some(bucket) => Some(S3Settings {
@@ -414,8 +501,106 @@ impl RawSettings {
                 trust_forwarded_for: self.trust_forwarded_for,
             },
             s3,
+            access,
         })
     }
+}
+
+/// The `OIDC_*` settings as read.
+struct OidcRaw {
+    issuer_url: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<SecretString>,
+    allowed_emails: Option<String>,
+    allowed_groups: Option<String>,
+    groups_claim: String,
+}
+
+fn comma_list(raw: Option<String>) -> Vec<String> {
+    raw.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn access_settings(
+    mode: AccessMode,
+    session_secret: SecretString,
+    session_ttl_seconds: u64,
+    oidc: OidcRaw,
+    creator_keys_file: Option<PathBuf>,
+    max_live_streams_per_creator: u32,
+    max_recording_minutes_per_day: u32,
+) -> Result<AccessSettings, ConfigError> {
+    if !(300..=30 * 86_400).contains(&session_ttl_seconds) {
+        return Err(ConfigError::invalid(
+            "session_ttl_seconds",
+            "must be between 300 and 2592000",
+        ));
+    }
+    let oidc = match oidc.issuer_url.filter(|s| !s.trim().is_empty()) {
+        None => None,
+        Some(raw) => {
+            parse_url(raw.trim(), "oidc_issuer_url", &["http", "https"])?;
+            let issuer_url = raw.trim().to_owned();
+            let allowed_emails = comma_list(oidc.allowed_emails);
+            if let Some(bad) = allowed_emails.iter().find(|e| !e.contains('@')) {
+                return Err(ConfigError::invalid(
+                    "oidc_allowed_emails",
+                    format_args!("has {bad:?}, which is neither an address nor *@domain"),
+                ));
+            }
+            Some(OidcSettings {
+                issuer_url,
+                client_id: required(
+                    oidc.client_id,
+                    "oidc_client_id",
+                    "needed when OIDC_ISSUER_URL is set",
+                )?,
+                client_secret: oidc
+                    .client_secret
+                    .filter(|s| !s.expose_secret().trim().is_empty())
+                    .ok_or_else(|| {
+                        ConfigError::invalid(
+                            "oidc_client_secret",
+                            "is required when OIDC_ISSUER_URL is set",
+                        )
+                    })?,
+                allowed_emails: allowed_emails
+                    .into_iter()
+                    .map(|e| e.to_lowercase())
+                    .collect(),
+                allowed_groups: comma_list(oidc.allowed_groups),
+                groups_claim: oidc.groups_claim.trim().to_owned(),
+            })
+        }
+    };
+    let creator_keys_file = creator_keys_file.filter(|p| !p.as_os_str().is_empty());
+    if mode == AccessMode::Private && oidc.is_none() && creator_keys_file.is_none() {
+        return Err(ConfigError::invalid(
+            "access_mode",
+            "is private, but no way to sign in is set: set OIDC_ISSUER_URL (and OIDC_CLIENT_ID, \
+             OIDC_CLIENT_SECRET) or CREATOR_KEYS_FILE",
+        ));
+    }
+    if max_live_streams_per_creator == 0 {
+        return Err(ConfigError::invalid(
+            "max_live_streams_per_creator",
+            "must be at least 1",
+        ));
+    }
+    Ok(AccessSettings {
+        mode,
+        session_secret,
+        session_ttl: Duration::from_secs(session_ttl_seconds),
+        oidc,
+        creator_keys_file,
+        max_live_streams_per_creator,
+        max_recording_minutes_per_day: (max_recording_minutes_per_day > 0)
+            .then_some(max_recording_minutes_per_day),
+    })
 }
 
 #[cfg(test)]
@@ -537,8 +722,47 @@ mod tests {
 
     #[test]
     fn secrets_do_not_show_in_debug_output() {
-        let config = Config::from_pairs(minimal()).unwrap();
+        let mut pairs = minimal();
+        pairs.push(("OIDC_ISSUER_URL", "https://id.example.com".into()));
+        pairs.push(("OIDC_CLIENT_ID", "onair".into()));
+        pairs.push(("OIDC_CLIENT_SECRET", "the-oidc-client-secret".into()));
+        let config = Config::from_pairs(pairs).unwrap();
         let debug = format!("{config:?}");
         assert!(!debug.contains("a-secret-that-is-long-enough"), "{debug}");
+        assert!(!debug.contains("the-oidc-client-secret"), "{debug}");
+    }
+
+    #[test]
+    fn the_access_mode_is_open_unless_set() {
+        let config = Config::from_pairs(minimal()).unwrap();
+        assert_eq!(config.access.mode, AccessMode::Open);
+        assert!(config.access.oidc.is_none());
+    }
+
+    #[test]
+    fn a_private_server_needs_a_way_to_sign_in() {
+        let mut pairs = minimal();
+        pairs.push(("ACCESS_MODE", "private".into()));
+        assert!(error_for(pairs.clone()).contains("ACCESS_MODE is private"));
+        pairs.push(("CREATOR_KEYS_FILE", "/tmp/keys.json".into()));
+        let config = Config::from_pairs(pairs).unwrap();
+        assert_eq!(config.access.mode, AccessMode::Private);
+    }
+
+    #[test]
+    fn an_oidc_issuer_needs_its_client() {
+        let mut pairs = minimal();
+        pairs.push(("OIDC_ISSUER_URL", "https://id.example.com".into()));
+        assert!(error_for(pairs.clone()).contains("OIDC_CLIENT_ID"));
+        pairs.push(("OIDC_CLIENT_ID", "onair".into()));
+        assert!(error_for(pairs.clone()).contains("OIDC_CLIENT_SECRET"));
+        pairs.push(("OIDC_CLIENT_SECRET", "s3cret".into()));
+        pairs.push((
+            "OIDC_ALLOWED_EMAILS",
+            "Ada@Example.com, *@team.example".into(),
+        ));
+        let oidc = Config::from_pairs(pairs).unwrap().access.oidc.unwrap();
+        assert_eq!(oidc.allowed_emails, ["ada@example.com", "*@team.example"]);
+        assert_eq!(oidc.groups_claim, "groups");
     }
 }

@@ -49,6 +49,30 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("too many streams created from this address; try again in {retry_after_seconds} s")]
     RateLimited { retry_after_seconds: u64 },
+    #[error("too many wrong tries from this address; try again in {retry_after_seconds} s")]
+    TooManyGuesses { retry_after_seconds: u64 },
+    #[error(
+        "creating a stream on this server needs a signed-in creator: sign in on the home page, \
+         or send a creator key as Authorization: Bearer <key>"
+    )]
+    SignInRequired,
+    #[error("that creator key is not valid on this server")]
+    CreatorKeyRejected,
+    #[error("this server offers no such way to sign in")]
+    SignInUnavailable,
+    #[error("this stream is private: it needs its passcode")]
+    PasscodeRequired,
+    #[error("that passcode is not this stream's")]
+    PasscodeWrong,
+    #[error(
+        "you already have {limit} live streams, the most this server allows at once: end one first"
+    )]
+    TooManyStreams { limit: u32 },
+    #[error(
+        "you have recorded {used} of the {limit} minutes this server allows per day; recording \
+         is possible again after midnight UTC"
+    )]
+    RecordingQuota { used: u32, limit: u32 },
     #[error("a recording of this stream is already running")]
     RecordingActive,
     #[error("recording is not configured on this server")]
@@ -103,6 +127,14 @@ impl ApiError {
             NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
             RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            TooManyGuesses { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            SignInRequired => (StatusCode::UNAUTHORIZED, ErrorCode::SignInRequired),
+            CreatorKeyRejected => (StatusCode::UNAUTHORIZED, ErrorCode::CreatorKeyRejected),
+            SignInUnavailable => (StatusCode::NOT_FOUND, ErrorCode::SignInUnavailable),
+            PasscodeRequired => (StatusCode::FORBIDDEN, ErrorCode::PasscodeRequired),
+            PasscodeWrong => (StatusCode::FORBIDDEN, ErrorCode::PasscodeWrong),
+            TooManyStreams { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyStreams),
+            RecordingQuota { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RecordingQuota),
             RecordingActive => (StatusCode::CONFLICT, ErrorCode::RecordingActive),
             RecordingUnavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -128,6 +160,9 @@ impl ApiError {
     fn retry_after_seconds(&self) -> Option<u64> {
         match self {
             ApiError::RateLimited {
+                retry_after_seconds,
+            }
+            | ApiError::TooManyGuesses {
                 retry_after_seconds,
             } => Some(*retry_after_seconds),
             ApiError::LiveKitUnavailable

@@ -175,6 +175,28 @@ impl<S: Send + Sync> FromRequestParts<S> for BearerToken {
     }
 }
 
+/// The `X-Stream-Passcode` header, percent-decoded (browsers can only send Latin-1 in a header,
+/// so the app sends the passcode's UTF-8 percent-encoded). A value that does not decode to
+/// UTF-8 is kept as sent: it is then simply not the passcode.
+#[derive(Debug, Default)]
+pub struct StreamPasscode(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for StreamPasscode {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+        let Some(value) = parts.headers.get(onair_api::access::PASSCODE_HEADER) else {
+            return Ok(StreamPasscode(None));
+        };
+        let raw = String::from_utf8_lossy(value.as_bytes());
+        let decoded = percent_encoding::percent_decode_str(&raw)
+            .decode_utf8()
+            .map(|text| text.into_owned())
+            .unwrap_or_else(|_| raw.clone().into_owned());
+        Ok(StreamPasscode(Some(decoded)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

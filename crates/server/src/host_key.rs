@@ -143,6 +143,8 @@ mod tests {
             host_name: "Ada".into(),
             title: Some("Talk".into()),
             created_at: 1,
+            creator: None,
+            passcode_hash: None,
         }
     }
 

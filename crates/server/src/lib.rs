@@ -1,6 +1,7 @@
 //! The OnAir server: an Axum HTTP API over LiveKit (rooms, tokens, egress) and S3, serving the
 //! browser app. `main.rs` only loads the configuration and runs an [`startup::Application`].
 
+pub mod access;
 pub mod access_token;
 pub mod config;
 pub mod error;
@@ -10,6 +11,7 @@ pub mod host_key;
 pub mod ingress;
 pub mod livekit;
 pub mod metrics;
+pub mod passcode;
 pub mod rate_limit;
 pub mod recording;
 pub mod routes;

@@ -305,6 +305,12 @@ impl LiveKit {
         Ok(rooms.into_iter().find(|r| r.name == room.as_str()))
     }
 
+    /// Every open room (LiveKit's ListRooms without names).
+    pub async fn list_all_rooms(&self) -> Result<Vec<proto::Room>, LiveKitError> {
+        self.call("ListRooms", self.api.room().list_rooms(Vec::new()))
+            .await
+    }
+
     pub async fn list_participants(
         &self,
         room: &RoomId,

@@ -1,12 +1,41 @@
 //! `onair`: loads the configuration (a bad setting stops here with one line naming it) and
 //! serves until Ctrl-C or SIGTERM. `onair healthcheck` probes a running server's `/healthz`
-//! with the same configuration (the container's `HEALTHCHECK`).
+//! with the same configuration (the container's `HEALTHCHECK`); `onair creator-key` manages the
+//! creator keys of `CREATOR_KEYS_FILE`.
 
+use onair_server::access::creator_keys::{self, CreatorKeys};
 use onair_server::{config::Config, healthcheck, startup, telemetry};
 
 const USAGE: &str =
-    "usage: onair             serve (configured by config/onair.toml and the environment)
-       onair healthcheck exit 0 when the server configured here answers /healthz";
+    "usage: onair                          serve (configured by config/onair.toml and the environment)
+       onair healthcheck              exit 0 when the server configured here answers /healthz
+       onair creator-key add <name>   make a creator key (printed once) in CREATOR_KEYS_FILE
+       onair creator-key list         the keys' names
+       onair creator-key remove <name>";
+
+/// `onair creator-key …`: needs only `CREATOR_KEYS_FILE` (from the environment or the settings
+/// file), not a whole working configuration.
+fn creator_key_command(args: &[String]) -> std::process::ExitCode {
+    use figment::providers::{Env, Format, Toml};
+    let file = std::env::var("ONAIR_CONFIG")
+        .unwrap_or_else(|_| onair_server::config::DEFAULT_CONFIG_FILE.to_owned());
+    let path: Option<std::path::PathBuf> = figment::Figment::from(Toml::file(file))
+        .merge(Env::raw().only(&["CREATOR_KEYS_FILE"]))
+        .extract_inner("creator_keys_file")
+        .ok()
+        .filter(|p: &std::path::PathBuf| !p.as_os_str().is_empty());
+    let Some(path) = path else {
+        eprintln!("onair creator-key: set CREATOR_KEYS_FILE to the file that holds the keys");
+        return std::process::ExitCode::from(2);
+    };
+    match creator_keys::command(&CreatorKeys::new(path), args) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(why) => {
+            eprintln!("onair creator-key: {why}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
 
 /// mimalloc instead of glibc's malloc: the token path allocates a few small strings per request
 /// on every worker thread, where mimalloc's per-thread free lists are faster and steadier
@@ -16,7 +45,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let command = std::env::args().nth(1);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("creator-key") {
+        return creator_key_command(&args[1..]);
+    }
+    let command = args.first().cloned();
     if command.as_deref().is_some_and(|arg| arg != "healthcheck") {
         eprintln!("{USAGE}");
         return std::process::ExitCode::from(2);
@@ -50,6 +83,9 @@ async fn main() -> std::process::ExitCode {
         public_url = %config.public_url,
         livekit = %config.livekit.url,
         recording = config.s3.is_some(),
+        access = ?config.access.mode,
+        oidc = config.access.oidc.is_some(),
+        creator_keys = config.access.creator_keys_file.is_some(),
         "OnAir is listening"
     );
     match app.run_until(startup::shutdown_signal()).await {

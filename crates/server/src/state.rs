@@ -6,11 +6,13 @@ use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::access::Access;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::extract::BearerToken;
 use crate::host_key::HostKeys;
 use crate::livekit::{LiveKit, Role};
+use crate::passcode::Passcodes;
 use crate::rate_limit::RoomCreationLimiter;
 use crate::recording::Recorder;
 use crate::storage::S3Store;
@@ -27,6 +29,10 @@ pub struct App {
     pub streams: Streams,
     pub host_keys: HostKeys,
     pub room_creation: RoomCreationLimiter,
+    /// Who may create streams, and how creators sign in.
+    pub access: Access,
+    /// Stream passcodes: hashing, checking, and wrong guesses.
+    pub passcodes: Passcodes,
     pub prometheus: PrometheusHandle,
     pub web_app: WebApp,
     /// Present when recording is configured (an S3 bucket is set).
@@ -67,7 +73,11 @@ impl AppState {
             .s3
             .as_ref()
             .map(|s3| Recorder::new(livekit.clone(), Arc::new(S3Store::new(s3)), s3.clone()));
+        let access = Access::new(&config.access, &config.public_url);
+        let passcodes = Passcodes::new(&config.host_key_secret);
         Self(Arc::new(App {
+            access,
+            passcodes,
             livekit,
             streams,
             host_keys,

@@ -6,14 +6,14 @@
 
 use livekit_protocol as proto;
 use moka::future::Cache;
-use onair_api::{DisplayName, RecordingStatus, RecordingSummary, RoomId, RoomInfo, StreamTitle};
+use onair_api::{RecordingStatus, RecordingSummary, RoomId, RoomInfo};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::ApiError;
-use crate::livekit::{LiveKit, LiveKitError, Role, unix_millis};
+use crate::livekit::{LiveKit, LiveKitError, Role};
 
 /// What OnAir stores in the LiveKit room's metadata.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +24,13 @@ pub struct RoomMetadata {
     pub title: Option<String>,
     /// Milliseconds since the Unix epoch.
     pub created_at: u64,
+    /// Whose stream it is: the opaque tag of its signed-in creator (`Access::creator_tag`),
+    /// absent when an anonymous host created it (open mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator: Option<String>,
+    /// The keyed hash of the stream's passcode (`crate::passcode`); absent for a public stream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passcode_hash: Option<String>,
 }
 
 /// A stream at one moment.
@@ -48,6 +55,7 @@ impl StreamSnapshot {
             viewer_count: self.viewer_count,
             is_recording: self.is_recording,
             recording: self.recording.clone(),
+            requires_passcode: self.metadata.passcode_hash.is_some(),
         }
     }
 }
@@ -83,21 +91,27 @@ impl Streams {
         }
     }
 
-    /// Creates the LiveKit room of a new stream and remembers it, so that the host's first
-    /// requests need no lookup.
+    /// Creates the LiveKit room of a new stream, with the metadata `metadata_for` makes for its
+    /// new id, and remembers it, so that the host's first requests need no lookup.
     pub async fn create(
         &self,
-        host_name: &DisplayName,
-        title: Option<&StreamTitle>,
+        metadata_for: impl FnOnce(&RoomId) -> RoomMetadata,
     ) -> Result<(RoomId, RoomMetadata), ApiError> {
         let room_id = new_room_id();
-        let metadata = RoomMetadata {
-            host_name: host_name.to_string(),
-            title: title.map(ToString::to_string),
-            created_at: unix_millis(),
-        };
+        let metadata = metadata_for(&room_id);
         self.open(&room_id, &metadata).await?;
         Ok((room_id, metadata))
+    }
+
+    /// How many open streams carry the creator tag `creator` (one LiveKit call).
+    pub async fn count_of_creator(&self, creator: &str) -> Result<u32, ApiError> {
+        let rooms = self.livekit.list_all_rooms().await?;
+        let count = rooms
+            .iter()
+            .filter_map(|room| serde_json::from_str::<RoomMetadata>(&room.metadata).ok())
+            .filter(|metadata| metadata.creator.as_deref() == Some(creator))
+            .count();
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
     }
 
     /// Opens the LiveKit room of a stream with its metadata and caches it.
@@ -270,6 +284,8 @@ mod tests {
             host_name: "Ada".into(),
             title: None,
             created_at: 1,
+            creator: None,
+            passcode_hash: None,
         }
     }
 

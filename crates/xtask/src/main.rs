@@ -11,10 +11,13 @@ usage: cargo xtask <command>
 commands:
   test [-- <cargo test args>]   fmt check, clippy, tools, a local LiveKit, cargo test, then the
                                 browser suite (tests/browser) in headless Chromium
-  run [--with-workers]          build and run OnAir on http://127.0.0.1:3000 (PORT changes it),
+  run [--with-workers] [--with-sign-in]
+                                build and run OnAir on http://127.0.0.1:3000 (PORT changes it),
                                 with a local LiveKit unless LIVEKIT_URL is set; --with-workers
                                 adds LiveKit's egress (recording) and ingress (RTMP/WHIP from
-                                OBS) with Redis and SeaweedFS
+                                OBS) with Redis and SeaweedFS; --with-sign-in makes it private
+                                (ACCESS_MODE=private) with a local OpenID Connect provider and
+                                prints its test users
   e2e [-- <node args>]          only the browser suite: release app, its own LiveKit and onair,
                                 node --test tests/browser/ (screenshots in target/e2e-screenshots)
   build                         release build: target/release/onair and the app in frontend/dist
@@ -25,8 +28,10 @@ commands:
                                 one table: token throughput against a bare Axum handler, LiveKit
                                 calls under a burst, RSS, start to ready, first frame, page weights
   bench-app [--viewers N]       app size (wasm, page transfers) and viewers' time to first frame
-  schemathesis [--with-workers] [-- <st run args>]
+  schemathesis [--with-workers] [--private] [-- <st run args>]
                                 Schemathesis, every phase and check, against /api/openapi.json
+                                (--private: of an onair in private mode, streams created with a
+                                creator key)
   image                         build the Dockerfile with podman (onair:dev) and check the image:
                                 probes, home page in Chromium, non-root, HEALTHCHECK, SIGTERM
 

@@ -116,3 +116,17 @@ pub const IMAGE_TAG: &str = "onair:dev";
 /// dependencies are pinned by `config/schemathesis/requirements.txt`, which must name this
 /// version too.
 pub const SCHEMATHESIS: &str = "4.32.5";
+
+/// The OpenID Connect provider of the sign-in tests and of `cargo xtask run --with-sign-in`:
+/// the example OP of zitadel/oidc (Apache-2.0), a real, certified OpenID Connect library,
+/// installed with `go install` from its Go module. Chosen because it is one binary with its own
+/// login page and in-memory users (a test signs in by filling a plain HTML form), configured by
+/// three environment variables; Ory Hydra, say, has no login page and would need a separate
+/// login and consent app.
+pub const OIDC_PROVIDER: &str = "v3.52.0";
+
+/// The Go module of [`OIDC_PROVIDER`].
+pub const OIDC_PROVIDER_MODULE: &str = "github.com/zitadel/oidc/v3";
+
+/// The Go package that builds the example OP (its binary is named `server`).
+pub const OIDC_PROVIDER_PACKAGE: &str = "github.com/zitadel/oidc/v3/example/server";

@@ -9,18 +9,26 @@
 //! `ONAIR_TEST_S3_*` / `ONAIR_TEST_AWS_*` (the bucket) and `ONAIR_TEST_EGRESS_PID_FILE` (the
 //! supervised egress worker, which a test may kill). [`Publisher`] puts Chromium's fake camera
 //! and microphone into a room, as a host would.
+//!
+//! Sign-in suites start an OpenID Connect provider of their own per test with
+//! [`start_oidc_provider`] (the binary is `ONAIR_TEST_OIDC_PROVIDER_BIN`, else where xtask
+//! installs it): its redirect URI names the onair's port, so pick the port first
+//! ([`free_port`]), start the provider, then onair on that port ([`spawn_app_on`]) with the
+//! provider's [`onair_env`](OidcProvider::onair_env) and `ACCESS_MODE=private`.
 
 use anyhow::{Context, Result, bail};
 use onair_api::CreatedRoom;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Once;
 use std::time::{Duration, Instant};
 use xtask::stack::ingress::IngressUrls;
 use xtask::stack::recording::{RecordingStack, RecordingTools};
 use xtask::stack::{LiveKitOptions, LiveKitServer};
+
+pub use xtask::stack::oidc_provider::{ALLOWED_USER, OidcProvider, REFUSED_USER, TestUser};
 
 /// Where a LiveKit server is and how to sign for it.
 #[derive(Debug, Clone)]
@@ -393,6 +401,92 @@ fn livekit_binary() -> PathBuf {
         .expect("ONAIR_TEST_LIVEKIT_BIN is not set: run the suites with `cargo xtask test`")
 }
 
+/// The pinned OpenID Connect provider (zitadel/oidc's example OP): `ONAIR_TEST_OIDC_PROVIDER_BIN`
+/// from `cargo xtask test`, else where xtask installs it.
+fn oidc_provider_binary() -> PathBuf {
+    std::env::var("ONAIR_TEST_OIDC_PROVIDER_BIN")
+        .map(PathBuf::from)
+        .or_else(|_| xtask::tools::oidc_provider::oidc_provider_path())
+        .expect("ONAIR_TEST_OIDC_PROVIDER_BIN is not set: run the suites with `cargo xtask test`")
+}
+
+/// An OpenID Connect provider of the test's own (on a free port, every interface), whose clients
+/// accept the redirect URI of an onair on `onair_port`
+/// (`http://127.0.0.1:{onair_port}/auth/callback`). Its users: [`ALLOWED_USER`],
+/// [`REFUSED_USER`]; its client: `web` / `secret`. Stopped on drop, its log removed.
+pub struct OidcProviderHandle {
+    provider: OidcProvider,
+    log_file: PathBuf,
+}
+
+impl OidcProviderHandle {
+    /// What the provider printed so far (one line per request it served).
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log_file).unwrap_or_default()
+    }
+}
+
+impl std::ops::Deref for OidcProviderHandle {
+    type Target = OidcProvider;
+
+    fn deref(&self) -> &OidcProvider {
+        &self.provider
+    }
+}
+
+impl std::ops::DerefMut for OidcProviderHandle {
+    fn deref_mut(&mut self) -> &mut OidcProvider {
+        &mut self.provider
+    }
+}
+
+impl Drop for OidcProviderHandle {
+    fn drop(&mut self) {
+        self.provider.stop();
+        let _ = std::fs::remove_file(&self.log_file);
+    }
+}
+
+/// Starts an OpenID Connect provider for an onair that will listen on `onair_port` (see
+/// [`OidcProviderHandle`]); returns once its discovery document answers (about 0.1 s; it blocks
+/// the thread meanwhile, as the other starters here do).
+pub fn start_oidc_provider(onair_port: u16) -> OidcProviderHandle {
+    let log_file = std::env::temp_dir().join(format!(
+        "onair-test-oidc-{onair_port}-{}.log",
+        std::process::id()
+    ));
+    let provider = OidcProvider::start(
+        &oidc_provider_binary(),
+        &[format!("http://127.0.0.1:{onair_port}/auth/callback")],
+        log_file.clone(),
+    )
+    .unwrap_or_else(|e| panic!("the OpenID Connect provider starts: {e:#}"));
+    OidcProviderHandle { provider, log_file }
+}
+
+/// Makes a creator key named `name` in `keys_file` as an operator does
+/// (`onair creator-key add {name}` with `CREATOR_KEYS_FILE`), returning the key it printed.
+pub fn add_creator_key(keys_file: &Path, name: &str) -> String {
+    let output = Command::new(onair_binary())
+        .args(["creator-key", "add", name])
+        .env_clear()
+        .env("ONAIR_CONFIG", "/nonexistent/onair.toml")
+        .env("CREATOR_KEYS_FILE", keys_file)
+        .stdin(Stdio::null())
+        .output()
+        .expect("onair runs");
+    assert!(
+        output.status.success(),
+        "`onair creator-key add {name}` failed ({}): {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .expect("a UTF-8 key")
+        .trim()
+        .to_owned()
+}
+
 /// A LiveKit server of the test's own, on free ports, that it may pause, stop and restart.
 pub fn own_livekit() -> LiveKitServer {
     LiveKitServer::start(LiveKitOptions::free_ports(livekit_binary()))
@@ -456,7 +550,22 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts `onair` against `livekit`, with extra settings (environment variables) on top.
 pub async fn spawn_app_with(livekit: &LiveKitTarget, overrides: &[(&str, &str)]) -> TestApp {
-    let port = xtask::net::free_tcp_port().expect("a free port");
+    spawn_app_on(free_port(), livekit, overrides).await
+}
+
+/// A loopback port that was free a moment ago: for an onair whose port must be known before it
+/// starts (an OpenID Connect provider's redirect URI names it), see [`spawn_app_on`].
+pub fn free_port() -> u16 {
+    xtask::net::free_tcp_port().expect("a free port")
+}
+
+/// Starts `onair` on `port` (and `PUBLIC_URL` `http://127.0.0.1:{port}`) against `livekit`, with
+/// extra settings on top.
+pub async fn spawn_app_on(
+    port: u16,
+    livekit: &LiveKitTarget,
+    overrides: &[(&str, &str)],
+) -> TestApp {
     let mut settings = base_settings(livekit, port);
     for (key, value) in overrides {
         settings.retain(|(k, _)| k != key);

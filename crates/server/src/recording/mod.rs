@@ -10,6 +10,7 @@
 //! file; a failed egress is reported as `failed` with its error, never left "active"; a file
 //! that egress could only write to its backup storage is reported with where it is.
 
+mod guard;
 pub mod verdict;
 
 use livekit_protocol as proto;
@@ -23,6 +24,7 @@ use crate::config::S3Settings;
 use crate::error::ApiError;
 use crate::livekit::{LiveKit, LiveKitError, unix_millis};
 use crate::storage::{RecordingStore, StorageError};
+use crate::streams::RoomMetadata;
 use secrecy::ExposeSecret;
 use verdict::Verdict;
 
@@ -270,8 +272,21 @@ impl Recorder {
         });
     }
 
-    /// Starts recording `room` (one recording per room).
-    pub async fn start(&self, room: &RoomId) -> Result<RecordingStarted, ApiError> {
+    /// Starts recording `room` (one recording per room) of the stream `stream`: kept private
+    /// when the stream has a passcode; refused with `recording_quota` when its creator recorded
+    /// `minutes_per_day` already today.
+    pub async fn start(
+        &self,
+        room: &RoomId,
+        stream: &RoomMetadata,
+        minutes_per_day: Option<u32>,
+    ) -> Result<RecordingStarted, ApiError> {
+        if let (Some(tag), Some(limit)) = (&stream.creator, minutes_per_day) {
+            let used = self.minutes_recorded_today(tag).await?;
+            if used >= limit {
+                return Err(ApiError::RecordingQuota { used, limit });
+            }
+        }
         let egresses = self
             .livekit
             .list_egress(Some(room), None)
@@ -284,6 +299,10 @@ impl Recorder {
             .any(Judged::is_running)
         {
             return Err(ApiError::RecordingActive);
+        }
+        if let Some(hash) = &stream.passcode_hash {
+            // Before anything is recorded: the replay is private from its first byte.
+            self.keep_private(room, hash).await?;
         }
         let started_at = unix_millis();
         let file_path = recording_key(room, started_at);
@@ -314,6 +333,10 @@ impl Recorder {
         marker.egress_id = Some(info.egress_id.clone());
         if let Err(err) = self.store.put_json(&marker_path, marker.to_json()).await {
             tracing::warn!(room = %room, egress = %info.egress_id, error = %err, "the recording's marker lacks its egress id");
+        }
+        if let Some(tag) = &stream.creator {
+            self.note_usage(tag, room, &info.egress_id, started_at)
+                .await;
         }
         tracing::info!(room = %room, egress = %info.egress_id, file = %file_path, "recording started");
         let verdict = verdict::judge(&info, false, SystemTime::now());
@@ -473,8 +496,14 @@ impl Recorder {
         })
     }
 
-    /// The running recording of `room`, and the saved (and failed) ones, newest first.
-    pub async fn list(&self, room: &RoomId) -> Result<RecordingList, ApiError> {
+    /// The running recording of `room`, and the saved (and failed) ones, newest first — once
+    /// `admit` lets the caller in, given the passcode hash the recordings are kept under (if
+    /// they are private).
+    pub async fn list(
+        &self,
+        room: &RoomId,
+        admit: impl FnOnce(Option<&str>) -> Result<(), ApiError>,
+    ) -> Result<RecordingList, ApiError> {
         let prefix = format!("{RECORDINGS_PREFIX}/{room}/");
         let (egresses, objects) = tokio::join!(
             self.livekit.list_egress(Some(room), None),
@@ -489,6 +518,7 @@ impl Recorder {
             Vec::new()
         });
         let objects = objects?;
+        admit(self.stored_passcode(room, &objects).await?.as_deref())?;
         let egresses = self.judged_egresses(room, egresses).await;
         let active = egresses.iter().find(|j| j.is_running()).map(summary_of);
         let mut recordings = Vec::new();

@@ -1,5 +1,6 @@
 //! The route table (one screen) and the generated OpenAPI document.
 
+pub mod auth;
 pub mod health;
 pub mod ingress;
 pub mod recordings;
@@ -9,7 +10,7 @@ pub mod tokens;
 
 use axum::routing::get;
 use axum::{Json, Router};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -28,6 +29,7 @@ use crate::state::AppState;
         (name = "recordings", description = "Recording to S3"),
         (name = "stage", description = "Raised hands, and viewers invited on stage"),
         (name = "ingress", description = "Streaming from OBS (RTMP or WHIP) through LiveKit Ingress"),
+        (name = "access", description = "Creator sign-in: OpenID Connect, creator keys, the session"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]
@@ -35,7 +37,8 @@ struct ApiDoc;
 
 /// Declares the security schemes operations name: `hostKey`, the host key that `POST /api/rooms`
 /// returned, and `participantToken`, the LiveKit token that `POST /api/token` returned, each
-/// sent as `Authorization: Bearer …`.
+/// sent as `Authorization: Bearer …`; `creatorKey`, a creator key sent the same way, and
+/// `creatorSession`, the session cookie a sign-in sets.
 struct HostKeyScheme;
 
 impl Modify for HostKeyScheme {
@@ -54,6 +57,28 @@ impl Modify for HostKeyScheme {
                     ))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "creatorKey",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A creator key that `onair creator-key add` printed. Not one of this \
+                         server's: 401 `creator_key_rejected`; too many wrong ones from one \
+                         address: 429.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "creatorSession",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::access::session::SESSION_COOKIE,
+                "The creator session cookie that `POST /auth/key` or a sign-in through \
+                 `/auth/login` set (HttpOnly, SameSite=Lax). In private mode, creating a \
+                 stream without it (or a creator key) answers 401 `sign_in_required`.",
+            ))),
         );
         components.add_security_scheme(
             "participantToken",
@@ -86,6 +111,11 @@ pub fn api_router() -> Router<AppState> {
             ingress::delete_ingress
         ))
         .routes(routes!(tokens::issue_token))
+        .routes(routes!(auth::get_me))
+        .routes(routes!(auth::sign_in_with_key))
+        .routes(routes!(auth::sign_out))
+        .routes(routes!(auth::start_sign_in))
+        .routes(routes!(auth::finish_sign_in))
         .routes(routes!(recordings::start_recording))
         .routes(routes!(recordings::stop_recording))
         .routes(routes!(health::healthz))

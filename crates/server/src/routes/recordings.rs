@@ -9,7 +9,8 @@ use onair_api::{
 };
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, BearerToken, StreamId, StreamJson};
+use crate::extract::{ApiJson, BearerToken, StreamId, StreamJson, StreamPasscode};
+use crate::rate_limit::ClientIp;
 use crate::state::AppState;
 
 /// POST /api/recordings/start — the host starts recording the stream to S3.
@@ -26,6 +27,7 @@ use crate::state::AppState;
         (status = 409, description = "A recording is already running", body = ErrorBody),
         (status = 413, description = "Body over 16 KiB", body = ErrorBody),
         (status = 415, description = "Body not declared as JSON", body = ErrorBody),
+        (status = 429, description = "`recording_quota`: the stream's creator recorded as many minutes today as the server allows", body = ErrorBody),
         (status = 502, description = "LiveKit refused the request", body = ErrorBody),
         (status = 503, description = "Recording not configured (`recording_unavailable`), or LiveKit, egress or S3 unreachable", body = ErrorBody),
     )
@@ -35,10 +37,16 @@ pub async fn start_recording(
     credential: BearerToken,
     StreamJson(request): StreamJson<StartRecordingRequest>,
 ) -> Result<Json<RecordingStarted>, ApiError> {
-    app.authorize_host(&credential, &request.room_name)?;
+    let stream = app.authorize_host(&credential, &request.room_name)?;
     let recorder = app.recorder()?;
     app.streams.get(&request.room_name).await?;
-    let started = recorder.start(&request.room_name).await?;
+    let started = recorder
+        .start(
+            &request.room_name,
+            &stream,
+            app.access.max_recording_minutes_per_day,
+        )
+        .await?;
     app.streams.forget(&request.room_name).await;
     Ok(Json(started))
 }
@@ -78,9 +86,14 @@ pub async fn stop_recording(
 /// GET /api/recordings/{roomId} — the running recording and the finished ones, with playback URLs.
 #[utoipa::path(
     get, path = "/api/recordings/{roomId}", tag = "recordings",
-    params(("roomId" = RoomId, Path, description = "Stream id")),
+    params(
+        ("roomId" = RoomId, Path, description = "Stream id"),
+        ("X-Stream-Passcode" = Option<String>, Header, description = "The stream's passcode, percent-encoded as UTF-8 (as JavaScript's `encodeURIComponent` writes it), for a passcode stream"),
+    ),
     responses(
         (status = 200, body = RecordingList),
+        (status = 403, description = "`passcode_required` / `passcode_wrong`: the stream is private and `X-Stream-Passcode` is missing or not its passcode", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many wrong passcodes from this address for this stream", body = ErrorBody),
         (status = 404, description = "A malformed stream id", body = ErrorBody),
         (status = 503, description = "Recording not configured (`recording_unavailable`), or S3 unreachable", body = ErrorBody),
     )
@@ -88,6 +101,24 @@ pub async fn stop_recording(
 pub async fn list_recordings(
     State(app): State<AppState>,
     StreamId(room_id): StreamId,
+    ClientIp(client): ClientIp,
+    StreamPasscode(passcode): StreamPasscode,
 ) -> Result<Json<RecordingList>, ApiError> {
-    Ok(Json(app.recorder()?.list(&room_id).await?))
+    let recorder = app.recorder()?;
+    // A live passcode stream with nothing recorded yet is private too.
+    let live = match app.streams.get(&room_id).await {
+        Ok(snapshot) => snapshot.metadata.passcode_hash.clone(),
+        Err(_) => None,
+    };
+    let list = recorder
+        .list(&room_id, |stored| {
+            app.passcodes.admit(
+                &room_id,
+                stored.or(live.as_deref()),
+                passcode.as_deref(),
+                client,
+            )
+        })
+        .await?;
+    Ok(Json(list))
 }

@@ -3,24 +3,30 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use onair_api::{CreateRoomRequest, CreatedRoom, ErrorBody, RoomId, RoomInfo};
+use onair_api::{
+    CreateRoomRequest, CreatedRoom, ErrorBody, LockedRoom, RoomAnswer, RoomId, Visibility,
+};
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, BearerToken, StreamId};
-use crate::livekit::Role;
-use crate::rate_limit::PeerAddr;
+use crate::extract::{ApiJson, BearerToken, StreamId, StreamPasscode};
+use crate::livekit::{Role, unix_millis};
+use crate::rate_limit::{ClientIp, PeerAddr};
 use crate::state::AppState;
+use crate::streams::RoomMetadata;
 
 /// POST /api/rooms — a streamer creates a stream and becomes its host.
 #[utoipa::path(
     post, path = "/api/rooms", tag = "rooms",
     request_body = CreateRoomRequest,
+    // Open mode: anyone; private mode: a signed-in creator (session cookie or creator key).
+    security((), ("creatorSession" = []), ("creatorKey" = [])),
     responses(
         (status = 201, description = "Stream created", body = CreatedRoom),
-        (status = 400, description = "Malformed JSON, or a field missing, invalid or unknown (`field` names it)", body = ErrorBody),
+        (status = 400, description = "Malformed JSON, or a field missing, invalid or unknown (`field` names it); `passcode` missing with `visibility: \"passcode\"`, or given without it", body = ErrorBody),
+        (status = 401, description = "`sign_in_required`: this server is private and the request has neither a creator session nor a creator key; `creator_key_rejected`: the bearer key is not one of this server's", body = ErrorBody),
         (status = 413, description = "Body over 16 KiB", body = ErrorBody),
         (status = 415, description = "Body not declared as JSON", body = ErrorBody),
-        (status = 429, description = "Too many streams from this address", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many streams from this address, or too many wrong creator keys; `too_many_streams`: the creator has as many live streams as allowed", body = ErrorBody),
         (status = 502, description = "LiveKit refused the request", body = ErrorBody),
         (status = 503, description = "LiveKit unreachable", body = ErrorBody),
     )
@@ -29,12 +35,47 @@ pub async fn create_room(
     State(app): State<AppState>,
     headers: HeaderMap,
     peer: PeerAddr,
+    ClientIp(client): ClientIp,
+    credential: BearerToken,
     ApiJson(request): ApiJson<CreateRoomRequest>,
 ) -> Result<(StatusCode, Json<CreatedRoom>), ApiError> {
+    let passcode = match (request.visibility, &request.passcode) {
+        (Visibility::Passcode, Some(passcode)) => Some(passcode),
+        (Visibility::Passcode, None) => {
+            return Err(ApiError::invalid_field(
+                "passcode",
+                "is required for a passcode stream",
+            ));
+        }
+        (Visibility::Public, Some(_)) => {
+            return Err(ApiError::invalid_field(
+                "passcode",
+                "is only for a passcode stream (visibility: \"passcode\")",
+            ));
+        }
+        (Visibility::Public, None) => None,
+    };
+    let creator = app
+        .access
+        .creator(&headers, credential.as_deref(), client)
+        .await?;
     app.room_creation.admit(&headers, peer)?;
+    let creator_tag = creator.as_ref().map(|c| app.access.creator_tag(c));
+    if let Some(tag) = &creator_tag {
+        let limit = app.access.max_live_streams_per_creator;
+        if app.streams.count_of_creator(tag).await? >= limit {
+            return Err(ApiError::TooManyStreams { limit });
+        }
+    }
     let (room_id, metadata) = app
         .streams
-        .create(&request.host_name, request.title.as_ref())
+        .create(|room_id| RoomMetadata {
+            host_name: request.host_name.to_string(),
+            title: request.title.as_ref().map(ToString::to_string),
+            created_at: unix_millis(),
+            creator: creator_tag,
+            passcode_hash: passcode.map(|p| app.passcodes.hash(room_id, p)),
+        })
         .await?;
     let host_token = app.livekit.issue_token(
         &room_id,
@@ -53,12 +94,18 @@ pub async fn create_room(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-/// GET /api/rooms/{roomId} — public facts about a stream (cached for a moment).
+/// GET /api/rooms/{roomId} — public facts about a stream (cached for a moment). A passcode
+/// stream shows only that it needs one, until its passcode comes in `X-Stream-Passcode`.
 #[utoipa::path(
     get, path = "/api/rooms/{roomId}", tag = "rooms",
-    params(("roomId" = RoomId, Path, description = "Stream id")),
+    params(
+        ("roomId" = RoomId, Path, description = "Stream id"),
+        ("X-Stream-Passcode" = Option<String>, Header, description = "The stream's passcode, percent-encoded as UTF-8 (as JavaScript's `encodeURIComponent` writes it), for a passcode stream"),
+    ),
     responses(
-        (status = 200, body = RoomInfo),
+        (status = 200, description = "The stream; for a passcode stream asked without its passcode, only `{roomId, requiresPasscode: true}`", body = RoomAnswer),
+        (status = 403, description = "`passcode_wrong`: `X-Stream-Passcode` is not the stream's passcode", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many wrong passcodes from this address for this stream", body = ErrorBody),
         (status = 404, description = "No stream with that id (or a malformed id)", body = ErrorBody),
         (status = 502, description = "LiveKit refused the request", body = ErrorBody),
         (status = 503, description = "LiveKit unreachable", body = ErrorBody),
@@ -67,9 +114,20 @@ pub async fn create_room(
 pub async fn get_room(
     State(app): State<AppState>,
     StreamId(room_id): StreamId,
-) -> Result<Json<RoomInfo>, ApiError> {
+    ClientIp(client): ClientIp,
+    StreamPasscode(passcode): StreamPasscode,
+) -> Result<Json<RoomAnswer>, ApiError> {
     let snapshot = app.streams.get(&room_id).await?;
-    Ok(Json(snapshot.to_room_info(&room_id)))
+    let stored = snapshot.metadata.passcode_hash.as_deref();
+    if stored.is_some() && passcode.is_none() {
+        return Ok(Json(RoomAnswer::Locked(LockedRoom {
+            room_id,
+            requires_passcode: true,
+        })));
+    }
+    app.passcodes
+        .admit(&room_id, stored, passcode.as_deref(), client)?;
+    Ok(Json(RoomAnswer::Info(snapshot.to_room_info(&room_id))))
 }
 
 /// DELETE /api/rooms/{roomId} — the host ends the stream for everyone.

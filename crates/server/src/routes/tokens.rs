@@ -9,6 +9,7 @@ use onair_api::{ErrorBody, TokenRequest, TokenResponse};
 use crate::error::ApiError;
 use crate::extract::{BearerToken, StreamJson};
 use crate::livekit::{IssuedToken, Role};
+use crate::rate_limit::ClientIp;
 use crate::state::AppState;
 
 /// POST /api/token — a token to join a stream: subscribe-only for viewers; with the host key
@@ -23,10 +24,11 @@ use crate::state::AppState;
         (status = 200, body = TokenResponse),
         (status = 400, description = "Malformed JSON, or a field missing, invalid or unknown (`field` names it)", body = ErrorBody),
         (status = 401, description = "isHost without a host key", body = ErrorBody),
-        (status = 403, description = "Host key of another stream, tampered or expired", body = ErrorBody),
+        (status = 403, description = "`host_key_rejected`: host key of another stream, tampered or expired; `passcode_required`: a viewer of a passcode stream without `passcode`; `passcode_wrong`: not the stream's passcode", body = ErrorBody),
         (status = 404, description = "No stream with that `roomName` (or a malformed one: a mangled link)", body = ErrorBody),
         (status = 413, description = "Body over 16 KiB", body = ErrorBody),
         (status = 415, description = "Body not declared as JSON", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many wrong passcodes from this address for this stream", body = ErrorBody),
         (status = 502, description = "LiveKit refused the request", body = ErrorBody),
         (status = 503, description = "LiveKit unreachable", body = ErrorBody),
     )
@@ -34,6 +36,7 @@ use crate::state::AppState;
 pub async fn issue_token(
     State(app): State<AppState>,
     credential: BearerToken,
+    ClientIp(client): ClientIp,
     StreamJson(request): StreamJson<TokenRequest>,
 ) -> Result<TokenAnswer, ApiError> {
     let role = if request.is_host {
@@ -43,7 +46,15 @@ pub async fn issue_token(
         Box::pin(app.streams.get_or_reopen(&request.room_name, &metadata)).await?;
         Role::Host
     } else {
-        app.streams.get(&request.room_name).await?;
+        let snapshot = app.streams.get(&request.room_name).await?;
+        if let Some(stored) = snapshot.metadata.passcode_hash.as_deref() {
+            app.passcodes.admit(
+                &request.room_name,
+                Some(stored),
+                request.passcode.as_ref().map(|p| p.expose()),
+                client,
+            )?;
+        }
         Role::Viewer
     };
     let token = app.livekit.issue_token(

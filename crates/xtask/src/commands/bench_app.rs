@@ -78,8 +78,14 @@ fn measure_with(viewers: usize, profile: bool) -> Result<AppFigures> {
     let onair_binary = build_onair()?;
 
     header("start livekit-server and onair");
-    let mut stack =
-        BrowserStack::start("bench-app", &livekit_binary, &onair_binary, &chromium, None)?;
+    let mut stack = BrowserStack::start(
+        "bench-app",
+        &livekit_binary,
+        &onair_binary,
+        &chromium,
+        None,
+        None,
+    )?;
     let viewers = viewers.to_string();
     let summary = log_path("bench-app-summary.json")?;
     let _ = std::fs::remove_file(&summary);

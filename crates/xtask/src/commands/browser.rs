@@ -4,17 +4,26 @@
 //! `tests/browser` (playwright-core driving Debian's Chromium) against them. With the workers,
 //! LiveKit runs on their Redis, onair records through egress into the SeaweedFS bucket, and the
 //! ingress takes RTMP and WHIP (the scripts get its URLs and ports as `ONAIR_E2E_INGRESS_*`).
+//!
+//! With an OpenID Connect provider's binary (the browser suite), a second `onair` runs beside
+//! the first, against the same LiveKit and workers, in private mode: creating a stream needs a
+//! signed-in creator, through that provider (started first, on a free port of its own) or a
+//! creator key that xtask makes with `onair creator-key add e2e`. The scripts get its address,
+//! the key and the provider's users as `ONAIR_E2E_PRIVATE_URL`, `ONAIR_E2E_CREATOR_KEY` and
+//! `ONAIR_E2E_OIDC_*`, and both onairs' logs (`ONAIR_E2E_LOG`, `ONAIR_E2E_PRIVATE_LOG`), to
+//! look for leaked secrets.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use xtask::process::run_tool;
+use xtask::stack::oidc_provider::OidcProvider;
 use xtask::stack::workers::{WorkerStack, WorkerTools};
 use xtask::stack::{LiveKitOptions, SupervisedLiveKit};
 use xtask::{net, target_dir, tools, workspace_root};
 
-use super::{OnAir, log_path};
+use super::{OnAir, log_path, make_creator_key};
 
 /// The folder of the browser suite and its npm packages.
 pub fn suite_dir() -> PathBuf {
@@ -35,10 +44,20 @@ pub fn screenshots_dir() -> PathBuf {
     target_dir().join("e2e-screenshots")
 }
 
-/// A supervised LiveKit and an `onair` in front of it, both on free loopback ports, and
-/// optionally the workers (egress, ingress, Redis, SeaweedFS). Stopped on `Drop` (onair first).
+/// The second, private `onair` of the browser suite and what signs in to it.
+struct PrivateOnAir {
+    onair: OnAir,
+    log: PathBuf,
+    creator_key: String,
+    provider: OidcProvider,
+}
+
+/// A supervised LiveKit and an `onair` in front of it, both on free loopback ports, optionally
+/// the workers (egress, ingress, Redis, SeaweedFS), and optionally a second, private `onair`
+/// with an OpenID Connect provider. Stopped on `Drop` (the onairs first).
 pub struct BrowserStack {
     onair: OnAir,
+    private: Option<PrivateOnAir>,
     // Declared (so dropped) before LiveKit: the workers leave before the server goes.
     workers: Option<WorkerStack>,
     livekit: SupervisedLiveKit,
@@ -48,13 +67,15 @@ pub struct BrowserStack {
 
 impl BrowserStack {
     /// Starts them; `name` prefixes the log files under `target/xtask/`. With `workers`, the
-    /// workers too: onair records into their bucket, encoders stream to their ingress.
+    /// workers too: onair records into their bucket, encoders stream to their ingress. With
+    /// `oidc_provider` (the provider's binary), the private onair too.
     pub fn start(
         name: &str,
         livekit_binary: &Path,
         onair_binary: &Path,
         chromium: &Path,
         workers: Option<&WorkerTools>,
+        oidc_provider: Option<&Path>,
     ) -> Result<Self> {
         let dist = workspace_root().join("frontend/dist");
         if !dist.join("index.html").is_file() {
@@ -78,7 +99,6 @@ impl BrowserStack {
             ("LIVEKIT_URL", livekit.url().to_owned()),
             ("LIVEKIT_API_KEY", livekit.api_key().to_owned()),
             ("LIVEKIT_API_SECRET", livekit.api_secret().to_owned()),
-            ("PUBLIC_URL", format!("http://127.0.0.1:{port}")),
             ("STATIC_DIR", dist.display().to_string()),
             ("ROOM_CREATE_PER_MINUTE", "1000".to_owned()),
             ("ROOM_CREATE_BURST", "1000".to_owned()),
@@ -86,8 +106,10 @@ impl BrowserStack {
         if let Some(workers) = &workers {
             env.extend(workers.onair_env());
         }
+        let mut open_env = env.clone();
+        open_env.push(("PUBLIC_URL", format!("http://127.0.0.1:{port}")));
         let onair_log = log_path(&format!("{name}-onair.log"))?;
-        let mut onair = OnAir::start(onair_binary, port, &env, Some(&onair_log))?;
+        let mut onair = OnAir::start(onair_binary, port, &open_env, Some(&onair_log))?;
         onair.wait_healthy()?;
         println!(
             "livekit-server at {} (supervised; log: {}), onair at {} (log: {})",
@@ -96,8 +118,12 @@ impl BrowserStack {
             onair.url(),
             onair_log.display()
         );
+        let private = oidc_provider
+            .map(|provider| start_private(name, onair_binary, provider, env))
+            .transpose()?;
         Ok(Self {
             onair,
+            private,
             workers,
             livekit,
             onair_log,
@@ -126,11 +152,34 @@ impl BrowserStack {
                 "ONAIR_E2E_SCREENSHOTS",
                 screenshots_dir().display().to_string(),
             ),
+            ("ONAIR_E2E_LOG", self.onair_log.display().to_string()),
         ];
         let mut env: Vec<(String, String)> = fixed
             .into_iter()
             .map(|(name, value)| (name.to_owned(), value))
             .collect();
+        if let Some(private) = &self.private {
+            let (allowed, refused) = (
+                private.provider.allowed_user(),
+                private.provider.refused_user(),
+            );
+            env.extend(
+                [
+                    ("ONAIR_E2E_PRIVATE_URL", private.onair.url()),
+                    ("ONAIR_E2E_PRIVATE_LOG", private.log.display().to_string()),
+                    ("ONAIR_E2E_CREATOR_KEY", private.creator_key.clone()),
+                    ("ONAIR_E2E_OIDC_ISSUER", private.provider.issuer_url()),
+                    ("ONAIR_E2E_OIDC_USER", allowed.username.to_owned()),
+                    ("ONAIR_E2E_OIDC_PASSWORD", allowed.password.to_owned()),
+                    ("ONAIR_E2E_OIDC_REFUSED_USER", refused.username.to_owned()),
+                    (
+                        "ONAIR_E2E_OIDC_REFUSED_PASSWORD",
+                        refused.password.to_owned(),
+                    ),
+                ]
+                .map(|(name, value)| (name.to_owned(), value)),
+            );
+        }
         if let Some(workers) = &self.workers {
             if let Some(pid_file) = workers.egress_pid_file() {
                 env.push((
@@ -169,6 +218,14 @@ impl BrowserStack {
                 self.onair_log.display()
             );
         }
+        if let Some(private) = self.private.as_mut()
+            && let Some(exit) = private.onair.try_wait()?
+        {
+            bail!(
+                "the private onair exited ({exit}) during `{what}`; see {}",
+                private.log.display()
+            );
+        }
         if self.livekit.restarts() > 0 {
             println!(
                 "(the supervisor restarted livekit-server {} time(s))",
@@ -181,9 +238,14 @@ impl BrowserStack {
         Ok(())
     }
 
-    /// Stops onair, then LiveKit and its supervisor.
+    /// Stops the onairs and the OpenID Connect provider, then the workers, LiveKit and its
+    /// supervisor.
     pub fn stop(&mut self) -> Result<()> {
         self.onair.stop();
+        if let Some(private) = self.private.as_mut() {
+            private.onair.stop();
+            private.provider.stop();
+        }
         if let Some(workers) = self.workers.as_mut() {
             workers.stop();
         }
@@ -195,4 +257,49 @@ impl Drop for BrowserStack {
     fn drop(&mut self) {
         let _ = self.stop();
     }
+}
+
+/// Starts the OpenID Connect provider `provider_binary`, makes a creator key, then the private
+/// onair on a free port with `env` (LiveKit's settings, the workers', the app's), signing in
+/// through that provider or with the key.
+fn start_private(
+    name: &str,
+    onair_binary: &Path,
+    provider_binary: &Path,
+    env: Vec<(&'static str, String)>,
+) -> Result<PrivateOnAir> {
+    let port = net::free_tcp_port()?;
+    let public_url = format!("http://127.0.0.1:{port}");
+    let provider = OidcProvider::start(
+        provider_binary,
+        &[format!("{public_url}/auth/callback")],
+        log_path(&format!("{name}-oidc-provider.log"))?,
+    )?;
+    let keys_file = log_path(&format!("{name}-creator-keys.json"))?;
+    let creator_key = make_creator_key(onair_binary, &keys_file, name)?;
+    let mut env = env;
+    env.extend([
+        ("ACCESS_MODE", "private".to_owned()),
+        ("CREATOR_KEYS_FILE", keys_file.display().to_string()),
+        ("PUBLIC_URL", public_url),
+    ]);
+    // The provider's allowed user gets in; its refused user signs in there but not here.
+    env.extend(provider.onair_env(provider.allowed_user().email));
+    let log = log_path(&format!("{name}-private-onair.log"))?;
+    let mut onair = OnAir::start(onair_binary, port, &env, Some(&log))?;
+    onair.wait_healthy()?;
+    println!(
+        "private onair at {} (log: {}), signing in through the OpenID Connect provider at {} \
+         (log: {}) or with a creator key",
+        onair.url(),
+        log.display(),
+        provider.issuer_url(),
+        provider.log_file().display()
+    );
+    Ok(PrivateOnAir {
+        onair,
+        log,
+        creator_key,
+        provider,
+    })
 }

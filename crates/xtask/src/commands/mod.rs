@@ -51,7 +51,7 @@ pub fn is_workers_flag(arg: &str) -> bool {
 }
 
 /// Whether `args`, the arguments of `cargo xtask {command}`, ask for the workers, the only
-/// option `run` and `stack` take.
+/// option `stack` takes.
 pub fn with_workers_flag(command: &str, args: &[String]) -> Result<bool> {
     let mut with_workers = false;
     for arg in args {
@@ -100,6 +100,54 @@ pub fn log_path(name: &str) -> Result<PathBuf> {
     let dir = target_dir().join("xtask");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     Ok(dir.join(name))
+}
+
+/// Makes a creator key named `name` the way an operator does, `onair creator-key add {name}`
+/// with `CREATOR_KEYS_FILE={keys_file}`, after removing `keys_file` (a stale one would already
+/// hold the name). onair prints the key alone on standard output; its explanations go to the
+/// terminal. Returns the key.
+pub fn make_creator_key(onair_binary: &Path, keys_file: &Path, name: &str) -> Result<String> {
+    match std::fs::remove_file(keys_file) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("removing {}", keys_file.display()));
+        }
+        _ => {}
+    }
+    let what = format!(
+        "CREATOR_KEYS_FILE={} {} creator-key add {name}",
+        keys_file.display(),
+        onair_binary.display()
+    );
+    let output = Command::new(onair_binary)
+        .args(["creator-key", "add", name])
+        .env("CREATOR_KEYS_FILE", keys_file)
+        .current_dir(workspace_root())
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("running `{what}`"))?;
+    if !output.status.success() {
+        bail!(
+            "`{what}` failed ({}): a private onair needs a creator key (does this onair have \
+             the `creator-key` command?)",
+            output.status
+        );
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let mut lines = stdout
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty());
+    match (lines.next(), lines.next()) {
+        (Some(key), None) => Ok(key.to_owned()),
+        _ => bail!(
+            "`{what}` printed {} non-empty lines on standard output; expected the new key alone",
+            stdout
+                .lines()
+                .filter(|line| !line.trim().is_empty())
+                .count()
+        ),
+    }
 }
 
 /// The release `onair` server running as a child service. Stopped on `Drop`.

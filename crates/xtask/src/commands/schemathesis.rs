@@ -6,6 +6,12 @@
 //! SeaweedFS, egress and ingress) runs too: the recording operations record for real, and
 //! LiveKit creates ingresses.
 //!
+//! With `--private` the `onair` runs in private mode (`ACCESS_MODE=private`, a creator keys file,
+//! and an OpenID Connect provider to sign in with): xtask makes a creator key with
+//! `onair creator-key add schemathesis`, creates the run's stream with it, and Schemathesis sends
+//! it as the bearer of `POST /api/rooms` (so its stateful phase creates streams too) and the host
+//! key to every other operation. `cargo xtask test` runs both, open then private.
+//!
 //! [`check`] is the part `cargo xtask test` shares: it runs against a LiveKit that is already up.
 
 use std::fmt::Write as _;
@@ -16,12 +22,43 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 use xtask::process::run_tool;
+use xtask::stack::oidc_provider::OidcProvider;
 use xtask::stack::workers::WorkerStack;
 use xtask::stack::{LiveKitOptions, LiveKitServer};
 use xtask::tools::schemathesis::{Schemathesis, ensure_schemathesis};
 use xtask::{net, target_dir, tools};
 
-use super::{OnAir, WITH_WORKERS, build_onair_debug, header, is_workers_flag, log_path};
+use super::{
+    OnAir, WITH_WORKERS, build_onair_debug, header, is_workers_flag, log_path, make_creator_key,
+};
+
+/// The flag that runs Schemathesis against a private onair.
+const PRIVATE: &str = "--private";
+
+/// How the onair under test lets streams be created.
+#[derive(Clone, Copy, Debug)]
+pub enum Access<'a> {
+    /// Anyone may create a stream (`ACCESS_MODE` unset).
+    Open,
+    /// `ACCESS_MODE=private`: a creator key (made for the run) or a session through the OpenID
+    /// Connect provider `oidc_provider` (its binary, started for the run).
+    Private { oidc_provider: &'a Path },
+}
+
+impl Access<'_> {
+    /// Names the run's files: `schemathesis` or `schemathesis-private`.
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Open => "schemathesis",
+            Self::Private { .. } => "schemathesis-private",
+        }
+    }
+}
+
+/// The environment variables the run's credentials reach Schemathesis's configuration through
+/// (`${…}`), so that they are never written to disk.
+const HOST_KEY_VAR: &str = "ONAIR_SCHEMATHESIS_HOST_KEY";
+const CREATOR_KEY_VAR: &str = "ONAIR_SCHEMATHESIS_CREATOR_KEY";
 
 /// Test cases per operation and phase: enough for the coverage phase to try every boundary and
 /// for fuzzing to find a wrong status or schema, while a run stays within a few minutes on two
@@ -32,6 +69,7 @@ const PHASES: &str = "examples,coverage,fuzzing,stateful";
 
 pub fn run(args: &[String]) -> Result<()> {
     let mut with_workers = false;
+    let mut private = false;
     let mut extra: &[String] = &[];
     for (index, arg) in args.iter().enumerate() {
         match arg.as_str() {
@@ -39,10 +77,11 @@ pub fn run(args: &[String]) -> Result<()> {
                 extra = &args[index + 1..];
                 break;
             }
+            PRIVATE => private = true,
             flag if is_workers_flag(flag) => with_workers = true,
             other => bail!(
-                "`cargo xtask schemathesis` does not take `{other}` ({WITH_WORKERS}, then \
-                 `-- <st run options>`)"
+                "`cargo xtask schemathesis` does not take `{other}` ({WITH_WORKERS}, {PRIVATE}, \
+                 then `-- <st run options>`)"
             ),
         }
     }
@@ -50,6 +89,11 @@ pub fn run(args: &[String]) -> Result<()> {
     header("tools");
     let st = ensure_schemathesis()?;
     let livekit_binary = tools::ensure_livekit_server()?;
+    let oidc_provider = if private {
+        Some(tools::oidc_provider::ensure_oidc_provider()?)
+    } else {
+        None
+    };
     let worker_tools = if with_workers {
         Some(tools::ensure_worker_tools()?)
     } else {
@@ -81,7 +125,11 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     println!("livekit-server at {}", livekit.url());
 
-    let result = check(&st, &onair_binary, &livekit, &recording_env, extra);
+    let access = match &oidc_provider {
+        Some(oidc_provider) => Access::Private { oidc_provider },
+        None => Access::Open,
+    };
+    let result = check(&st, &onair_binary, &livekit, &recording_env, access, extra);
     if let Some(mut workers) = workers {
         workers.stop();
     }
@@ -90,16 +138,18 @@ pub fn run(args: &[String]) -> Result<()> {
 }
 
 /// Starts `onair_binary` against `livekit` (plus `recording_env`, the recording stack's settings,
-/// when it runs), creates a stream through the API, and runs Schemathesis against the server as
-/// that stream's host, with `extra` arguments appended to `st run`. Fails unless Schemathesis
-/// reports 0 failures; prints its summary either way.
+/// when it runs) with `access`, creates a stream through the API, and runs Schemathesis against
+/// the server as that stream's host, with `extra` arguments appended to `st run`. Fails unless
+/// Schemathesis reports 0 failures; prints its summary either way.
 pub fn check(
     st: &Schemathesis,
     onair_binary: &Path,
     livekit: &LiveKitServer,
     recording_env: &[(&str, String)],
+    access: Access<'_>,
     extra: &[String],
 ) -> Result<()> {
+    let name = access.name();
     let port = net::free_tcp_port()?;
     let mut env = vec![
         ("LIVEKIT_URL", livekit.url()),
@@ -110,23 +160,53 @@ pub fn check(
         ("ROOM_CREATE_BURST", "10000".to_owned()),
     ];
     env.extend(recording_env.iter().cloned());
-    let onair_log = log_path("schemathesis-onair.log")?;
+    // Private: the OpenID Connect provider (stopped on drop, after onair) and a creator key.
+    let mut provider = None;
+    let mut creator_key = None;
+    if let Access::Private { oidc_provider } = access {
+        let started = OidcProvider::start(
+            oidc_provider,
+            &[format!("http://127.0.0.1:{port}/auth/callback")],
+            log_path(&format!("{name}-oidc-provider.log"))?,
+        )?;
+        let keys_file = log_path(&format!("{name}-creator-keys.json"))?;
+        creator_key = Some(make_creator_key(onair_binary, &keys_file, "schemathesis")?);
+        env.push(("ACCESS_MODE", "private".to_owned()));
+        env.push(("CREATOR_KEYS_FILE", keys_file.display().to_string()));
+        env.extend(started.onair_env(started.allowed_user().email));
+        println!(
+            "private mode: creator keys in {}, OpenID Connect provider at {}",
+            keys_file.display(),
+            started.issuer_url()
+        );
+        provider = Some(started);
+    }
+    let onair_log = log_path(&format!("{name}-onair.log"))?;
     let mut onair = OnAir::start(onair_binary, port, &env, Some(&onair_log))?;
     onair.wait_healthy()?;
     println!("onair at {} (log: {})", onair.url(), onair_log.display());
 
-    let stream = create_stream(&onair.url())?;
+    let stream = create_stream(&onair.url(), creator_key.as_deref())?;
     println!(
-        "stream {} created for the run; Schemathesis is its host",
-        stream.room_id
+        "stream {} created for the run{}; Schemathesis is its host",
+        stream.room_id,
+        if creator_key.is_some() {
+            " with the creator key"
+        } else {
+            ""
+        }
     );
-    let work_dir = work_dir();
+    let work_dir = work_dir(name);
     let _ = fs::remove_dir_all(&work_dir);
     fs::create_dir_all(&work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
     let config = work_dir.join("schemathesis.toml");
     fs::write(
         &config,
-        config_toml(&stream.room_id, !recording_env.is_empty()),
+        config_toml(
+            &stream.room_id,
+            !recording_env.is_empty(),
+            creator_key.is_some(),
+        ),
     )
     .with_context(|| format!("writing {}", config.display()))?;
     let log = work_dir.join("st-run.log");
@@ -145,17 +225,25 @@ pub fn check(
         .arg("run")
         .arg(&url)
         .args(&run_args)
-        .arg("--header")
-        .arg(format!("Authorization: Bearer {}", stream.host_key))
         .arg("--report-dir")
         .arg(work_dir.join("report"))
+        // The configuration reads the credentials from here (`${…}`).
+        .env(HOST_KEY_VAR, &stream.host_key)
         // Hypothesis keeps its example database in the working folder.
         .current_dir(&work_dir);
+    if let Some(key) = &creator_key {
+        command.env(CREATOR_KEY_VAR, key);
+    }
     let log_file = fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
     command.stdout(log_file.try_clone()?).stderr(log_file);
     println!(
-        "st run {url} {} --header 'Authorization: Bearer <hostKey>' (output: {})…",
+        "st run {url} {} with `Authorization: Bearer <hostKey>`{} (output: {})…",
         run_args.join(" "),
+        if creator_key.is_some() {
+            ", `Bearer <creator key>` on POST /api/rooms"
+        } else {
+            ""
+        },
         log.display()
     );
     let started = Instant::now();
@@ -163,6 +251,7 @@ pub fn check(
     let elapsed = started.elapsed();
     let onair_exited = onair.try_wait()?;
     onair.stop();
+    drop(provider);
 
     let output = fs::read_to_string(&log).with_context(|| format!("reading {}", log.display()))?;
     let summary = summary_line(&output);
@@ -196,24 +285,23 @@ struct Stream {
     host_key: String,
 }
 
-/// `POST /api/rooms` as a streamer would.
-fn create_stream(base: &str) -> Result<Stream> {
+/// `POST /api/rooms` as a streamer would (with the creator key as the bearer, in private mode).
+fn create_stream(base: &str, creator_key: Option<&str>) -> Result<Stream> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting a tokio runtime")?;
     let created: Value = runtime
         .block_on(async {
-            reqwest::Client::builder()
+            let mut request = reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
                 .build()?
                 .post(format!("{base}/api/rooms"))
-                .json(&json!({ "hostName": "Schemathesis", "title": "The whole truth" }))
-                .send()
-                .await?
-                .error_for_status()?
-                .json()
-                .await
+                .json(&json!({ "hostName": "Schemathesis", "title": "The whole truth" }));
+            if let Some(key) = creator_key {
+                request = request.bearer_auth(key);
+            }
+            request.send().await?.error_for_status()?.json().await
         })
         .context("POST /api/rooms")?;
     let field = |name: &str| {
@@ -228,16 +316,20 @@ fn create_stream(base: &str) -> Result<Stream> {
     })
 }
 
-/// Schemathesis's configuration for one run. The stream's id is a dictionary that stands in,
-/// half of the time, for generated stream ids, so the host-only operations get past the host
-/// check as well as being refused. With recording off, the recording operations answer 503
-/// `recording_unavailable` by design (the document says so): that status is expected there, and
-/// only there.
-fn config_toml(room_id: &str, recording: bool) -> String {
+/// Schemathesis's configuration for one run. Every request carries the stream's host key (from
+/// the environment), but `POST /api/rooms` in private mode carries the creator key. The stream's
+/// id is a dictionary that stands in, half of the time, for generated stream ids, so the
+/// host-only operations get past the host check as well as being refused. With recording off,
+/// the recording operations answer 503 `recording_unavailable` by design (the document says
+/// so): that status is expected there, and only there.
+fn config_toml(room_id: &str, recording: bool, private: bool) -> String {
     let mut config = format!(
         "# Written by `cargo xtask schemathesis` for one run.\n\
          \n\
-         # The stream created for the run, whose host key every request carries.\n\
+         # Every request carries the host key of the stream created for the run.\n\
+         headers = {{ Authorization = \"Bearer ${{{HOST_KEY_VAR}}}\" }}\n\
+         \n\
+         # The stream created for the run.\n\
          [dictionaries.stream]\n\
          values = [\"{room_id}\"]\n\
          \n\
@@ -245,6 +337,17 @@ fn config_toml(room_id: &str, recording: bool) -> String {
          \"path.roomId\" = {{ dictionary = \"stream\", probability = 0.5 }}\n\
          \"body.roomName\" = {{ dictionary = \"stream\", probability = 0.5 }}\n"
     );
+    if private {
+        let _ = write!(
+            config,
+            "\n\
+             # Private mode: creating a stream takes a creator key.\n\
+             [[operations]]\n\
+             include-path = \"/api/rooms\"\n\
+             include-method = \"POST\"\n\
+             headers = {{ Authorization = \"Bearer ${{{CREATOR_KEY_VAR}}}\" }}\n"
+        );
+    }
     if !recording {
         let _ = write!(
             config,
@@ -304,9 +407,10 @@ fn report_section(output: &str, passed: bool) -> &str {
     }
 }
 
-/// Where `cargo xtask schemathesis` leaves the output, the configuration and the reports.
-pub fn work_dir() -> PathBuf {
-    target_dir().join("xtask/schemathesis")
+/// Where a run named `name` (`schemathesis`, `schemathesis-private`) leaves the output, the
+/// configuration and the reports: `target/xtask/{name}`.
+pub fn work_dir(name: &str) -> PathBuf {
+    target_dir().join("xtask").join(name)
 }
 
 #[cfg(test)]
@@ -363,9 +467,23 @@ _______________________________ POST /api/rooms ________________________________
 
     #[test]
     fn recording_off_expects_503_on_the_recording_operations_only() {
-        let off = config_toml("abcdefghij0123", false);
+        let off = config_toml("abcdefghij0123", false, false);
         assert!(off.contains("values = [\"abcdefghij0123\"]"));
         assert!(off.contains("include-path-regex = \"^/api/recordings/\""));
-        assert!(!config_toml("abcdefghij0123", true).contains("[[operations]]"));
+        assert!(!config_toml("abcdefghij0123", true, false).contains("[[operations]]"));
+    }
+
+    #[test]
+    fn private_mode_creates_streams_with_the_creator_key() {
+        let open = config_toml("abcdefghij0123", true, false);
+        assert!(
+            open.contains(
+                "headers = { Authorization = \"Bearer ${ONAIR_SCHEMATHESIS_HOST_KEY}\" }"
+            )
+        );
+        assert!(!open.contains(CREATOR_KEY_VAR));
+        let private = config_toml("abcdefghij0123", true, true);
+        assert!(private.contains("include-path = \"/api/rooms\"\ninclude-method = \"POST\""));
+        assert!(private.contains("Bearer ${ONAIR_SCHEMATHESIS_CREATOR_KEY}"));
     }
 }

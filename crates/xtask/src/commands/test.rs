@@ -1,12 +1,13 @@
 //! `cargo xtask test`: everything CI runs, in order — format check, clippy (native, and the app
 //! for wasm32), tools, a local LiveKit with the workers' stack (Redis, PulseAudio, SeaweedFS,
 //! the egress and ingress workers) on free ports, `cargo test` of the workspace against it,
-//! Schemathesis against the OpenAPI document, then the browser suite (the release app in headless
-//! Chromium against its own supervised LiveKit, workers and `onair`), and last the Docker image
-//! built with podman and checked (`cargo xtask image`) — then a summary. Every service is
+//! Schemathesis against the OpenAPI document (of an open `onair`, then of a private one), then
+//! the browser suite (the release app in headless Chromium against its own supervised LiveKit,
+//! workers, an open and a private `onair`, and an OpenID Connect provider), and last the Docker
+//! image built with podman and checked (`cargo xtask image`) — then a summary. Every service is
 //! stopped whatever happens (`Drop`, or the interrupt handler on Ctrl-C).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -15,6 +16,7 @@ use xtask::stack::{LiveKitOptions, LiveKitServer};
 use xtask::{tools, workspace_root};
 
 use super::browser::{BrowserStack, ensure_browser_tools, screenshots_dir};
+use super::schemathesis::Access;
 use super::{build_frontend, build_onair_debug, cargo, header, log_path, run_checked};
 
 /// One step's outcome, for the summary.
@@ -59,7 +61,7 @@ pub fn run(args: &[String]) -> Result<()> {
 /// Runs the steps. Format, lint and test failures are recorded and the run goes on, so one run
 /// shows every problem; a step the rest depends on (tools, LiveKit) ends it with `Err`.
 fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
-    const TOTAL: usize = 11;
+    const TOTAL: usize = 12;
     let mut step = |name: &'static str, title: String, f: &mut dyn FnMut() -> Result<()>| {
         header(&format!("[{}/{TOTAL}] {title}", outcomes.len() + 1));
         let start = Instant::now();
@@ -116,17 +118,19 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
 
     let mut livekit_binary = PathBuf::new();
     let mut chromium = PathBuf::new();
+    let mut oidc_provider = PathBuf::new();
     let mut worker_tools = None;
     step(
         "tools",
         "tools (wasm32 target, livekit-server, wasm-bindgen, npm packages, chromium, \
-         workers' stack: Debian packages, egress, SeaweedFS, ingress)"
+         OpenID Connect provider, workers' stack: Debian packages, egress, SeaweedFS, ingress)"
             .into(),
         &mut || {
             tools::ensure_wasm_target()?;
             tools::ensure_wasm_bindgen()?;
             tools::ensure_npm(&workspace_root().join("frontend"))?;
             (livekit_binary, chromium) = ensure_browser_tools()?;
+            oidc_provider = tools::oidc_provider::ensure_oidc_provider()?;
             worker_tools = Some(tools::ensure_worker_tools()?);
             Ok(())
         },
@@ -180,7 +184,10 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
                 // The scale-out suite's second LiveKit node joins the same Redis.
                 .env("ONAIR_TEST_REDIS_ADDRESS", workers.redis_address())
                 // The recording suites' publisher (tests/browser/tools/publisher.mjs).
-                .env("ONAIR_TEST_CHROMIUM", &chromium);
+                .env("ONAIR_TEST_CHROMIUM", &chromium)
+                // The sign-in suites start their own OpenID Connect provider per test (its
+                // redirect URI names the test's onair port).
+                .env("ONAIR_TEST_OIDC_PROVIDER_BIN", &oidc_provider);
             // The bucket (ONAIR_TEST_S3_*, ONAIR_TEST_AWS_*) and where encoders reach the
             // ingress (ONAIR_TEST_INGRESS_{RTMP,WHIP}_{URL,PORT}, ONAIR_TEST_INGRESS_PID_FILE).
             for (name, value) in workers.onair_env().into_iter().chain(workers.ingress_env()) {
@@ -199,7 +206,35 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
         &mut || {
             let st = tools::schemathesis::ensure_schemathesis()?;
             let onair = build_onair_debug()?;
-            super::schemathesis::check(&st, &onair, &livekit, &workers.onair_env(), &[])
+            super::schemathesis::check(
+                &st,
+                &onair,
+                &livekit,
+                &workers.onair_env(),
+                Access::Open,
+                &[],
+            )
+        },
+    );
+
+    let _ = step(
+        "schemathesis (private)",
+        "Schemathesis again, against a private onair (ACCESS_MODE=private): streams created \
+         with a creator key"
+            .into(),
+        &mut || {
+            let st = tools::schemathesis::ensure_schemathesis()?;
+            let onair = build_onair_debug()?;
+            super::schemathesis::check(
+                &st,
+                &onair,
+                &livekit,
+                &workers.onair_env(),
+                Access::Private {
+                    oidc_provider: &oidc_provider,
+                },
+                &[],
+            )
         },
     );
 
@@ -225,7 +260,13 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
             if app.is_err() {
                 bail!("skipped: the app did not build");
             }
-            browser_suite(&livekit_binary, &chromium, &worker_tools, &[])
+            browser_suite(
+                &livekit_binary,
+                &chromium,
+                &worker_tools,
+                &oidc_provider,
+                &[],
+            )
         },
     );
 
@@ -238,19 +279,28 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
 }
 
 /// Runs the browser suite (`node --test --test-concurrency=1 tests/browser/`, plus `node_args`)
-/// against its own stack: a supervised LiveKit, the workers and the debug `onair`
-/// serving `frontend/dist` (build the app first). Screenshots go to `target/e2e-screenshots`, emptied first.
+/// against its own stack: a supervised LiveKit, the workers and the debug `onair` serving
+/// `frontend/dist` (build the app first), open, and a second one in private mode with the OpenID
+/// Connect provider `oidc_provider`. Screenshots go to `target/e2e-screenshots`, emptied first.
 pub fn browser_suite(
-    livekit_binary: &std::path::Path,
-    chromium: &std::path::Path,
+    livekit_binary: &Path,
+    chromium: &Path,
     workers: &WorkerTools,
+    oidc_provider: &Path,
     node_args: &[String],
 ) -> Result<()> {
     let onair = build_onair_debug()?;
     let shots = screenshots_dir();
     let _ = std::fs::remove_dir_all(&shots);
     std::fs::create_dir_all(&shots).with_context(|| format!("creating {}", shots.display()))?;
-    let mut stack = BrowserStack::start("e2e", livekit_binary, &onair, chromium, Some(workers))?;
+    let mut stack = BrowserStack::start(
+        "e2e",
+        livekit_binary,
+        &onair,
+        chromium,
+        Some(workers),
+        Some(oidc_provider),
+    )?;
     let mut args = vec!["--test", "--test-concurrency=1"];
     args.extend(node_args.iter().map(String::as_str));
     if !node_args.iter().any(|a| a.starts_with("tests/")) {
@@ -272,9 +322,10 @@ pub fn e2e(args: &[String]) -> Result<()> {
     };
     header("tools");
     let (livekit_binary, chromium) = ensure_browser_tools()?;
+    let oidc_provider = tools::oidc_provider::ensure_oidc_provider()?;
     let workers = tools::ensure_worker_tools()?;
     header("build the app (one wasm app per page, precompressed)");
     build_frontend(true)?;
     header("browser suite (tests/browser: node --test, headless Chromium)");
-    browser_suite(&livekit_binary, &chromium, &workers, extra)
+    browser_suite(&livekit_binary, &chromium, &workers, &oidc_provider, extra)
 }

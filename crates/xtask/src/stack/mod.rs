@@ -3,18 +3,20 @@
 //! store) and [`egress`] (LiveKit's egress worker), brought up together by [`recording`], and
 //! [`ingress`] (LiveKit's ingress worker, RTMP and WHIP in); [`workers`] brings up the recording
 //! stack and the ingress together (`--with-workers`); `worker.rs` holds what the two workers
-//! share.
+//! share. [`oidc_provider`] is the OpenID Connect provider operators sign in with (the sign-in
+//! tests, `cargo xtask run --with-sign-in`).
 //!
-//! Every service binds to loopback (but for the workers' own ports: egress and ingress have no
-//! bind setting, so theirs are picked free on every interface), writes its output to a log file
-//! under `target/xtask/logs/`, keeps its config and data in a private temporary folder removed on
-//! `Drop`, and dies with the process that started it (see [`crate::process`]). [`service`] holds
-//! what they share: a child process with a readiness probe, optionally restarted by a supervisor
-//! thread.
+//! Every service binds to loopback (but for the workers' own ports and the OpenID Connect
+//! provider's: egress, ingress and that provider have no bind setting, so theirs are picked free
+//! on every interface), writes its output to a log file under `target/xtask/logs/`, keeps its
+//! config and data in a private temporary folder removed on `Drop`, and dies with the process
+//! that started it (see [`crate::process`]). [`service`] holds what they share: a child process
+//! with a readiness probe, optionally restarted by a supervisor thread.
 
 pub mod egress;
 pub mod ingress;
 pub mod livekit;
+pub mod oidc_provider;
 pub mod pulseaudio;
 pub mod recording;
 pub mod redis;

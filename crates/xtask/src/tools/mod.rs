@@ -2,7 +2,8 @@
 //! directory, and of the npm packages and Debian Chromium the app and its browser tests need;
 //! the workers' stack's parts in [`debian`] (apt packages), [`egress`], [`ingress`] (both built
 //! from their release sources, found by `release_source.rs`) and [`seaweedfs`];
-//! Schemathesis, in a venv of its own, in [`schemathesis`].
+//! Schemathesis, in a venv of its own, in [`schemathesis`]; the OpenID Connect provider of the
+//! sign-in tests in [`oidc_provider`].
 //! Each install is skipped when the pinned version is already there (printing one
 //! "X: present" line), and the tools-dir installs land atomically (built in a temporary folder,
 //! then renamed), so an interrupted install never leaves a half-written binary behind.
@@ -24,6 +25,7 @@ use crate::versions;
 pub mod debian;
 pub mod egress;
 pub mod ingress;
+pub mod oidc_provider;
 pub mod podman;
 pub(crate) mod release_source;
 pub mod schemathesis;
