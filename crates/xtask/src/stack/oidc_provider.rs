@@ -33,7 +33,7 @@ pub struct TestUser {
     /// What the login page's `username` field takes.
     pub username: &'static str,
     pub password: &'static str,
-    /// The `email` claim (verified) the OP puts in the ID token.
+    /// The verified `email` the OP gives in its user info (not in the ID token).
     pub email: &'static str,
 }
 

@@ -2,6 +2,7 @@
 //! `livekit-server` (started by `cargo xtask test`, or by a test of its own when it must
 //! freeze or kill LiveKit). One binary, one module per part of the user's story.
 
+mod access;
 mod bad_input;
 mod graceful_shutdown;
 mod host_keys;
