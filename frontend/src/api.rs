@@ -2,11 +2,13 @@
 //! server's code, message and field, so pages can show them next to the right input.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
+use onair_api::access::PASSCODE_HEADER;
 use onair_api::{
-    CreateIngressRequest, CreateRoomRequest, CreatedRoom, DisplayName, ErrorBody, ErrorCode,
-    IngressInfo, IngressInputType, RecordingList, RecordingStarted, RecordingStopped, RoomId,
-    RoomInfo, StartRecordingRequest, StopRecordingRequest, StreamTitle, TokenRequest,
-    TokenResponse,
+    CreateIngressRequest, CreateRoomRequest, CreatedRoom, CreatorKeySignIn, CreatorKeyText,
+    DisplayName, ErrorBody, ErrorCode, IngressInfo, IngressInputType, LockedRoom, Me, Passcode,
+    RecordingList, RecordingStarted, RecordingStopped, RoomAnswer, RoomId, RoomInfo,
+    StartRecordingRequest, StopRecordingRequest, StreamTitle, TokenRequest, TokenResponse,
+    Visibility,
 };
 use serde::de::DeserializeOwned;
 
@@ -19,6 +21,8 @@ pub struct ApiFailure {
     pub message: String,
     /// The request field at fault, for validation errors.
     pub field: Option<String>,
+    /// When a retry may succeed (429, 502, 503), in seconds.
+    pub retry_after_seconds: Option<u64>,
 }
 
 impl ApiFailure {
@@ -28,6 +32,7 @@ impl ApiFailure {
             code: None,
             message: format!("The server could not be reached ({err})."),
             field: None,
+            retry_after_seconds: None,
         }
     }
 
@@ -49,18 +54,24 @@ async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, Api
         return Ok(response);
     }
     let status = response.status();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|seconds| seconds.trim().parse().ok());
     Err(match response.json::<ErrorBody>().await {
         Ok(body) => ApiFailure {
             status,
             code: Some(body.error.code),
             message: body.error.message,
             field: body.error.field,
+            retry_after_seconds: body.error.retry_after_seconds.or(retry_after),
         },
         Err(_) => ApiFailure {
             status,
             code: None,
             message: format!("The server answered {status}."),
             field: None,
+            retry_after_seconds: retry_after,
         },
     })
 }
@@ -77,12 +88,75 @@ fn with_bearer(builder: RequestBuilder, key: Option<&str>) -> RequestBuilder {
     }
 }
 
-/// POST /api/rooms
-pub async fn create_room(host_name: &str, title: &str) -> Result<CreatedRoom, ApiFailure> {
+/// `X-Stream-Passcode: <passcode>` on a read of a passcode stream.
+///
+/// `fetch` sends a header value as bytes, one per character, refuses characters beyond U+00FF
+/// and trims spaces at both ends: so the passcode goes percent-encoded (its UTF-8 bytes, all
+/// but letters, digits and `-._~` as `%XX`), which the server decodes.
+fn with_passcode(builder: RequestBuilder, passcode: Option<&Passcode>) -> RequestBuilder {
+    match passcode {
+        Some(passcode) => builder.header(PASSCODE_HEADER, &percent_encoded(passcode.expose())),
+        None => builder,
+    }
+}
+
+/// `text`'s UTF-8 bytes, all but ASCII letters, digits and `-._~` written as `%XX`.
+fn percent_encoded(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+/// A passcode as typed, checked with the server's rules.
+fn passcode(raw: Option<&str>) -> Result<Option<Passcode>, ApiFailure> {
+    raw.map(|raw| Passcode::parse(raw).map_err(|e| invalid("passcode", e)))
+        .transpose()
+}
+
+/// GET /api/me — who this browser is signed in as, and how one signs in here.
+pub async fn me() -> Result<Me, ApiFailure> {
+    json(send(Request::get("/api/me").build()).await?).await
+}
+
+/// POST /auth/key — signs in with a creator key (the session is an HttpOnly cookie).
+pub async fn sign_in_with_key(key: &str) -> Result<(), ApiFailure> {
+    let key = CreatorKeyText::parse(key).map_err(|e| invalid("key", e))?;
+    let body = CreatorKeySignIn { key };
+    send(Request::post("/auth/key").json(&body)).await.map(drop)
+}
+
+/// POST /auth/logout
+pub async fn sign_out() -> Result<(), ApiFailure> {
+    send(Request::post("/auth/logout").build()).await.map(drop)
+}
+
+/// POST /api/rooms — a passcode stream when `passcode` is given.
+pub async fn create_room(
+    host_name: &str,
+    title: &str,
+    passcode: Option<&str>,
+) -> Result<CreatedRoom, ApiFailure> {
     // Validate here first, with the server's own rules, to answer without a round trip.
     let host_name = DisplayName::parse(host_name).map_err(|e| invalid("hostName", e))?;
     let title = StreamTitle::parse_optional(title).map_err(|e| invalid("title", e))?;
-    let body = CreateRoomRequest { host_name, title };
+    let passcode = self::passcode(passcode)?;
+    let visibility = if passcode.is_some() {
+        Visibility::Passcode
+    } else {
+        Visibility::Public
+    };
+    let body = CreateRoomRequest {
+        host_name,
+        title,
+        visibility,
+        passcode,
+    };
     json(send(Request::post("/api/rooms").json(&body)).await?).await
 }
 
@@ -92,25 +166,47 @@ fn invalid(field: &str, error: impl std::fmt::Display) -> ApiFailure {
         code: Some(ErrorCode::InvalidField),
         message: format!("{field}: {error}"),
         field: Some(field.to_owned()),
+        retry_after_seconds: None,
     }
 }
 
-/// GET /api/rooms/:roomId
-pub async fn get_room(room_id: &RoomId) -> Result<RoomInfo, ApiFailure> {
-    json(send(Request::get(&format!("/api/rooms/{room_id}")).build()).await?).await
+/// GET /api/rooms/:roomId — for a passcode stream, only that it needs one unless `passcode`
+/// is given (a wrong one: 403 `passcode_wrong`).
+pub async fn get_room(room_id: &RoomId, passcode: Option<&str>) -> Result<RoomAnswer, ApiFailure> {
+    let passcode = self::passcode(passcode)?;
+    let request = with_passcode(
+        Request::get(&format!("/api/rooms/{room_id}")),
+        passcode.as_ref(),
+    );
+    let body = send(request.build())
+        .await?
+        .text()
+        .await
+        .map_err(ApiFailure::unreachable)?;
+    // The two shapes tried in turn: serde's `untagged` would do the same, at a cost of about
+    // 15 KiB to each page's wasm.
+    match serde_json::from_str::<RoomInfo>(&body) {
+        Ok(info) => Ok(RoomAnswer::Info(info)),
+        Err(_) => serde_json::from_str::<LockedRoom>(&body)
+            .map(RoomAnswer::Locked)
+            .map_err(ApiFailure::unreachable),
+    }
 }
 
-/// POST /api/token (as a viewer, or as the host with its key)
+/// POST /api/token (as a viewer, or as the host with its key); a viewer of a passcode stream
+/// gives its `passcode`.
 pub async fn request_token(
     room_id: &RoomId,
     name: &str,
     host_key: Option<&str>,
+    passcode: Option<&str>,
 ) -> Result<TokenResponse, ApiFailure> {
     let participant_name = DisplayName::parse(name).map_err(|e| invalid("participantName", e))?;
     let body = TokenRequest {
         room_name: room_id.clone(),
         participant_name,
         is_host: host_key.is_some(),
+        passcode: self::passcode(passcode)?,
     };
     json(send(with_bearer(Request::post("/api/token"), host_key).json(&body)).await?).await
 }
@@ -137,9 +233,14 @@ pub async fn remove_viewer(
         .map(drop)
 }
 
-/// GET /api/recordings/:roomId
-pub async fn list_recordings(room_id: &RoomId) -> Result<RecordingList, ApiFailure> {
-    json(send(Request::get(&format!("/api/recordings/{room_id}")).build()).await?).await
+/// GET /api/recordings/:roomId — a passcode stream's need its `passcode`.
+pub async fn list_recordings(
+    room_id: &RoomId,
+    passcode: Option<&str>,
+) -> Result<RecordingList, ApiFailure> {
+    let passcode = self::passcode(passcode)?;
+    let path = format!("/api/recordings/{room_id}");
+    json(send(with_passcode(Request::get(&path), passcode.as_ref()).build()).await?).await
 }
 
 /// POST /api/recordings/start
@@ -234,4 +335,16 @@ pub async fn delete_ingress(room_id: &RoomId, host_key: &str) -> Result<(), ApiF
     send(with_bearer(Request::delete(&path), Some(host_key)).build())
         .await
         .map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_encoded;
+
+    #[test]
+    fn a_passcode_header_is_percent_encoded() {
+        assert_eq!(percent_encoded("open-sesame_1.~"), "open-sesame_1.~");
+        assert_eq!(percent_encoded(" a b%"), "%20a%20b%25");
+        assert_eq!(percent_encoded("é€"), "%C3%A9%E2%82%AC");
+    }
 }

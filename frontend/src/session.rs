@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use onair_api::{ErrorCode, RoomId};
+use onair_api::{ErrorCode, RoomAnswer, RoomId};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -242,9 +242,13 @@ const RECORDING_CHECK_EVERY: Duration = Duration::from_secs(5);
 /// is the fast signal, but OnAir's server judges recordings LiveKit cannot (a recorder stuck
 /// starting, or one whose worker died); so while the flag is on, the server's verdict
 /// (`isRecording` of `GET /api/rooms/:roomId`) is asked every few seconds, and the answer is
-/// "yes" only while both agree. Call from a component: the timer
-/// stops with it.
-pub fn confirmed_recording(live: RoomState, room_id: Option<RoomId>) -> Signal<bool> {
+/// "yes" only while both agree (a passcode stream is asked with its `passcode`). Call from a
+/// component: the timer stops with it.
+pub fn confirmed_recording(
+    live: RoomState,
+    room_id: Option<RoomId>,
+    passcode: Signal<Option<String>>,
+) -> Signal<bool> {
     let confirmed = RwSignal::new(false);
     let room_id = StoredValue::new(room_id);
     // A check is on its way (checks never overlap on a slow server).
@@ -261,11 +265,13 @@ pub fn confirmed_recording(live: RoomState, room_id: Option<RoomId>) -> Signal<b
             return;
         }
         checking.set_value(true);
+        let passcode = passcode.get_untracked();
         spawn_local(async move {
-            let answer = api::get_room(&room_id).await;
+            let answer = api::get_room(&room_id, passcode.as_deref()).await;
             checking.set_value(false);
             match answer {
-                Ok(info) => confirmed.set(info.is_recording),
+                Ok(RoomAnswer::Info(info)) => confirmed.set(info.is_recording),
+                Ok(RoomAnswer::Locked(_)) => confirmed.set(false),
                 Err(failure) if failure.is(ErrorCode::StreamNotFound) => confirmed.set(false),
                 // An unreachable server says nothing new: keep what it said last.
                 Err(_) => {}

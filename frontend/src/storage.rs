@@ -1,6 +1,7 @@
 //! What the browser remembers: the host key of each stream this browser created (so a reload
-//! keeps the host in control), whether this tab's host went live (so a reload goes back on air
-//! instead of back to the preview) and the viewer's display name.
+//! keeps the host in control) with its passcode, whether this tab's host went live (so a reload
+//! goes back on air instead of back to the preview), the viewer's display name, and the
+//! passcodes this tab was let in with.
 
 use gloo_storage::{LocalStorage, SessionStorage, Storage};
 use onair_api::RoomId;
@@ -14,6 +15,10 @@ const VIEWER_NAME_KEY: &str = "onair.viewerName";
 pub struct HostCredentials {
     pub host_key: String,
     pub host_name: String,
+    /// The stream's passcode, for a passcode stream (shown in the studio, never sent with the
+    /// share link unless the host asks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passcode: Option<String>,
 }
 
 fn host_key_entry(room_id: &RoomId) -> String {
@@ -62,4 +67,25 @@ pub fn viewer_name() -> Option<String> {
 
 pub fn save_viewer_name(name: &str) {
     let _ = LocalStorage::raw().set_item(VIEWER_NAME_KEY, name);
+}
+
+fn passcode_entry(room_id: &RoomId) -> String {
+    format!("onair.passcode.{room_id}")
+}
+
+/// The passcode this tab was let into `room_id` with (kept for the tab only).
+pub fn stream_passcode(room_id: &RoomId) -> Option<String> {
+    SessionStorage::raw()
+        .get_item(&passcode_entry(room_id))
+        .ok()
+        .flatten()
+        .filter(|passcode| !passcode.is_empty())
+}
+
+pub fn save_stream_passcode(room_id: &RoomId, passcode: &str) {
+    let _ = SessionStorage::raw().set_item(&passcode_entry(room_id), passcode);
+}
+
+pub fn forget_stream_passcode(room_id: &RoomId) {
+    SessionStorage::delete(passcode_entry(room_id));
 }

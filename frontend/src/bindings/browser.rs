@@ -1,5 +1,5 @@
 //! Browser APIs the app needs beyond what Leptos and gloo wrap: clipboard, fullscreen, the
-//! playback statistics of a video element, and navigation.
+//! playback statistics of a video element, navigation and the address's fragment.
 
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
@@ -58,4 +58,48 @@ pub fn now_millis() -> f64 {
 /// A random number in `[0, 1)` (for where a reaction floats up).
 pub fn random_fraction() -> f64 {
     js_sys::Math::random()
+}
+
+/// `text` as a URL component (`encodeURIComponent`).
+pub fn encode_uri_component(text: &str) -> String {
+    String::from(js_sys::encode_uri_component(text))
+}
+
+/// The value of `name` in this page's fragment (`#pc=…&…`), decoded; the parameter is then
+/// taken out of the address bar (`history.replaceState`), so it is not left on screen or in
+/// a bookmark. The fragment never reaches the server.
+pub fn take_fragment_param(name: &str) -> Option<String> {
+    let window = web_sys::window()?;
+    let location = window.location();
+    let hash = location.hash().ok()?;
+    let fragment = hash.strip_prefix('#')?;
+    let mut found = None;
+    let mut present = false;
+    let mut rest = Vec::new();
+    for part in fragment.split('&').filter(|part| !part.is_empty()) {
+        match part.split_once('=') {
+            Some((key, value)) if key == name => {
+                if !present {
+                    found = js_sys::decode_uri_component(value).ok().map(String::from);
+                }
+                present = true;
+            }
+            _ => rest.push(part),
+        }
+    }
+    if !present {
+        return None;
+    }
+    let path = location.pathname().unwrap_or_default();
+    let search = location.search().unwrap_or_default();
+    let fragment = if rest.is_empty() {
+        String::new()
+    } else {
+        format!("#{}", rest.join("&"))
+    };
+    if let Ok(history) = window.history() {
+        let url = format!("{path}{search}{fragment}");
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+    }
+    found.filter(|value| !value.is_empty())
 }

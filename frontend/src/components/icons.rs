@@ -14,6 +14,7 @@ pub enum Glyph {
     Fullscreen,
     Speaker,
     Copy,
+    Lock,
 }
 
 impl Glyph {
@@ -37,6 +38,7 @@ impl Glyph {
             Glyph::Fullscreen => "M4 9V4h5M20 9V4h-5M4 15v5h5M20 15v5h-5",
             Glyph::Speaker => "M4 9h4l5-4v14l-5-4H4zM16 9a4 4 0 0 1 0 6M18.5 6.5a8 8 0 0 1 0 11",
             Glyph::Copy => "M8 8h11v12H8zM5 16H4V4h12v1",
+            Glyph::Lock => "M5 11h14v10H5zM8 11V7a4 4 0 0 1 8 0v4",
         }
     }
 }

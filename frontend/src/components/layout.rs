@@ -5,9 +5,16 @@ use leptos::prelude::*;
 
 use crate::session::RoomHandle;
 
-/// Header with the brand (a link home) around the page content.
+/// Header with the brand (a link home) around the page content; `aside` goes at the header's
+/// end (home and studio: who is signed in). A view rather than the account itself, so that
+/// pages without it do not carry its code.
 #[component]
-pub fn Shell(children: Children) -> impl IntoView {
+pub fn Shell(
+    children: Children,
+    /// At the header's end (who is signed in, on the pages that say so).
+    #[prop(optional, into)]
+    aside: Option<ViewFn>,
+) -> impl IntoView {
     view! {
         <div class="shell">
             <header class="topbar">
@@ -15,6 +22,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                     <span class="brand-dot" aria-hidden="true"></span>
                     "OnAir"
                 </a>
+                {aside.map(|aside| aside.run())}
             </header>
             <main class="page">{children()}</main>
         </div>

@@ -79,6 +79,11 @@ pub struct Recorder {
     now_ms: RwSignal<f64>,
     room_id: StoredValue<Option<RoomId>>,
     host_key: StoredValue<Option<String>>,
+    /// A passcode stream's passcode: listing its recordings needs it.
+    passcode: StoredValue<Option<String>>,
+    /// The studio's own error line, for what the host must act on beyond the recorder (the
+    /// server's recording quota).
+    studio_error: RwSignal<Option<String>>,
     /// A check is on its way (checks never overlap on a slow server).
     checking: StoredValue<bool>,
     /// Checks in a row that did not find our recording.
@@ -86,7 +91,12 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    pub fn new(room_id: Option<RoomId>, host_key: Option<String>) -> Self {
+    pub fn new(
+        room_id: Option<RoomId>,
+        host_key: Option<String>,
+        passcode: Option<String>,
+        studio_error: RwSignal<Option<String>>,
+    ) -> Self {
         let recorder = Self {
             state: RwSignal::new(RecorderState::Checking),
             has_recording: RwSignal::new(false),
@@ -94,6 +104,8 @@ impl Recorder {
             now_ms: RwSignal::new(browser::now_millis()),
             room_id: StoredValue::new(room_id),
             host_key: StoredValue::new(host_key),
+            passcode: StoredValue::new(passcode),
+            studio_error,
             checking: StoredValue::new(false),
             misses: StoredValue::new(0),
         };
@@ -116,8 +128,9 @@ impl Recorder {
         let Some(room_id) = self.room_id.get_value() else {
             return;
         };
+        let passcode = self.passcode.get_value();
         spawn_local(async move {
-            match api::list_recordings(&room_id).await {
+            match api::list_recordings(&room_id, passcode.as_deref()).await {
                 Ok(list) => {
                     self.misses.set_value(0);
                     self.note_saved(&list);
@@ -161,8 +174,9 @@ impl Recorder {
             return;
         }
         self.checking.set_value(true);
+        let passcode = self.passcode.get_value();
         spawn_local(async move {
-            let list = api::list_recordings(&room_id).await;
+            let list = api::list_recordings(&room_id, passcode.as_deref()).await;
             self.checking.set_value(false);
             // A click (stop, or a new start) may have overtaken this answer, or the studio
             // may be gone.
@@ -252,6 +266,12 @@ impl Recorder {
                             started.status,
                             browser::now_millis(),
                         )),
+                        // The creator's recording minutes are used up: the server says which
+                        // limit, in the studio's error line.
+                        Err(failure) if failure.is(ErrorCode::RecordingQuota) => {
+                            self.studio_error.set(Some(failure.message));
+                            self.refresh();
+                        }
                         Err(failure) => {
                             self.message.set(Some(format!(
                                 "Recording did not start: {}",

@@ -5,12 +5,13 @@
 //! troublemaker), chats, and ends the stream.
 //!
 //! The host key stays in this browser (`storage`), so a reload keeps control; a reload of a tab
-//! that went live goes straight back on air. If LiveKit loses the room (a server restart), the
+//! that went live goes straight back on air. A passcode stream's passcode is kept beside it:
+//! the share panel shows it (hidden until asked) and can put it in the link's fragment. If LiveKit loses the room (a server restart), the
 //! studio asks for a new host token — which re-opens the stream — and publishes again.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use onair_api::{ErrorCode, RoomId, RoomInfo};
+use onair_api::{ErrorCode, Me, RoomAnswer, RoomId, RoomInfo};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ use crate::bindings::livekit::{
     self, ConnectionState, DeviceKind, DisconnectReason, MediaDevice, Participant, Room, RoomEvent,
     TrackKind, TrackSource,
 };
+use crate::components::account::{self, AccountBadge};
 use crate::components::chat::Chat;
 use crate::components::icons::{Glyph, Icon};
 use crate::components::layout::{Notice, Shell, VideoView, viewers_label};
@@ -112,9 +114,11 @@ pub fn HostStudio() -> impl IntoView {
         (Some(_), Some(_)) => spawn_local(start(studio)),
     }
     on_cleanup(move || studio.live.leave());
+    let me = RwSignal::new(None::<Me>);
+    account::load_me(me);
 
     view! {
-        <Shell>
+        <Shell aside=move || view! { <AccountBadge me=me/> }>
             {move || match studio.phase.get() {
                 Phase::NotFound => view! {
                     <Notice title="This stream is over" body="It was ended, or it never existed. Start a new one from the home page.">
@@ -144,8 +148,12 @@ async fn start(studio: Studio) {
     let Some(room_id) = studio.room_id.get_value() else {
         return;
     };
-    match api::get_room(&room_id).await {
-        Ok(info) => studio.info.set(Some(info)),
+    let passcode = studio.credentials.get_value().and_then(|c| c.passcode);
+    match api::get_room(&room_id, passcode.as_deref()).await {
+        Ok(RoomAnswer::Info(info)) => studio.info.set(Some(info)),
+        // A passcode stream whose passcode this browser does not hold: the host key is
+        // enough to host it, the title just stays unknown.
+        Ok(RoomAnswer::Locked(_)) => {}
         Err(failure) if failure.is(ErrorCode::StreamNotFound) => {
             storage::forget_host(&room_id);
             studio.phase.set(Phase::NotFound);
@@ -178,6 +186,7 @@ async fn connect(studio: Studio) -> Result<(), String> {
         &room_id,
         &credentials.host_name,
         Some(&credentials.host_key),
+        None,
     )
     .await
     {
@@ -602,10 +611,26 @@ fn StudioView(studio: Studio) -> impl IntoView {
         })
         .unwrap_or_default();
     let copied = RwSignal::new(false);
+    let passcode = studio.credentials.get_value().and_then(|c| c.passcode);
     let recorder = Recorder::new(
         studio.room_id.get_value(),
         studio.credentials.get_value().map(|c| c.host_key),
+        passcode.clone(),
+        studio.media_error,
     );
+    // A passcode stream's link can carry the passcode in its fragment, which browsers never
+    // send to the server: whoever has that link gets in without typing it.
+    let with_passcode = RwSignal::new(false);
+    let share_link = {
+        let share_url = share_url.clone();
+        let passcode = passcode.clone();
+        Signal::derive(move || match passcode.as_deref() {
+            Some(passcode) if with_passcode.get() => {
+                format!("{share_url}#pc={}", browser::encode_uri_component(passcode))
+            }
+            _ => share_url.clone(),
+        })
+    };
     // A recording started elsewhere (another tab of this host): LiveKit tells us fast, the
     // server says which. LiveKit's flag alone is not trusted for the red dot: the server
     // judges recordings LiveKit cannot (stuck starting, worker gone).
@@ -707,9 +732,8 @@ fn StudioView(studio: Studio) -> impl IntoView {
             .with(|i| i.as_ref().and_then(|i| i.title.clone()))
             .unwrap_or_else(|| "Your stream".into())
     };
-    let share_for_copy = share_url.clone();
     let copy = move |_| {
-        let url = share_for_copy.clone();
+        let url = share_link.get_untracked();
         spawn_local(async move {
             if browser::copy_to_clipboard(&url).await {
                 copied.set(true);
@@ -869,10 +893,15 @@ fn StudioView(studio: Studio) -> impl IntoView {
             </section>
             <aside class="side-column">
                 <section class="panel share" aria-label="Share">
-                    <h2 class="panel-title">"Share link"</h2>
+                    <h2 class="panel-title">
+                        "Share link"
+                        {passcode.is_some().then(|| view! {
+                            <span class="lock-badge" title="Viewers need the passcode"><Icon glyph=Glyph::Lock/>"Private"</span>
+                        })}
+                    </h2>
                     <div class="share-row">
                         <input data-testid="share-link" class="share-input" type="text" readonly=true
-                            aria-label="Share link" prop:value=share_url.clone()
+                            aria-label="Share link" prop:value=move || share_link.get()
                             on:focus=move |ev| { event_target::<web_sys::HtmlInputElement>(&ev).select(); }
                         />
                         <button data-testid="copy-link" class="button" on:click=copy>
@@ -880,6 +909,7 @@ fn StudioView(studio: Studio) -> impl IntoView {
                             {move || if copied.get() { "Copied" } else { "Copy" }}
                         </button>
                     </div>
+                    {passcode.clone().map(|passcode| view! { <PasscodeShare passcode=passcode with_passcode=with_passcode/> })}
                 </section>
                 <section class="panel viewers" aria-label="Viewers">
                     <h2 class="panel-title">
@@ -929,6 +959,56 @@ fn StudioView(studio: Studio) -> impl IntoView {
                 </div>
             </div>
         </Show>
+    }
+}
+
+/// The share panel's passcode: hidden until shown, with a copy button, and whether the link
+/// carries it.
+#[component]
+fn PasscodeShare(passcode: String, with_passcode: RwSignal<bool>) -> impl IntoView {
+    let shown = RwSignal::new(false);
+    let copied = RwSignal::new(false);
+    let to_copy = passcode.clone();
+    let copy = move |_| {
+        let text = to_copy.clone();
+        spawn_local(async move {
+            if browser::copy_to_clipboard(&text).await {
+                copied.set(true);
+                gloo_timers::future::sleep(Duration::from_secs(2)).await;
+                copied.set(false);
+            }
+        });
+    };
+    view! {
+        <div class="passcode-row">
+            <span class="passcode-label"><Icon glyph=Glyph::Lock/>"Passcode:"</span>
+            <code class="passcode-value" aria-label=move || if shown.get() { "Passcode" } else { "Passcode, hidden" }>
+                {move || if shown.get() { passcode.clone() } else { "••••".to_owned() }}
+            </code>
+            <button
+                class="button button-small button-ghost"
+                aria-pressed=move || shown.get().to_string()
+                on:click=move |_| shown.update(|s| *s = !*s)
+            >{move || if shown.get() { "Hide" } else { "Show" }}</button>
+            <button data-testid="copy-passcode" class="button button-small" on:click=copy>
+                <Icon glyph=Glyph::Copy/>
+                {move || if copied.get() { "Copied" } else { "Copy" }}
+            </button>
+        </div>
+        <label class="check-field small">
+            <input
+                data-testid="share-with-passcode"
+                type="checkbox"
+                prop:checked=move || with_passcode.get()
+                on:change=move |ev| with_passcode.set(event_target_checked(&ev))
+            />
+            "Include passcode in link"
+        </label>
+        <p class="muted small share-note">{move || if with_passcode.get() {
+            "Anyone with this link gets in without typing the passcode."
+        } else {
+            "Viewers need the passcode to watch: send it separately."
+        }}</p>
     }
 }
 

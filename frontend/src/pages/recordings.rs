@@ -1,26 +1,77 @@
 //! The replay page, `/recordings/:roomId`: the stream's finished recordings, played in the
-//! browser from presigned URLs.
+//! browser from presigned URLs. A passcode stream's recordings ask its passcode first (the one
+//! this tab was let in with, or the link's `#pc=…`, is used by itself).
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use onair_api::{ErrorCode, RecordingStatus};
 
 use crate::api;
 use crate::bindings::browser;
 use crate::components::layout::{Notice, Shell};
+use crate::components::passcode::{self, PasscodePrompt};
 use crate::route;
+use crate::storage;
 
 #[component]
 pub fn RecordingsPage() -> impl IntoView {
     let room_id = route::room_id_after("/recordings/");
+    let from_link = browser::take_fragment_param("pc");
+    let passcode =
+        RwSignal::new(from_link.or_else(|| room_id.as_ref().and_then(storage::stream_passcode)));
+    let passcode_error = RwSignal::new(None::<String>);
+    let checking = RwSignal::new(false);
+    let room = StoredValue::new(room_id.clone());
     let recordings = LocalResource::new(move || {
         let room_id = room_id.clone();
+        let passcode = passcode.get();
         async move {
-            match room_id {
-                Some(id) => api::list_recordings(&id).await.map(Some),
-                None => Ok(None),
+            let Some(id) = room_id else {
+                return Ok(None);
+            };
+            let answer = api::list_recordings(&id, passcode.as_deref()).await;
+            match (&answer, &passcode) {
+                (Ok(_), Some(passcode)) => storage::save_stream_passcode(&id, passcode),
+                // The passcode this tab held was refused: the prompt says why.
+                (Err(failure), Some(_)) => {
+                    if let Some(why) = passcode::refusal(failure) {
+                        storage::forget_stream_passcode(&id);
+                        passcode_error.set(Some(why));
+                    }
+                }
+                _ => {}
             }
+            answer.map(Some)
         }
     });
+    // A typed passcode: checked here, so a wrong one is said on the prompt; a right one is
+    // remembered for the tab and loads the list.
+    let check = move |typed: String| {
+        let Some(id) = room.get_value() else {
+            return;
+        };
+        checking.set(true);
+        spawn_local(async move {
+            let answer = api::list_recordings(&id, Some(&typed)).await;
+            checking.set(false);
+            match answer {
+                Ok(_) => {
+                    storage::save_stream_passcode(&id, &typed);
+                    passcode_error.set(None);
+                    passcode.set(Some(typed));
+                }
+                Err(failure) => {
+                    passcode_error.set(Some(passcode::refusal(&failure).unwrap_or(failure.message)))
+                }
+            }
+        });
+    };
+    let asks_passcode = move |failure: &api::ApiFailure| {
+        failure.is(ErrorCode::PasscodeRequired)
+            || failure.is(ErrorCode::PasscodeWrong)
+            || passcode_error.with_untracked(Option::is_some)
+                && passcode::refusal(failure).is_some()
+    };
     view! {
         <Shell>
             <Suspense fallback=|| view! { <p class="muted">"Loading recordings…"</p> }>
@@ -68,6 +119,15 @@ pub fn RecordingsPage() -> impl IntoView {
                         <Notice title="No recordings yet" body="This stream has no finished recordings.">
                             <a href="/" class="button">"Go home"</a>
                         </Notice>
+                    }.into_any(),
+                    Err(failure) if asks_passcode(&failure) => view! {
+                        <PasscodePrompt
+                            title="These recordings need a passcode"
+                            body="Enter the stream's passcode to watch its recordings."
+                            error=passcode_error
+                            busy=checking
+                            on_submit=check
+                        />
                     }.into_any(),
                     Err(failure) if failure.is(ErrorCode::RecordingUnavailable) => view! {
                         <Notice title="Recording is not available" body="This server is not set up to record streams.">

@@ -6,13 +6,19 @@
 //! (`host-muted`) or turned the camera off (`camera-off`). When LiveKit drops the connection for
 //! good (a server restart loses its rooms), the page keeps asking for a new token until the
 //! host's studio has re-opened the stream, and shows `reconnecting` meanwhile.
+//!
+//! A passcode stream asks its passcode first (`stream-state` says `connecting` meanwhile); the
+//! passcode is remembered for the tab, and one in the link's fragment (`#pc=…`) is used by
+//! itself and taken out of the address bar.
 
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use onair_api::names::DISPLAY_NAME_MAX_CHARS;
-use onair_api::{DisplayName, ErrorCode, RecordingStatus, RoomId, RoomInfo, TokenResponse};
+use onair_api::{
+    DisplayName, ErrorCode, RecordingStatus, RoomAnswer, RoomId, RoomInfo, TokenResponse,
+};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -24,6 +30,7 @@ use crate::bindings::livekit::{
 use crate::components::chat::Chat;
 use crate::components::icons::{Glyph, Icon};
 use crate::components::layout::{Notice, Shell, VideoView, viewers_label};
+use crate::components::passcode::{self, PasscodePrompt, WRONG_PASSCODE};
 use crate::components::reactions::{ReactionBar, ReactionOverlay};
 use crate::components::stage::StageGrid;
 use crate::route;
@@ -42,6 +49,8 @@ enum EndReason {
 enum Phase {
     Loading,
     NotFound,
+    /// Asking for the stream's passcode.
+    Passcode,
     /// Asking for the viewer's name.
     Prompt,
     Joining,
@@ -59,6 +68,7 @@ enum Phase {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Screen {
     NotFound,
+    Passcode,
     Prompt,
     Watch,
     Ended(EndReason),
@@ -95,6 +105,20 @@ struct Viewer {
     stage_media: RwSignal<StageMedia>,
     /// What went wrong with the hand or the stage, for the viewer to read.
     stage_error: RwSignal<Option<String>>,
+    /// The passcode this tab was let in with (a passcode stream).
+    passcode: RwSignal<Option<String>>,
+    /// Why the passcode prompt asks again.
+    passcode_error: RwSignal<Option<String>>,
+}
+
+/// How joining went, when the server answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Joined {
+    In,
+    /// The stream does not exist (any more).
+    NotFound,
+    /// The stream needs its passcode; why it asks (again), if there is something to say.
+    NeedsPasscode(Option<String>),
 }
 
 /// Our own camera and microphone, published only while we are on stage.
@@ -109,17 +133,23 @@ enum StageMedia {
 pub fn ViewerPage() -> impl IntoView {
     let room_id = route::room_id_after("/stream/");
     let live = RoomState::new();
+    // A passcode in the link's fragment, else the one this tab was let in with before.
+    let from_link = browser::take_fragment_param("pc");
+    let passcode =
+        RwSignal::new(from_link.or_else(|| room_id.as_ref().and_then(storage::stream_passcode)));
     let viewer = Viewer {
         room_id: StoredValue::new(room_id.clone()),
         info: RwSignal::new(None),
         phase: RwSignal::new(Phase::Loading),
         live,
-        recorded: confirmed_recording(live, room_id.clone()),
+        recorded: confirmed_recording(live, room_id.clone(), passcode.into()),
         name: RwSignal::new(storage::viewer_name().unwrap_or_default()),
         early_token: StoredValue::new_local(None),
         participant_token: StoredValue::new(None),
         stage_media: RwSignal::new(StageMedia::Off),
         stage_error: RwSignal::new(None),
+        passcode,
+        passcode_error: RwSignal::new(None),
     };
     // Invited on stage, LiveKit lets us publish: camera and microphone go on, without a
     // reload. Taken off, LiveKit has unpublished them already: they are closed here too.
@@ -145,6 +175,7 @@ pub fn ViewerPage() -> impl IntoView {
     // its video element, and the picture in it, are not made anew.
     let screen = Memo::new(move |_| match viewer.phase.get() {
         Phase::NotFound => Screen::NotFound,
+        Phase::Passcode => Screen::Passcode,
         Phase::Prompt => Screen::Prompt,
         Phase::Ended(reason) => Screen::Ended(reason),
         Phase::Loading
@@ -157,6 +188,17 @@ pub fn ViewerPage() -> impl IntoView {
         <Shell>
             {move || match screen.get() {
                 Screen::NotFound => view! { <NotFoundNotice/> }.into_any(),
+                Screen::Passcode => view! {
+                    // Not on air for this viewer yet: the passcode comes first.
+                    <span class="sr-only" data-testid="stream-state">"connecting"</span>
+                    <PasscodePrompt
+                        title="This stream needs a passcode"
+                        body="Enter the passcode the host gave you to watch and chat."
+                        error=viewer.passcode_error
+                        busy=false
+                        on_submit=move |typed| check_passcode(viewer, typed)
+                    />
+                }.into_any(),
                 Screen::Prompt => view! { <NamePrompt viewer=viewer/> }.into_any(),
                 Screen::Ended(reason) => view! { <EndedNotice viewer=viewer reason=reason/> }.into_any(),
                 Screen::Watch => view! { <WatchView viewer=viewer/> }.into_any(),
@@ -179,7 +221,11 @@ fn stream_state(viewer: Viewer) -> &'static str {
             ConnectionState::Connected if viewer.live.on_air() => "live",
             ConnectionState::Connected => "waiting",
         },
-        Phase::Loading | Phase::Prompt | Phase::Joining | Phase::Failed { .. } => "connecting",
+        Phase::Loading
+        | Phase::Passcode
+        | Phase::Prompt
+        | Phase::Joining
+        | Phase::Failed { .. } => "connecting",
     }
 }
 
@@ -212,12 +258,30 @@ async fn load(viewer: Viewer) {
     if !remembered.trim().is_empty() {
         spawn_local(prepare_to_join(viewer, room_id.clone(), remembered));
     }
-    // The form shows at once; the stream's title and host fill in when they arrive.
+    // The form shows at once; the stream's title and host fill in when they arrive (or, for a
+    // passcode stream, the passcode prompt takes its place).
     viewer.phase.set(Phase::Prompt);
-    let outcome = api::get_room(&room_id).await;
+    let passcode = viewer.passcode.get_untracked();
+    let outcome = api::get_room(&room_id, passcode.as_deref()).await;
     let still_on_the_form = viewer.phase.get_untracked() == Phase::Prompt;
     match outcome {
-        Ok(info) => viewer.info.set(Some(info)),
+        Ok(RoomAnswer::Info(info)) => {
+            if let Some(passcode) = &passcode {
+                storage::save_stream_passcode(&room_id, passcode);
+            }
+            viewer.info.set(Some(info));
+        }
+        // Joining (if the viewer was quicker) meets the same and asks then.
+        Ok(RoomAnswer::Locked(_)) => {
+            if still_on_the_form {
+                ask_passcode(viewer, None);
+            }
+        }
+        Err(failure) if passcode.is_some() && passcode::refusal(&failure).is_some() => {
+            if still_on_the_form {
+                ask_passcode(viewer, passcode::refusal(&failure));
+            }
+        }
         Err(failure) if !still_on_the_form => {
             browser::warn(&format!("OnAir: the stream's details: {}", failure.message));
         }
@@ -232,8 +296,11 @@ async fn load(viewer: Viewer) {
 /// the join to meet and report.
 async fn prepare_to_join(viewer: Viewer, room_id: RoomId, name: String) {
     let asked_as = name.clone();
+    let passcode = viewer.passcode.get_untracked();
     let response = async move {
-        let response = api::request_token(&room_id, &asked_as, None).await.ok()?;
+        let response = api::request_token(&room_id, &asked_as, None, passcode.as_deref())
+            .await
+            .ok()?;
         Some((response, browser::now_millis()))
     }
     .boxed_local()
@@ -262,19 +329,27 @@ async fn take_early_token(viewer: Viewer, name: &str) -> Option<TokenResponse> {
     fresh.then_some(response)
 }
 
-/// Gets a token and joins. `Ok(false)` when the stream does not exist (any more).
-async fn connect(viewer: Viewer) -> Result<bool, String> {
+/// Gets a token and joins.
+async fn connect(viewer: Viewer) -> Result<Joined, String> {
     let Some(room_id) = viewer.room_id.get_value() else {
-        return Ok(false);
+        return Ok(Joined::NotFound);
     };
     let name = viewer.name.get_untracked();
+    let passcode = viewer.passcode.get_untracked();
     let requested = match take_early_token(viewer, &name).await {
         Some(token) => Ok(token),
-        None => api::request_token(&room_id, &name, None).await,
+        None => api::request_token(&room_id, &name, None, passcode.as_deref()).await,
     };
     let token = match requested {
         Ok(token) => token,
-        Err(failure) if failure.is(ErrorCode::StreamNotFound) => return Ok(false),
+        Err(failure) if failure.is(ErrorCode::StreamNotFound) => return Ok(Joined::NotFound),
+        Err(failure) if failure.is(ErrorCode::PasscodeRequired) => {
+            return Ok(Joined::NeedsPasscode(None));
+        }
+        // A wrong passcode, or too many wrong ones.
+        Err(failure) if passcode.is_some() && passcode::refusal(&failure).is_some() => {
+            return Ok(Joined::NeedsPasscode(passcode::refusal(&failure)));
+        }
         Err(failure) if failure.status == 401 || failure.status == 403 => {
             return Err(format!(
                 "The stream refused your token: {}",
@@ -301,16 +376,68 @@ async fn connect(viewer: Viewer) -> Result<bool, String> {
         return Err(format!("Could not connect to the stream server: {err}"));
     }
     viewer.phase.set(Phase::Watching);
-    Ok(true)
+    Ok(Joined::In)
 }
 
 fn join(viewer: Viewer) {
     viewer.phase.set(Phase::Joining);
     spawn_local(async move {
         match connect(viewer).await {
-            Ok(true) => {}
-            Ok(false) => viewer.phase.set(Phase::NotFound),
+            Ok(Joined::In) => {}
+            Ok(Joined::NotFound) => viewer.phase.set(Phase::NotFound),
+            Ok(Joined::NeedsPasscode(why)) => ask_passcode(viewer, why),
             Err(message) => viewer.phase.set(Phase::Failed { message }),
+        }
+    });
+}
+
+/// Shows the passcode prompt instead of the stream, saying `why` when there is a reason; a
+/// passcode this tab held is forgotten (it was refused).
+fn ask_passcode(viewer: Viewer, why: Option<String>) {
+    if let Some(room_id) = viewer.room_id.get_value()
+        && viewer.passcode.get_untracked().is_some()
+    {
+        storage::forget_stream_passcode(&room_id);
+    }
+    viewer.passcode.set(None);
+    viewer.passcode_error.set(why);
+    viewer.phase.set(Phase::Passcode);
+}
+
+/// Goes on with a typed passcode at once (to the name form), while the server checks it
+/// (its answer also brings the stream's details): a right one is remembered for the tab; a
+/// wrong one brings the prompt back, saying so. A join clicked before the answer carries the
+/// same passcode, and meets the same verdict.
+fn check_passcode(viewer: Viewer, typed: String) {
+    let Some(room_id) = viewer.room_id.get_value() else {
+        return;
+    };
+    viewer.passcode.set(Some(typed.clone()));
+    viewer.passcode_error.set(None);
+    viewer.phase.set(Phase::Prompt);
+    spawn_local(async move {
+        let answer = api::get_room(&room_id, Some(&typed)).await;
+        // The page is gone, or another passcode was typed since.
+        if viewer.passcode.try_get_untracked().flatten().as_deref() != Some(typed.as_str()) {
+            return;
+        }
+        match answer {
+            Ok(RoomAnswer::Info(info)) => {
+                storage::save_stream_passcode(&room_id, &typed);
+                viewer.info.set(Some(info));
+                let remembered = viewer.name.get_untracked();
+                if viewer.phase.get_untracked() == Phase::Prompt && !remembered.trim().is_empty() {
+                    spawn_local(prepare_to_join(viewer, room_id, remembered));
+                }
+            }
+            Ok(RoomAnswer::Locked(_)) => ask_passcode(viewer, Some(WRONG_PASSCODE.to_owned())),
+            Err(failure) if failure.is(ErrorCode::StreamNotFound) => {
+                viewer.phase.set(Phase::NotFound)
+            }
+            Err(failure) => ask_passcode(
+                viewer,
+                Some(passcode::refusal(&failure).unwrap_or(failure.message)),
+            ),
         }
     });
 }
@@ -419,8 +546,17 @@ fn rejoin(viewer: Viewer) {
     viewer.phase.set(Phase::Rejoining);
     spawn_local(async move {
         let back = keep_rejoining(async || {
-            viewer.phase.get_untracked() != Phase::Rejoining
-                || matches!(connect(viewer).await, Ok(true))
+            if viewer.phase.get_untracked() != Phase::Rejoining {
+                return true;
+            }
+            match connect(viewer).await {
+                Ok(Joined::In) => true,
+                Ok(Joined::NeedsPasscode(why)) => {
+                    ask_passcode(viewer, why);
+                    true
+                }
+                Ok(Joined::NotFound) | Err(_) => false,
+            }
         })
         .await;
         if !back {
@@ -495,12 +631,13 @@ async fn look_for_recording(
     let Some(room_id) = viewer.room_id.try_get_value().flatten() else {
         return;
     };
+    let passcode = viewer.passcode.try_get_untracked().flatten();
     let started = browser::now_millis();
     loop {
         if recording.is_disposed() {
             return;
         }
-        match api::list_recordings(&room_id).await {
+        match api::list_recordings(&room_id, passcode.as_deref()).await {
             Ok(list) => {
                 if list
                     .recordings
