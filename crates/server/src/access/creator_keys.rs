@@ -11,7 +11,8 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-const KEY_PREFIX: &str = "ock_";
+/// How every creator key starts.
+pub const KEY_PREFIX: &str = "ock_";
 const ID_LEN: usize = 8;
 const SECRET_LEN: usize = 32;
 const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";

@@ -89,8 +89,8 @@ impl Access {
     }
 
     /// The creator of a stream being created: the session's, else the creator key sent as
-    /// `Authorization: Bearer`. `None` in open mode without either; in private mode that is
-    /// 401 `sign_in_required`.
+    /// `Authorization: Bearer` (a wrong one: 401 `creator_key_rejected`). `None` in open mode
+    /// without either; in private mode that is 401 `sign_in_required`.
     pub async fn creator(
         &self,
         headers: &HeaderMap,
@@ -100,10 +100,17 @@ impl Access {
         if let Some(creator) = self.cookies.session(headers) {
             return Ok(Some(creator));
         }
+        let private = self.mode == AccessMode::Private;
         match bearer {
-            Some(key) => self.sign_in_with_key(key, client).await.map(Some),
-            None if self.mode == AccessMode::Private => Err(ApiError::SignInRequired),
-            None => Ok(None),
+            // In open mode a bearer is taken for a creator key only when it looks like one (a
+            // client may send its host key everywhere); in private mode any bearer must be one.
+            Some(key)
+                if self.creator_keys.is_some() && (private || looks_like_creator_key(key)) =>
+            {
+                self.sign_in_with_key(key, client).await.map(Some)
+            }
+            _ if private => Err(ApiError::SignInRequired),
+            _ => Ok(None),
         }
     }
 
@@ -147,6 +154,11 @@ impl Access {
         let digest = mac.finalize().into_bytes();
         base64_simd::URL_SAFE_NO_PAD.encode_to_string(&digest[..12])
     }
+}
+
+/// Whether a bearer token has the shape of a creator key (not, say, a host key).
+fn looks_like_creator_key(token: &str) -> bool {
+    token.starts_with(creator_keys::KEY_PREFIX)
 }
 
 #[cfg(test)]
