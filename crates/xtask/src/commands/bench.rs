@@ -144,11 +144,13 @@ pub fn run(args: &[String]) -> Result<()> {
     };
     println!("{}\n", machine());
     print!("{}", figures.table());
-    if figures.tokens.onair.errors > 0 || figures.tokens.burst.errors > 0 {
-        bail!(
-            "{} requests failed",
-            figures.tokens.onair.errors + figures.tokens.burst.errors
-        );
+    let t = &figures.tokens;
+    let failed = t.onair.errors + t.burst.errors + t.passcode.errors;
+    if failed > 0 {
+        bail!("{failed} requests failed");
+    }
+    if t.wrong_passcodes.errors != t.wrong_passcodes.latencies.len() {
+        bail!("a wrong passcode was let in");
     }
     Ok(())
 }
@@ -303,11 +305,30 @@ struct TokenTarget {
     response_bytes: usize,
 }
 
+/// The passcode of the bench's passcode stream.
+const BENCH_PASSCODE: &str = "bench passcode";
+
 impl TokenTarget {
     async fn create(client: &reqwest::Client, base: &str) -> Result<Self> {
+        Self::create_with(client, base, json!({ "hostName": "Bench" }), json!({})).await
+    }
+
+    /// A passcode stream, and its viewers' requests carrying the passcode.
+    async fn create_private(client: &reqwest::Client, base: &str) -> Result<Self> {
+        let stream = json!({ "hostName": "Bench", "visibility": "passcode", "passcode": BENCH_PASSCODE });
+        Self::create_with(client, base, stream, json!({ "passcode": BENCH_PASSCODE })).await
+    }
+
+    /// Creates the stream `stream` describes; viewers ask with `extra` in their body.
+    async fn create_with(
+        client: &reqwest::Client,
+        base: &str,
+        stream: Value,
+        extra: Value,
+    ) -> Result<Self> {
         let created: Value = client
             .post(format!("{base}/api/rooms"))
-            .json(&json!({ "hostName": "Bench" }))
+            .json(&stream)
             .send()
             .await
             .context("POST /api/rooms")?
@@ -319,7 +340,10 @@ impl TokenTarget {
         let room_id = created["roomId"]
             .as_str()
             .with_context(|| format!("POST /api/rooms answered without a roomId: {created}"))?;
-        let body = json!({ "roomName": room_id, "participantName": "viewer", "isHost": false });
+        let mut body = json!({ "roomName": room_id, "participantName": "viewer", "isHost": false });
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
         let answer = client
             .post(format!("{base}/api/token"))
             .json(&body)
@@ -347,6 +371,10 @@ struct TokenFigures {
     burst_calls: Option<BTreeMap<String, f64>>,
     /// onair's requests/s as a fraction of the bare handler's, in each round.
     round_ratios: Vec<f64>,
+    /// Viewer tokens of a passcode stream, with the passcode.
+    passcode: Stats,
+    /// Wrong passcodes from one address, past the lock-out: what a guessing storm costs.
+    wrong_passcodes: Stats,
 }
 
 impl TokenFigures {
@@ -442,12 +470,36 @@ fn bench_tokens(
         ),
         _ => None,
     };
+    let private = runtime.block_on(TokenTarget::create_private(client, onair_base))?;
+    let private_load = Load {
+        body: private.body.to_string(),
+        ..load(onair_base, onair_pid)
+    };
+    header(&format!(
+        "passcode stream: {per_round} viewer tokens with the passcode, {concurrency} connections"
+    ));
+    let passcode = private_load.run(per_round, concurrency)?;
+    passcode.print();
+    let mut wrong_body = private.body.clone();
+    wrong_body["passcode"] = json!("not the passcode");
+    let wrong_load = Load {
+        body: wrong_body.to_string(),
+        ..load(onair_base, onair_pid)
+    };
+    header(&format!(
+        "wrong passcode storm: {per_round} wrong passcodes from one address, {concurrency} \
+         connections (after the 5th a minute, each is refused with 429)"
+    ));
+    let wrong_passcodes = wrong_load.run(per_round, concurrency)?;
+    wrong_passcodes.print();
     Ok(TokenFigures {
         onair: onair_total,
         bare: bare_total,
         burst,
         burst_calls,
         round_ratios,
+        passcode,
+        wrong_passcodes,
     })
 }
 
@@ -497,6 +549,26 @@ impl Figures {
                     "{:.1} µs — bare handler {:.1} µs",
                     micros(t.onair.cpu_per_request()),
                     micros(t.bare.cpu_per_request())
+                ),
+            ),
+            (
+                "passcode stream: viewer tokens with the passcode".to_owned(),
+                format!(
+                    "{:.0}/s, p99 {}, {:.1} µs of server CPU each (public stream: {:.1} µs)",
+                    t.passcode.rate(),
+                    ms(t.passcode.percentile(99.0)),
+                    micros(t.passcode.cpu_per_request()),
+                    micros(t.onair.cpu_per_request())
+                ),
+            ),
+            (
+                "wrong passcode storm from one address".to_owned(),
+                format!(
+                    "{:.0}/s refused ({} of {} with 403/429), {:.1} µs of server CPU each",
+                    t.wrong_passcodes.rate(),
+                    t.wrong_passcodes.errors,
+                    t.wrong_passcodes.latencies.len(),
+                    micros(t.wrong_passcodes.cpu_per_request())
                 ),
             ),
             (
