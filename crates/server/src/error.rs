@@ -69,7 +69,7 @@ pub enum ApiError {
     )]
     TooManyStreams { limit: u32 },
     #[error(
-        "you have recorded {used} of the {limit} minutes this server allows per day; recording \
+        "you have recorded {used} min today, and this server allows {limit} min a day: recording \
          is possible again after midnight UTC"
     )]
     RecordingQuota { used: u32, limit: u32 },

@@ -315,7 +315,8 @@ impl TokenTarget {
 
     /// A passcode stream, and its viewers' requests carrying the passcode.
     async fn create_private(client: &reqwest::Client, base: &str) -> Result<Self> {
-        let stream = json!({ "hostName": "Bench", "visibility": "passcode", "passcode": BENCH_PASSCODE });
+        let stream =
+            json!({ "hostName": "Bench", "visibility": "passcode", "passcode": BENCH_PASSCODE });
         Self::create_with(client, base, stream, json!({ "passcode": BENCH_PASSCODE })).await
     }
 

@@ -5,14 +5,18 @@
 
 use onair_api::{CreatedRoom, Me, SignInMethod, TokenResponse};
 use onair_api_tests::{
-    ALLOWED_USER, LiveKitTarget, REFUSED_USER, TestApp, TestUser, add_creator_key, expect_error,
-    free_port, spawn_app, spawn_app_on, spawn_app_with, spawn_recording_app, start_oidc_provider,
+    ALLOWED_USER, LiveKitTarget, Publisher, REFUSED_USER, TestApp, TestUser, add_creator_key,
+    eventually, expect_error, free_port, recording_settings, spawn_app, spawn_app_on,
+    spawn_app_with, spawn_recording_app, start_oidc_provider,
 };
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use crate::TAKE_TURNS;
+use crate::recording_real::{start_recording, wait_for_status};
 
 /// A creator name of this test run's own: creators are counted across the shared LiveKit's
 /// rooms (as across replicas), so a name used by an earlier test or run would share its quota.
@@ -571,4 +575,66 @@ async fn a_passcode_streams_recordings_need_the_passcode() {
         .await
         .unwrap();
     assert_eq!(right.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_creator_who_recorded_the_days_minutes_cannot_record_more() {
+    let _turn = TAKE_TURNS.lock().await;
+    let keys = keys_file("minutes");
+    let ada = unique("ada");
+    let key = add_creator_key(&keys, &ada);
+    let keys_path = keys.display().to_string();
+    let recording = recording_settings();
+    let mut settings: Vec<(&str, &str)> = recording
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    settings.extend([
+        ("ACCESS_MODE", "private"),
+        ("CREATOR_KEYS_FILE", keys_path.as_str()),
+        ("MAX_RECORDING_MINUTES_PER_DAY", "1"),
+    ]);
+    let app = spawn_app_with(&LiveKitTarget::shared(), &settings).await;
+    let created = app
+        .post_json("/api/rooms", &json!({"hostName": "Ada"}), Some(&key))
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let stream: CreatedRoom = created.json().await.unwrap();
+    let room = stream.room_id.to_string();
+    let _publisher = Publisher::start(&app.livekit.url, &stream.host_token).await;
+    let live = eventually(Duration::from_secs(20), || async {
+        let info: Value = app.get_stream(&room).await.json().await.unwrap();
+        info["live"] == true
+    })
+    .await;
+    assert!(live.is_some(), "the stream went live");
+
+    let egress_id = start_recording(&app, &stream).await;
+    let active = wait_for_status(&app, &room, &egress_id, "active", Duration::from_secs(45)).await;
+    assert!(active.is_some(), "the recording runs");
+    // A minute and a little more: the day's allowance, used up.
+    tokio::time::sleep(Duration::from_secs(62)).await;
+    let stopped = app
+        .post_json(
+            "/api/recordings/stop",
+            &json!({"egressId": egress_id}),
+            Some(&stream.host_key),
+        )
+        .await;
+    assert_eq!(stopped.status(), StatusCode::OK);
+
+    let refused = expect_error(
+        app.start_recording(&room, Some(&stream.host_key)).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "recording_quota",
+    )
+    .await;
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("allows 1 min a day"),
+        "{refused}"
+    );
+    let _ = std::fs::remove_file(keys);
 }
