@@ -74,6 +74,9 @@ pub fn new_room_id() -> RoomId {
 pub struct Streams {
     livekit: Arc<LiveKit>,
     snapshots: Cache<RoomId, Option<Arc<StreamSnapshot>>>,
+    /// Streams' metadata alone, for the reads that need only that (a replay's passcode): they
+    /// must not fill `snapshots`, whose live state they do not load.
+    metadata: Cache<RoomId, Option<Arc<RoomMetadata>>>,
     /// Recording is configured: a snapshot also says how the stream's latest recording fares.
     recording: bool,
 }
@@ -84,9 +87,14 @@ impl Streams {
             .max_capacity(100_000)
             .time_to_live(cache_ttl)
             .build();
+        let metadata = Cache::builder()
+            .max_capacity(100_000)
+            .time_to_live(cache_ttl)
+            .build();
         Self {
             livekit,
             snapshots,
+            metadata,
             recording,
         }
     }
@@ -166,6 +174,24 @@ impl Streams {
             .map_err(|err: Arc<LiveKitError>| ApiError::from(err.as_ref()))?,
         };
         loaded.ok_or(ApiError::StreamNotFound)
+    }
+
+    /// The stream's metadata, or `None` when LiveKit has no such stream: from a fresh snapshot
+    /// when there is one, else from LiveKit's room list alone (cached, coalesced), without
+    /// touching the snapshots.
+    pub async fn metadata(&self, room_id: &RoomId) -> Result<Option<Arc<RoomMetadata>>, ApiError> {
+        if let Some(Some(snapshot)) = self.snapshots.get(room_id).await {
+            return Ok(Some(Arc::new(snapshot.metadata.clone())));
+        }
+        self.metadata
+            .try_get_with(room_id.clone(), async {
+                let room = self.livekit.find_room(room_id).await?;
+                Ok(room
+                    .and_then(|room| serde_json::from_str::<RoomMetadata>(&room.metadata).ok())
+                    .map(Arc::new))
+            })
+            .await
+            .map_err(|err: Arc<LiveKitError>| ApiError::from(err.as_ref()))
     }
 
     /// Ends the stream for everyone and stops token issuance for it at once on this replica

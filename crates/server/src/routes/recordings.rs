@@ -105,9 +105,10 @@ pub async fn list_recordings(
     StreamPasscode(passcode): StreamPasscode,
 ) -> Result<Json<RecordingList>, ApiError> {
     let recorder = app.recorder()?;
-    // A live passcode stream with nothing recorded yet is private too.
-    let live = match app.streams.get(&room_id).await {
-        Ok(snapshot) => snapshot.metadata.passcode_hash.clone(),
+    // A live passcode stream with nothing recorded yet is private too. Without LiveKit, the
+    // bucket still knows which recordings are private (their access.json).
+    let live = match app.streams.metadata(&room_id).await {
+        Ok(metadata) => metadata.and_then(|m| m.passcode_hash.clone()),
         Err(_) => None,
     };
     let list = recorder
