@@ -4,14 +4,14 @@ use crate::access::{Passcode, Visibility};
 use crate::names::{DisplayName, RoomId, StreamTitle};
 use serde::{Deserialize, Serialize};
 
-/// `POST /api/rooms` — a streamer creates a stream.
+/// `POST /api/rooms` — a streamer creates a stream. Its OpenAPI schema (below, by hand) is
+/// one of two shapes, so that it says what the server checks: a public stream has no
+/// `passcode`, a passcode stream must have one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateRoomRequest {
     pub host_name: DisplayName,
     #[serde(default, deserialize_with = "optional_title")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::names::optional_title_schema))]
     pub title: Option<StreamTitle>,
     /// `public` (the default): anyone with the link watches; `passcode`: viewers need
     /// `passcode` too.
@@ -86,6 +86,58 @@ pub struct RoomInfo {
 pub enum RoomAnswer {
     Info(RoomInfo),
     Locked(crate::access::LockedRoom),
+}
+
+#[cfg(feature = "openapi")]
+mod openapi {
+    use super::*;
+    use crate::access::Passcode;
+    use utoipa::PartialSchema;
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{
+        AdditionalProperties, ObjectBuilder, OneOfBuilder, Schema, Type,
+    };
+
+    /// The fields both shapes share, with `visibility` limited to `value`.
+    fn stream(value: &str) -> ObjectBuilder {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("hostName", DisplayName::schema())
+            .required("hostName")
+            .property("title", crate::names::optional_title_schema())
+            .property(
+                "visibility",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some([value])),
+            )
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+    }
+
+    impl PartialSchema for CreateRoomRequest {
+        fn schema() -> RefOr<Schema> {
+            let public = stream("public")
+                .description(Some("A public stream: anyone with the link watches."))
+                .build();
+            let passcode = stream("passcode")
+                .required("visibility")
+                .property("passcode", Passcode::schema())
+                .required("passcode")
+                .description(Some(
+                    "A passcode stream: viewers need `passcode` to watch and to replay it.",
+                ))
+                .build();
+            OneOfBuilder::new()
+                .item(public)
+                .item(passcode)
+                .description(Some(
+                    "A stream to create: public (`visibility` absent or `public`, no \
+                     `passcode`), or `visibility: \"passcode\"` with its `passcode`.",
+                ))
+                .into()
+        }
+    }
+    impl utoipa::ToSchema for CreateRoomRequest {}
 }
 
 #[cfg(test)]

@@ -126,8 +126,8 @@ pub async fn start_sign_in(
     ),
     responses(
         (status = 303, description = "Signed in: back to where the sign-in started, with the session cookie"),
-        (status = 400, description = "A sign-in that was not started here, expired, or was refused by the provider (a page saying so)"),
-        (status = 403, description = "The account may not create streams here (a page saying so)"),
+        (status = 403, description = "A sign-in that was not started here (no or another flow cookie, another `state`), expired, or was refused by the provider; or an account that may not create streams here (a page saying which)"),
+        (status = 404, description = "`sign_in_unavailable`: no OpenID Connect provider is configured", body = ErrorBody),
         (status = 502, description = "The provider's answer did not verify (a page saying so)"),
         (status = 503, description = "The provider cannot be reached (a page saying so)"),
     )
@@ -225,11 +225,11 @@ fn sign_in_failure(err: &SignInError) -> Response {
             "The sign-in service cannot be reached just now. Try again in a few seconds.",
         ),
         SignInError::StaleFlow => (
-            StatusCode::BAD_REQUEST,
+            StatusCode::FORBIDDEN,
             "This sign-in was not started here, or took too long. Start it again.",
         ),
         SignInError::Refused(_) => (
-            StatusCode::BAD_REQUEST,
+            StatusCode::FORBIDDEN,
             "The sign-in service did not sign you in. Start again, or ask this server's operator.",
         ),
         SignInError::Invalid(_) => (

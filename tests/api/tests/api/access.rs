@@ -391,7 +391,8 @@ async fn an_account_the_operator_did_not_allow_gets_a_page_not_a_session() {
 
     // A callback nobody started here is refused too.
     let stray = app.get("/auth/callback?code=forged&state=forged").await;
-    assert_eq!(stray.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(stray.status(), StatusCode::FORBIDDEN);
+    assert!(set_cookie(&stray, "onair_session").is_none());
 }
 
 #[tokio::test]
