@@ -28,16 +28,7 @@ impl RoomCreationLimiter {
         let limiter = Arc::new(RateLimiter::keyed(
             Quota::per_minute(per_minute).allow_burst(burst),
         ));
-        // Forget idle addresses now and then, so memory does not grow with every client seen.
-        let weak = Arc::downgrade(&limiter);
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(60));
-            loop {
-                tick.tick().await;
-                let Some(limiter) = weak.upgrade() else { break };
-                limiter.retain_recent();
-            }
-        });
+        forget_idle_keys(&limiter);
         Self {
             limiter,
             trust_forwarded_for: limit.trust_forwarded_for,
@@ -60,6 +51,22 @@ impl RoomCreationLimiter {
     fn client_address(&self, headers: &HeaderMap, peer: PeerAddr) -> Option<IpAddr> {
         client_address(headers, peer, self.trust_forwarded_for)
     }
+}
+
+/// Forgets idle keys every minute, so memory does not grow with every client seen, until the
+/// limiter is dropped.
+fn forget_idle_keys<K: Hash + Eq + Clone + Send + Sync + 'static>(
+    limiter: &Arc<DefaultKeyedRateLimiter<K>>,
+) {
+    let weak = Arc::downgrade(limiter);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let Some(limiter) = weak.upgrade() else { break };
+            limiter.retain_recent();
+        }
+    });
 }
 
 /// The peer address, or — behind a trusted proxy — the last address it appended to
@@ -99,15 +106,7 @@ impl<K: Hash + Eq + Clone + Send + Sync + 'static> WrongGuesses<K> {
         let limiter = Arc::new(RateLimiter::keyed(
             Quota::per_minute(per_minute).allow_burst(per_minute),
         ));
-        let weak = Arc::downgrade(&limiter);
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(60));
-            loop {
-                tick.tick().await;
-                let Some(limiter) = weak.upgrade() else { break };
-                limiter.retain_recent();
-            }
-        });
+        forget_idle_keys(&limiter);
         Self {
             limiter,
             locked: moka::sync::Cache::builder()

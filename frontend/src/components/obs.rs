@@ -6,10 +6,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use onair_api::{ErrorCode, IngressInfo, IngressInputType, RoomId};
-use std::time::Duration;
 
 use crate::api;
-use crate::bindings::browser;
+use crate::components::copy_with_feedback;
 use crate::components::icons::{Glyph, Icon};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,16 +155,7 @@ fn CopyField(
 ) -> impl IntoView {
     let copied = RwSignal::new(false);
     let to_copy = value.clone();
-    let copy = move |_| {
-        let text = to_copy.clone();
-        spawn_local(async move {
-            if browser::copy_to_clipboard(&text).await {
-                copied.set(true);
-                gloo_timers::future::sleep(Duration::from_secs(2)).await;
-                copied.set(false);
-            }
-        });
-    };
+    let copy = move |_| copy_with_feedback(to_copy.clone(), copied);
     view! {
         <div class="field obs-field">
             <label>{label}</label>

@@ -13,7 +13,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use onair_api::{ErrorCode, Me, RoomAnswer, RoomId, RoomInfo};
 use std::rc::Rc;
-use std::time::Duration;
 
 use crate::api;
 use crate::bindings::browser;
@@ -23,6 +22,7 @@ use crate::bindings::livekit::{
 };
 use crate::components::account::{self, AccountBadge};
 use crate::components::chat::Chat;
+use crate::components::copy_with_feedback;
 use crate::components::icons::{Glyph, Icon};
 use crate::components::layout::{Notice, Shell, VideoView, viewers_label};
 use crate::components::obs::ObsPanel;
@@ -732,16 +732,7 @@ fn StudioView(studio: Studio) -> impl IntoView {
             .with(|i| i.as_ref().and_then(|i| i.title.clone()))
             .unwrap_or_else(|| "Your stream".into())
     };
-    let copy = move |_| {
-        let url = share_link.get_untracked();
-        spawn_local(async move {
-            if browser::copy_to_clipboard(&url).await {
-                copied.set(true);
-                gloo_timers::future::sleep(Duration::from_secs(2)).await;
-                copied.set(false);
-            }
-        });
-    };
+    let copy = move |_| copy_with_feedback(share_link.get_untracked(), copied);
     let connected =
         move || studio.phase.get() == Phase::Connected && live.room.with_value(Option::is_some);
     let on_air = move || connected() && studio.on_air.get();
@@ -969,16 +960,7 @@ fn PasscodeShare(passcode: String, with_passcode: RwSignal<bool>) -> impl IntoVi
     let shown = RwSignal::new(false);
     let copied = RwSignal::new(false);
     let to_copy = passcode.clone();
-    let copy = move |_| {
-        let text = to_copy.clone();
-        spawn_local(async move {
-            if browser::copy_to_clipboard(&text).await {
-                copied.set(true);
-                gloo_timers::future::sleep(Duration::from_secs(2)).await;
-                copied.set(false);
-            }
-        });
-    };
+    let copy = move |_| copy_with_feedback(to_copy.clone(), copied);
     view! {
         <div class="passcode-row">
             <span class="passcode-label"><Icon glyph=Glyph::Lock/>"Passcode:"</span>
