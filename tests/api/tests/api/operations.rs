@@ -4,7 +4,7 @@ use onair_api_tests::{
     LiveKitTarget, expect_error, run_app_expecting_exit, spawn_app, spawn_app_with,
 };
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn health_and_readiness_are_green_with_livekit_up() {
@@ -104,9 +104,24 @@ async fn the_openapi_document_describes_every_endpoint() {
         doc["components"]["securitySchemes"]["hostKey"]["scheme"], "bearer",
         "the host key is a declared bearer scheme"
     );
-    assert_eq!(
-        schemas["CreateRoomRequest"]["additionalProperties"], false,
-        "unknown fields are refused, and the document says so"
+    // A stream is public (no passcode) or a passcode stream (with one): two shapes, each
+    // refusing unknown fields, as the server does.
+    let shapes = schemas["CreateRoomRequest"]["oneOf"]
+        .as_array()
+        .expect("CreateRoomRequest is one of two shapes");
+    assert_eq!(shapes.len(), 2);
+    for shape in shapes {
+        assert_eq!(
+            shape["additionalProperties"], false,
+            "unknown fields are refused, and the document says so: {shape}"
+        );
+    }
+    assert!(
+        shapes.iter().any(|shape| shape["required"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("passcode"))),
+        "a passcode stream requires its passcode"
     );
 }
 
