@@ -865,8 +865,12 @@ async fn connect(address: SocketAddr) -> Result<Connection, String> {
     Ok(sender)
 }
 
-/// Sends one request on `connection` and reads the whole answer.
-async fn send(connection: &mut Connection, request: &RequestTemplate) -> Result<(), String> {
+/// Sends one request on `connection` and reads the whole answer: `Err` when the connection
+/// failed, else `Ok` of whether the answer was a success (`Err` with the status when not).
+async fn send(
+    connection: &mut Connection,
+    request: &RequestTemplate,
+) -> Result<Result<(), String>, String> {
     connection.ready().await.map_err(|e| e.to_string())?;
     let response = connection
         .send_request(request.request())
@@ -878,11 +882,11 @@ async fn send(connection: &mut Connection, request: &RequestTemplate) -> Result<
         .collect()
         .await
         .map_err(|e| e.to_string())?;
-    if status.is_success() {
+    Ok(if status.is_success() {
         Ok(())
     } else {
         Err(format!("HTTP {status}"))
-    }
+    })
 }
 
 /// Sends `total` requests from `concurrency` connections, each sending its next request as soon
@@ -908,9 +912,11 @@ async fn fire(
                         Some(open) => open,
                         None => connect(request.address).await?,
                     };
-                    send(&mut open, &request).await?;
+                    let answered = send(&mut open, &request).await?;
+                    // An error status is an answer: the connection stays open, as a
+                    // client's would (a refused guess must not cost a new connection).
                     connection = Some(open);
-                    Ok::<(), String>(())
+                    answered
                 }
                 .await;
                 results.push((sent.elapsed(), outcome.err()));
