@@ -293,7 +293,7 @@ fn is_own_path(path: &str) -> bool {
         && !path.starts_with("//")
         && !path.starts_with("/\\")
         && path.len() <= 512
-        && !path.chars().any(char::is_control)
+        && path.bytes().all(|byte| byte.is_ascii_graphic())
 }
 
 #[cfg(test)]
@@ -308,6 +308,7 @@ mod tests {
         assert!(!is_own_path("//evil.example"));
         assert!(!is_own_path("/\\evil.example"));
         assert!(!is_own_path("/a\nb"));
+        assert!(!is_own_path("/watch/é"), "a Location header holds visible ASCII only");
     }
 
     #[test]
