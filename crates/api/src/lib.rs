@@ -28,4 +28,4 @@ pub use recordings::{
     StartRecordingRequest, StopRecordingRequest,
 };
 pub use rooms::{CreateRoomRequest, CreatedRoom, RoomAnswer, RoomInfo};
-pub use tokens::{TokenRequest, TokenResponse};
+pub use tokens::{ParticipantNameRequest, TokenRequest, TokenResponse};

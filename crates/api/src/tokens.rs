@@ -10,7 +10,11 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TokenRequest {
     pub room_name: RoomId,
-    pub participant_name: DisplayName,
+    /// The name others see. A viewer may leave it out and watch at once as a neutral
+    /// "Viewer 4821" (the number comes from the identity), naming themselves later with
+    /// `PUT /api/rooms/{roomId}/name`; a host without it joins under the stream's host name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub participant_name: Option<DisplayName>,
     /// Ask for host (publish) rights; requires `Authorization: Bearer <hostKey>`.
     #[serde(default)]
     pub is_host: bool,
@@ -29,4 +33,13 @@ pub struct TokenResponse {
     pub server_url: String,
     /// The unique identity the server chose for this participant.
     pub identity: String,
+}
+
+/// `PUT /api/rooms/{roomId}/name` — a viewer who watched under a neutral name chooses their
+/// own (the first time they chat or raise a hand); LiveKit tells everyone in the room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ParticipantNameRequest {
+    pub name: DisplayName,
 }

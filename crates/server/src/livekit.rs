@@ -119,6 +119,17 @@ impl Role {
     }
 }
 
+/// "Viewer 4821": the name of a viewer who has not chosen one. The number comes from the
+/// identity's random part, so it stays the same across the viewer's reconnections with the
+/// same token, and two viewers rarely share one.
+pub fn neutral_name(identity: &str) -> String {
+    let suffix = identity.rsplit('-').next().unwrap_or(identity);
+    let folded = suffix
+        .bytes()
+        .fold(0u32, |acc, byte| acc.wrapping_mul(31).wrapping_add(u32::from(byte)));
+    format!("Viewer {}", 1000 + folded % 9000)
+}
+
 /// A signed LiveKit access token and the identity it was issued to.
 #[derive(Debug, Clone)]
 pub struct IssuedToken {
@@ -182,14 +193,24 @@ impl LiveKit {
 
     /// A token for a new participant of `room`, with what its role may do
     /// ([`Role::permission`]).
+    /// A participant without a `name` (a viewer who has not chosen one) joins under a neutral
+    /// one made from their identity, such as "Viewer 4821".
     pub fn issue_token(
         &self,
         room: &RoomId,
-        name: &DisplayName,
+        name: Option<&DisplayName>,
         role: Role,
         ttl: Duration,
     ) -> Result<IssuedToken, ApiError> {
         let identity = role.new_identity();
+        let neutral;
+        let name = match name {
+            Some(name) => name.as_str(),
+            None => {
+                neutral = neutral_name(&identity);
+                neutral.as_str()
+            }
+        };
         let permission = role.permission();
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -201,7 +222,7 @@ impl LiveKit {
             iss: &self.settings.api_key,
             nbf: now.as_secs(),
             sub: &identity,
-            name: name.as_str(),
+            name,
             video: RoomGrant {
                 room_join: true,
                 room: room.as_str(),
@@ -373,6 +394,26 @@ impl LiveKit {
         .await
     }
 
+    /// Changes the name a participant is shown under; LiveKit tells every browser in the room.
+    pub async fn rename_participant(
+        &self,
+        room: &RoomId,
+        identity: &str,
+        name: &DisplayName,
+    ) -> Result<proto::ParticipantInfo, LiveKitError> {
+        let options = UpdateParticipantOptions {
+            name: name.as_str().to_owned(),
+            ..UpdateParticipantOptions::default()
+        };
+        self.call(
+            "UpdateParticipant",
+            self.api
+                .room()
+                .update_participant(room.as_str(), identity, options),
+        )
+        .await
+    }
+
     /// Creates an ingress that publishes into `room` as `identity`, named `name`.
     pub async fn create_ingress(
         &self,
@@ -513,5 +554,20 @@ fn classify(err: ServiceError) -> LiveKitError {
             LiveKitError::Unavailable(err.to_string())
         }
         other => LiveKitError::Refused(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_viewer_without_a_name_is_a_numbered_viewer_for_good() {
+        let identity = Role::Viewer.new_identity();
+        let name = neutral_name(&identity);
+        let number = name.strip_prefix("Viewer ").expect("a neutral name");
+        assert!(number.len() == 4 && number.parse::<u32>().is_ok(), "{name}");
+        assert_eq!(neutral_name(&identity), name, "the same identity, the same name");
+        assert!(DisplayName::try_from(name).is_ok(), "a valid display name");
     }
 }

@@ -5,7 +5,7 @@
 //! onair keeps nothing. The grant comes only from here, on the host key.
 
 use livekit_protocol as proto;
-use onair_api::RoomId;
+use onair_api::{DisplayName, RoomId};
 
 use crate::error::ApiError;
 use crate::livekit::{LiveKit, LiveKitError, Role};
@@ -50,6 +50,20 @@ pub async fn set_hand(
     let value = if raised { HAND_RAISED } else { "" };
     livekit
         .update_participant(room, viewer, &[(HAND_ATTRIBUTE, value)], None)
+        .await
+        .map(drop)
+        .map_err(participant_error)
+}
+
+/// Shows `viewer` (who proved who they are with their token) under `name` from now on.
+pub async fn rename(
+    livekit: &LiveKit,
+    room: &RoomId,
+    viewer: &str,
+    name: &DisplayName,
+) -> Result<(), ApiError> {
+    livekit
+        .rename_participant(room, viewer, name)
         .await
         .map(drop)
         .map_err(participant_error)

@@ -667,6 +667,15 @@ impl TestApp {
         request.send().await.expect("request sent")
     }
 
+    /// PUT with a JSON body and, when given, `Authorization: Bearer <key>`.
+    pub async fn put_json(&self, path: &str, body: &Value, key: Option<&str>) -> Response {
+        let mut request = self.client.put(self.url(path)).json(body);
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        request.send().await.expect("request sent")
+    }
+
     /// POST with a raw body and content type, for malformed input.
     pub async fn post_raw(
         &self,

@@ -104,6 +104,7 @@ pub fn api_router() -> Router<AppState> {
         .routes(routes!(rooms::get_room, rooms::end_stream))
         .routes(routes!(rooms::remove_participant))
         .routes(routes!(stage::raise_hand, stage::lower_hand))
+        .routes(routes!(stage::rename_viewer))
         .routes(routes!(stage::invite_to_stage, stage::remove_from_stage))
         .routes(routes!(
             ingress::create_ingress,

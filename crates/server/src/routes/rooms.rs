@@ -79,7 +79,7 @@ pub async fn create_room(
         .await?;
     let host_token = app.livekit.issue_token(
         &room_id,
-        &request.host_name,
+        Some(&request.host_name),
         Role::Host,
         app.config.token_ttl,
     )?;

@@ -1,13 +1,14 @@
 //! The stage endpoints: a viewer raises or lowers a hand (with their own participant token),
-//! the host invites a viewer on stage or takes a guest off (with the host key), and a guest
-//! leaves the stage (with their own token). See [`crate::stage`] for what each does in LiveKit.
+//! the host invites a viewer on stage or takes a guest off (with the host key), a guest
+//! leaves the stage (with their own token), and a viewer chooses the name they are shown
+//! under. See [`crate::stage`] for what each does in LiveKit.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use onair_api::{ErrorBody, RoomId};
+use onair_api::{ErrorBody, ParticipantNameRequest, RoomId};
 
 use crate::error::ApiError;
-use crate::extract::{BearerToken, StreamId};
+use crate::extract::{ApiJson, BearerToken, StreamId};
 use crate::stage;
 use crate::state::AppState;
 
@@ -56,6 +57,37 @@ pub async fn lower_hand(
 ) -> Result<StatusCode, ApiError> {
     let viewer = app.authorize_viewer(&credential, &room_id)?;
     stage::set_hand(&app.livekit, &room_id, &viewer, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// PUT /api/rooms/{roomId}/name — a viewer who watched under a neutral name chooses their own.
+/// Authorised by their own token, as the hand is: viewer tokens never may update their own
+/// metadata, so names change only through here.
+#[utoipa::path(
+    put, path = "/api/rooms/{roomId}/name", tag = "stage",
+    params(("roomId" = RoomId, Path, description = "Stream id")),
+    request_body = ParticipantNameRequest,
+    security(("participantToken" = [])),
+    responses(
+        (status = 204, description = "Renamed: everyone in the room sees the new name"),
+        (status = 400, description = "Malformed JSON, or `name` missing or invalid (`field` names it)", body = ErrorBody),
+        (status = 401, description = "No participant token", body = ErrorBody),
+        (status = 403, description = "Not a viewer's token for this stream, tampered or expired", body = ErrorBody),
+        (status = 404, description = "No such stream, or the viewer is not in it", body = ErrorBody),
+        (status = 413, description = "Body over 16 KiB", body = ErrorBody),
+        (status = 415, description = "Body not declared as JSON", body = ErrorBody),
+        (status = 502, description = "LiveKit refused the request", body = ErrorBody),
+        (status = 503, description = "LiveKit unreachable", body = ErrorBody),
+    )
+)]
+pub async fn rename_viewer(
+    State(app): State<AppState>,
+    credential: BearerToken,
+    StreamId(room_id): StreamId,
+    ApiJson(request): ApiJson<ParticipantNameRequest>,
+) -> Result<StatusCode, ApiError> {
+    let viewer = app.authorize_viewer(&credential, &room_id)?;
+    stage::rename(&app.livekit, &room_id, &viewer, &request.name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

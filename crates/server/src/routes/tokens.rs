@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use onair_api::{ErrorBody, TokenRequest, TokenResponse};
+use onair_api::{DisplayName, ErrorBody, TokenRequest, TokenResponse};
 
 use crate::error::ApiError;
 use crate::extract::{BearerToken, StreamJson};
@@ -12,9 +12,10 @@ use crate::livekit::{IssuedToken, Role};
 use crate::rate_limit::ClientIp;
 use crate::state::AppState;
 
-/// POST /api/token — a token to join a stream: subscribe-only for viewers; with the host key
-/// and `isHost: true`, publish rights for the host (e.g. after a reload of the studio). For its
-/// host, a stream LiveKit lost (LiveKit restarted) is opened again.
+/// POST /api/token — a token to join a stream: subscribe-only for viewers (under a neutral
+/// name when they give none: they watch first and name themselves when they chat); with the
+/// host key and `isHost: true`, publish rights for the host (e.g. after a reload of the
+/// studio). For its host, a stream LiveKit lost (LiveKit restarted) is opened again.
 #[utoipa::path(
     post, path = "/api/token", tag = "tokens",
     request_body = TokenRequest,
@@ -39,11 +40,15 @@ pub async fn issue_token(
     ClientIp(client): ClientIp,
     StreamJson(request): StreamJson<TokenRequest>,
 ) -> Result<TokenAnswer, ApiError> {
+    let mut name = request.participant_name;
     let role = if request.is_host {
         let metadata = app.authorize_host(&credential, &request.room_name)?;
         // Boxed: re-opening holds LiveKit calls, and the viewers' future (which axum moves
         // around on every request) would otherwise be as large as this rare branch.
         Box::pin(app.streams.get_or_reopen(&request.room_name, &metadata)).await?;
+        if name.is_none() {
+            name = DisplayName::try_from(metadata.host_name).ok();
+        }
         Role::Host
     } else {
         let snapshot = app.streams.get(&request.room_name).await?;
@@ -59,7 +64,7 @@ pub async fn issue_token(
     };
     let token = app.livekit.issue_token(
         &request.room_name,
-        &request.participant_name,
+        name.as_ref(),
         role,
         app.config.token_ttl,
     )?;

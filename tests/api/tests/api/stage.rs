@@ -140,3 +140,59 @@ async fn only_the_host_invites_on_stage_or_takes_off_and_only_viewers() {
         response.status()
     );
 }
+
+#[tokio::test]
+async fn a_viewer_names_themselves_with_their_own_token_only() {
+    let app = spawn_app().await;
+    let stream = app.create_stream_as("Ada").await;
+    let other = app.create_stream_as("Grace").await;
+    let room = stream.room_id.as_str();
+    let name = format!("/api/rooms/{room}/name");
+    let body = json!({"name": "Sam"});
+
+    let response = app.put_json(&name, &body, None).await;
+    expect_error(
+        response,
+        StatusCode::UNAUTHORIZED,
+        "missing_participant_token",
+    )
+    .await;
+
+    let (elsewhere, _) = viewer_token(&app, other.room_id.as_str()).await;
+    let response = app.put_json(&name, &body, Some(&elsewhere)).await;
+    expect_error(
+        response,
+        StatusCode::FORBIDDEN,
+        "participant_token_rejected",
+    )
+    .await;
+
+    // The host's token, or the host key, renames nobody here.
+    for key in [&stream.host_token, &stream.host_key] {
+        let response = app.put_json(&name, &body, Some(key)).await;
+        expect_error(
+            response,
+            StatusCode::FORBIDDEN,
+            "participant_token_rejected",
+        )
+        .await;
+    }
+
+    // A name is checked like any other: 1–64 characters, no control characters.
+    let (token, _) = viewer_token(&app, room).await;
+    for bad in [json!({"name": " "}), json!({"name": "a\u{0007}b"}), json!({})] {
+        let response = app.put_json(&name, &bad, Some(&token)).await;
+        let error = expect_error(response, StatusCode::BAD_REQUEST, "invalid_field").await;
+        assert_eq!(error["field"], "name", "for {bad}");
+    }
+
+    // The viewer's own token, but the viewer never joined the room (renaming someone in the
+    // room is the browser suite's: tests/browser/01-streaming.test.mjs).
+    let response = app.put_json(&name, &body, Some(&token)).await;
+    expect_error(response, StatusCode::NOT_FOUND, "participant_not_found").await;
+
+    let response = app
+        .put_json("/api/rooms/nosuchroom0000/name", &body, Some(&token))
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}

@@ -46,6 +46,51 @@ async fn a_viewer_gets_a_subscribe_only_token_that_livekit_accepts() {
 }
 
 #[tokio::test]
+async fn a_viewer_who_opens_the_link_watches_at_once_under_a_neutral_name() {
+    let app = spawn_app().await;
+    let stream = app.create_stream_as("Ada").await;
+    let room = stream.room_id.as_str();
+
+    // No name: the link plays at once, as "Viewer 4821".
+    let response = app
+        .post_json("/api/token", &serde_json::json!({"roomName": room}), None)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let token: TokenResponse = response.json().await.unwrap();
+    app.livekit_accepts(&token.token)
+        .await
+        .expect("LiveKit accepts the nameless viewer's token");
+    let claims = app.token_claims(&token.token);
+    let number = claims
+        .name
+        .strip_prefix("Viewer ")
+        .unwrap_or_else(|| panic!("a neutral name, not {:?}", claims.name));
+    assert!(
+        number.len() == 4 && number.bytes().all(|b| b.is_ascii_digit()),
+        "{}",
+        claims.name
+    );
+    assert_eq!(claims.video.can_publish, Some(false));
+    assert_ne!(
+        claims.video.can_update_own_metadata,
+        Some(true),
+        "a viewer renames only through the server"
+    );
+
+    // A host without a name joins under the stream's host name.
+    let response = app
+        .post_json(
+            "/api/token",
+            &serde_json::json!({"roomName": room, "isHost": true}),
+            Some(&stream.host_key),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let token: TokenResponse = response.json().await.unwrap();
+    assert_eq!(app.token_claims(&token.token).name, "Ada");
+}
+
+#[tokio::test]
 async fn every_viewer_gets_a_unique_identity_even_with_the_same_name() {
     let app = spawn_app().await;
     let stream = app.create_stream_as("Ada").await;
