@@ -1,6 +1,7 @@
 //! Live chat for host and viewers: LiveKit text streams on `lk.chat`. Own messages show at once,
 //! the list follows new messages unless the reader scrolled up, messages are capped at 500
-//! characters and sends are throttled; everything is rendered as text, never as markup.
+//! characters and sends are throttled; everything is rendered as text, never as markup. The list
+//! itself is the room's ([`crate::session::chat_log`]): this is its view and its input.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -9,27 +10,12 @@ use leptos::task::spawn_local;
 use crate::bindings::browser;
 use crate::bindings::livekit::{ChatMessage, Participant};
 use crate::session::RoomHandle;
+use crate::session::chat_log::add_message;
 
 /// Longest message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 500;
 /// Shortest time between two messages from one person.
 const MIN_SEND_INTERVAL_MS: f64 = 1000.0;
-/// Messages kept in the list (and so in memory).
-const KEPT_MESSAGES: usize = 300;
-
-/// Adds `message` to `list` unless it is already there (history can repeat live messages), in
-/// time order, keeping the newest [`KEPT_MESSAGES`].
-pub fn add_message(list: &mut Vec<ChatMessage>, message: ChatMessage) {
-    if list.iter().any(|m| m.id == message.id) {
-        return;
-    }
-    let position = list.partition_point(|m| m.timestamp <= message.timestamp);
-    list.insert(position, message);
-    if list.len() > KEPT_MESSAGES {
-        let excess = list.len() - KEPT_MESSAGES;
-        list.drain(..excess);
-    }
-}
 
 #[component]
 pub fn Chat(

@@ -1,5 +1,11 @@
 //! The live state of one LiveKit room as Leptos signals, kept up to date from [`RoomEvent`]s.
 //! Host studio and viewer page share it and add their own reactions on top.
+//!
+//! The models it keeps live beside it: the chat log ([`chat_log`]) and the floating reactions
+//! ([`reactions`]). Components show them and depend on this module; it depends on no component.
+
+pub mod chat_log;
+pub mod reactions;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -13,8 +19,8 @@ use crate::bindings::browser;
 use crate::bindings::livekit::{
     ChatMessage, ConnectionState, Participant, Room, RoomEvent, Track, TrackKind, TrackSource,
 };
-use crate::components::chat::add_message;
-use crate::components::reactions::Reactions;
+use chat_log::add_message;
+use reactions::Reactions;
 
 /// The connected room, if any. Held in local (non-`Send`) storage; tasks clone the `Rc`.
 pub type RoomHandle = StoredValue<Option<Rc<Room>>, LocalStorage>;
