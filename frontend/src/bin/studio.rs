@@ -1,4 +1,4 @@
 //! The host studio, `/host/:id`.
 fn main() {
-    onair_frontend::start(onair_frontend::pages::host::HostStudio);
+    onair_frontend::start(onair_frontend::pages::studio::HostStudio);
 }
