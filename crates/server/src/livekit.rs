@@ -124,9 +124,9 @@ impl Role {
 /// same token, and two viewers rarely share one.
 pub fn neutral_name(identity: &str) -> String {
     let suffix = identity.rsplit('-').next().unwrap_or(identity);
-    let folded = suffix
-        .bytes()
-        .fold(0u32, |acc, byte| acc.wrapping_mul(31).wrapping_add(u32::from(byte)));
+    let folded = suffix.bytes().fold(0u32, |acc, byte| {
+        acc.wrapping_mul(31).wrapping_add(u32::from(byte))
+    });
     format!("Viewer {}", 1000 + folded % 9000)
 }
 
@@ -567,7 +567,11 @@ mod tests {
         let name = neutral_name(&identity);
         let number = name.strip_prefix("Viewer ").expect("a neutral name");
         assert!(number.len() == 4 && number.parse::<u32>().is_ok(), "{name}");
-        assert_eq!(neutral_name(&identity), name, "the same identity, the same name");
+        assert_eq!(
+            neutral_name(&identity),
+            name,
+            "the same identity, the same name"
+        );
         assert!(DisplayName::try_from(name).is_ok(), "a valid display name");
     }
 }

@@ -308,7 +308,10 @@ mod tests {
         assert!(!is_own_path("//evil.example"));
         assert!(!is_own_path("/\\evil.example"));
         assert!(!is_own_path("/a\nb"));
-        assert!(!is_own_path("/watch/é"), "a Location header holds visible ASCII only");
+        assert!(
+            !is_own_path("/watch/é"),
+            "a Location header holds visible ASCII only"
+        );
     }
 
     #[test]

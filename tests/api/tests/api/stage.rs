@@ -180,7 +180,11 @@ async fn a_viewer_names_themselves_with_their_own_token_only() {
 
     // A name is checked like any other: 1–64 characters, no control characters.
     let (token, _) = viewer_token(&app, room).await;
-    for bad in [json!({"name": " "}), json!({"name": "a\u{0007}b"}), json!({})] {
+    for bad in [
+        json!({"name": " "}),
+        json!({"name": "a\u{0007}b"}),
+        json!({}),
+    ] {
         let response = app.put_json(&name, &bad, Some(&token)).await;
         let error = expect_error(response, StatusCode::BAD_REQUEST, "invalid_field").await;
         assert_eq!(error["field"], "name", "for {bad}");
