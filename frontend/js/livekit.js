@@ -56,7 +56,7 @@ function pageSdkRan(pageScript) {
 }
 
 /** Loads the LiveKit SDK once: the page's own script, or a new one when that one failed. */
-export function loadSdk() {
+function loadSdk() {
   if (!sdkLoading) {
     const pageScript = document.getElementById(SDK_SCRIPT_ID);
     if (!window.LivekitClient && !pageScript) {
@@ -81,25 +81,21 @@ function newRoom(LK) {
   });
 }
 
-/** A room whose connection was prepared before the person clicked join, and for which URL. */
-let prepared = null;
+function participantRole(participant) {
+  const attributes = participant.attributes || {};
+  // An encoder (OBS through LiveKit Ingress) has no attributes; onair names it `encoder-…`.
+  return attributes.role || (participant.identity.startsWith('encoder-') ? 'encoder' : '');
+}
 
-/**
- * Warms up the connection to LiveKit (`Room.prepareConnection`) while the person is still on
- * the join form; the next `Session.connect` to the same URL uses that room.
- */
-export async function prepareConnection(url, token) {
-  await loadSdk();
-  if (!prepared || prepared.url !== url) {
-    prepared = { url, room: newRoom(window.LivekitClient) };
-  }
-  await prepared.room.prepareConnection(url, token);
+/** Whether the participant's picture is the stream's own (the host's camera, or OBS). */
+function isBroadcaster(participant) {
+  const role = participantRole(participant);
+  return role === 'host' || role === 'encoder';
 }
 
 function participantInfo(participant) {
   const attributes = participant.attributes || {};
-  // An encoder (OBS through LiveKit Ingress) has no attributes; onair names it `encoder-…`.
-  const role = attributes.role || (participant.identity.startsWith('encoder-') ? 'encoder' : '');
+  const role = participantRole(participant);
   return {
     identity: participant.identity,
     name: participant.name || participant.identity,
@@ -128,16 +124,41 @@ function errorMessage(error) {
 }
 
 export class Session {
-  /** @param {(event: object) => void} onEvent */
-  constructor(onEvent) {
+  /**
+   * @param {((event: object) => void) | null} onEvent where events go; without one they wait
+   *   for {@link Session#adopt} (a viewer's early join, before the app has started).
+   */
+  constructor(onEvent = null) {
     this.onEvent = onEvent;
+    this.waitingEvents = onEvent ? null : [];
     this.room = null;
     this.audioElements = new Map();
     /** Local tracks opened for the preview and not published yet, by source. */
     this.preview = new Map();
   }
 
+  /**
+   * Hands the events to `onEvent`: those that waited for it when {@link Session#release} is
+   * called (once the caller has stored the session, which their handling may need), then the
+   * rest, in order.
+   */
+  adopt(onEvent) {
+    this.onEvent = onEvent;
+    return this;
+  }
+
+  /** Delivers the events that waited for {@link Session#adopt}; from now on, each as it comes. */
+  release() {
+    const waiting = this.waitingEvents || [];
+    this.waitingEvents = null;
+    for (const event of waiting) this.emit(event);
+  }
+
   emit(event) {
+    if (this.waitingEvents) {
+      this.waitingEvents.push(event);
+      return;
+    }
     try {
       this.onEvent(event);
     } catch (error) {
@@ -145,19 +166,17 @@ export class Session {
     }
   }
 
-  /** Connects; resolves when joined, rejects with a message LiveKit gave. */
-  async connect(url, token) {
+  /**
+   * Connects; resolves when joined, rejects with a message LiveKit gave. `watch(room, LK)`, if
+   * given, sees the room before it connects (the early join's first picture).
+   */
+  async connect(url, token, watch = null) {
     await loadSdk();
     const LK = window.LivekitClient;
     const E = LK.RoomEvent;
-    let room;
-    if (prepared && prepared.url === url) {
-      room = prepared.room;
-      prepared = null;
-    } else {
-      room = newRoom(LK);
-    }
+    const room = newRoom(LK);
     this.room = room;
+    if (watch) watch(room, LK);
     room
       .on(E.ConnectionStateChanged, (state) => this.emit({ type: 'connectionState', state }))
       .on(E.Disconnected, (reason) =>
@@ -395,6 +414,195 @@ export class Session {
       destinationIdentities: [identity],
     });
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A viewer's early join. Opening `/stream/:id` plays the stream with no click, and the first
+// frame should come as soon as the SDK allows: so the viewer page does not wait for its app to
+// start. When this module runs (the page's entry imports it, before the wasm is instantiated),
+// it asks for the viewer's token at once (with the name and passcode this browser remembers),
+// and joins the room as soon as the SDK's script has run; the app takes the token's answer and
+// the joined session over with `takeEarlyJoin`, the room's events having waited for it.
+
+const VIEWER_NAME_KEY = 'onair.viewerName';
+const WATCH_PATH = /^\/stream\/([A-Za-z0-9_-]{1,64})\/?$/;
+
+/** The passcode in the link's fragment (`#pc=…`; the app takes it out of the address bar). */
+function fragmentPasscode() {
+  for (const part of location.hash.replace(/^#/, '').split('&')) {
+    const [key, value] = part.split('=');
+    if (key === 'pc' && value) {
+      try {
+        return decodeURIComponent(value);
+      } catch {
+        return null;
+      }
+    }
+  }
+  return null;
+}
+
+function storedItem(storage, key) {
+  try {
+    const value = storage.getItem(key);
+    return value && value.trim() ? value : null;
+  } catch {
+    return null; // storage disabled
+  }
+}
+
+function startEarlyJoin() {
+  const match = WATCH_PATH.exec(location.pathname);
+  // `?hls` watches the HLS broadcast, not the room.
+  if (!match || new URLSearchParams(location.search).has('hls')) return null;
+  const roomName = match[1];
+  const name = storedItem(localStorage, VIEWER_NAME_KEY);
+  const passcode = fragmentPasscode() || storedItem(sessionStorage, `onair.passcode.${roomName}`);
+  const body = { roomName };
+  if (name) body.participantName = name;
+  if (passcode) body.passcode = passcode;
+  performance.mark('onair:token-asked');
+  // `{status, text}` of the answer; `null` when the request could not be made.
+  const answer = fetch('/api/token', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  }).then(
+    async (response) => ({ status: response.status, text: await response.text() }),
+    () => null,
+  );
+  const session = new Session();
+  const joined = answer.then(async (token) => {
+    if (!token || token.status !== 200) return false;
+    const { serverUrl, token: jwt } = JSON.parse(token.text);
+    await session.connect(serverUrl, jwt, (room, LK) =>
+      room.on(LK.RoomEvent.TrackSubscribed, (track, publication, participant) =>
+        earlyPicture.show(track, publication, participant)));
+    return true;
+  });
+  // Whoever takes the join over hears of its failure; nobody else has to.
+  joined.catch(() => {});
+  // The app may start once the picture is there, or once it is clear none is coming soon.
+  const pictureOrNone = joined.then(
+    (ok) => (ok && [...session.room.remoteParticipants.values()].some(publishesPicture) ? earlyPicture.presented : null),
+    () => null,
+  );
+  return { name, passcode, answer, session, joined, pictureOrNone };
+}
+
+function publishesPicture(participant) {
+  return isBroadcaster(participant) && [...participant.trackPublications.values()].some((p) => p.kind === 'video');
+}
+
+/**
+ * The early join's first picture: the broadcaster's video, shown in an element of its own over
+ * the page as soon as it is subscribed, before the app has started. The app's stage adopts that
+ * very element (`takeEarlyVideo`, then `placeIn`), so the picture neither blinks nor restarts.
+ */
+class EarlyPicture {
+  constructor() {
+    this.stage = null;
+    this.video = null;
+    this.sid = null;
+    this.taken = false;
+    this.presented = new Promise((resolve) => {
+      this.markPresented = resolve;
+    });
+  }
+
+  show(track, publication, participant) {
+    if (this.taken || this.video || track.kind !== 'video' || !isBroadcaster(participant)) return;
+    const video = document.createElement('video');
+    video.className = 'video';
+    video.dataset.testid = 'stream-video';
+    video.dataset.source = publication.source;
+    video.autoplay = true;
+    video.muted = true;
+    video.playsInline = true;
+    const presented = () => this.markPresented();
+    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(presented);
+    else video.addEventListener('loadeddata', presented, { once: true });
+    this.stage = document.createElement('div');
+    this.stage.className = 'early-stage';
+    this.stage.appendChild(video);
+    document.body.appendChild(this.stage);
+    track.attach(video);
+    this.video = video;
+    this.sid = publication.trackSid;
+  }
+
+  /** The element and the track it shows, once, for the app's stage (`null` if none shows). */
+  take() {
+    if (this.taken) return null;
+    this.taken = true;
+    if (!this.video) return null;
+    const { stage, video, sid } = this;
+    return {
+      sid,
+      element: video,
+      placeIn(slot) {
+        slot.appendChild(video);
+        stage.remove();
+      },
+    };
+  }
+
+  /** Takes the picture away (the early join was given up). */
+  drop() {
+    this.taken = true;
+    if (this.stage) this.stage.remove();
+  }
+}
+
+const earlyPicture = new EarlyPicture();
+let earlyJoin = startEarlyJoin();
+
+/** How long the app waits for the early picture before it starts anyway. */
+const APP_WAITS_FOR_PICTURE_MS = 3000;
+
+/**
+ * When the page's app may start (`cargo xtask build` makes the entry of each page that
+ * connects wait for it). On a viewer page with an early join, once the first picture is there,
+ * or once it is clear none is coming (the token was refused, the join failed, nobody publishes
+ * a picture yet): the SDK's parsing and the join are the first frame's path, and the app's
+ * start (instantiating the wasm, the first render) would take the main thread from them.
+ * Elsewhere, at once.
+ */
+export function appMayStart() {
+  if (!earlyJoin) return Promise.resolve();
+  const timeout = new Promise((resolve) => setTimeout(resolve, APP_WAITS_FOR_PICTURE_MS));
+  return Promise.race([earlyJoin.pictureOrNone, timeout]);
+}
+
+/**
+ * The early join's picture for the app's stage, once: `{sid, element, placeIn(slot)}`, or
+ * `null` when none shows (after this, the early join shows none).
+ */
+export function takeEarlyVideo() {
+  return earlyPicture.take();
+}
+
+/**
+ * The early join of this page, once (`null` if there is none, or it was taken): the name and
+ * passcode it asked with, `answer()` (the token request's `{status, text}`, or `null`),
+ * `joined()` (resolves `true` once joined, `false` if the token was refused; rejects with
+ * LiveKit's message), and `adopt(onEvent)` to take the session over.
+ */
+export function takeEarlyJoin() {
+  const taken = earlyJoin;
+  earlyJoin = null;
+  if (!taken) return null;
+  return {
+    name: taken.name,
+    passcode: taken.passcode,
+    answer: () => taken.answer,
+    joined: () => taken.joined,
+    adopt: (onEvent) => taken.session.adopt(onEvent),
+    abandon: () => {
+      earlyPicture.drop();
+      taken.joined.catch(() => {}).finally(() => taken.session.disconnect());
+    },
+  };
 }
 
 /** Cameras or microphones, after permission was granted (labels are empty before). */

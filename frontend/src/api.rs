@@ -5,10 +5,10 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use onair_api::access::PASSCODE_HEADER;
 use onair_api::{
     CreateIngressRequest, CreateRoomRequest, CreatedRoom, CreatorKeySignIn, CreatorKeyText,
-    DisplayName, ErrorBody, ErrorCode, IngressInfo, IngressInputType, LockedRoom, Me, Passcode,
-    RecordingList, RecordingStarted, RecordingStopped, RoomAnswer, RoomId, RoomInfo,
-    StartRecordingRequest, StopRecordingRequest, StreamTitle, TokenRequest, TokenResponse,
-    Visibility,
+    DisplayName, ErrorBody, ErrorCode, IngressInfo, IngressInputType, LockedRoom, Me,
+    ParticipantNameRequest, Passcode, RecordingList, RecordingStarted, RecordingStopped,
+    RoomAnswer, RoomId, RoomInfo, StartRecordingRequest, StopRecordingRequest, StreamTitle,
+    TokenRequest, TokenResponse, Visibility,
 };
 use serde::de::DeserializeOwned;
 
@@ -58,7 +58,13 @@ async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, Api
         .headers()
         .get("retry-after")
         .and_then(|seconds| seconds.trim().parse().ok());
-    Err(match response.json::<ErrorBody>().await {
+    let body = response.text().await.unwrap_or_default();
+    Err(failure(status, &body, retry_after))
+}
+
+/// The failure an error answer (`status`, `body`) tells of.
+fn failure(status: u16, body: &str, retry_after: Option<u64>) -> ApiFailure {
+    match serde_json::from_str::<ErrorBody>(body) {
         Ok(body) => ApiFailure {
             status,
             code: Some(body.error.code),
@@ -73,7 +79,7 @@ async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, Api
             field: None,
             retry_after_seconds: retry_after,
         },
-    })
+    }
 }
 
 async fn json<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> {
@@ -204,11 +210,55 @@ pub async fn request_token(
     let participant_name = DisplayName::parse(name).map_err(|e| invalid("participantName", e))?;
     let body = TokenRequest {
         room_name: room_id.clone(),
-        participant_name,
+        participant_name: Some(participant_name),
         is_host: host_key.is_some(),
         passcode: self::passcode(passcode)?,
     };
     json(send(with_bearer(Request::post("/api/token"), host_key).json(&body)).await?).await
+}
+
+/// POST /api/token for a viewer: under `name`, or a neutral name the server picks.
+pub async fn request_viewer_token(
+    room_id: &RoomId,
+    name: Option<&str>,
+    passcode: Option<&str>,
+) -> Result<TokenResponse, ApiFailure> {
+    let participant_name = name
+        .map(DisplayName::parse)
+        .transpose()
+        .map_err(|e| invalid("participantName", e))?;
+    let body = TokenRequest {
+        room_name: room_id.clone(),
+        participant_name,
+        is_host: false,
+        passcode: self::passcode(passcode)?,
+    };
+    json(send(Request::post("/api/token").json(&body)).await?).await
+}
+
+/// The token in the answer (`status`, `body`) to a token request the page made before the app
+/// started (`js/livekit.js`, the early join).
+pub fn token_from_answer(status: u16, body: &str) -> Result<TokenResponse, ApiFailure> {
+    if (200..300).contains(&status) {
+        serde_json::from_str(body).map_err(ApiFailure::unreachable)
+    } else {
+        Err(failure(status, body, None))
+    }
+}
+
+/// PUT /api/rooms/:roomId/name, with the viewer's own participant token: from now on the
+/// viewer is shown as `name`.
+pub async fn choose_name(
+    room_id: &RoomId,
+    token: &str,
+    name: &DisplayName,
+) -> Result<(), ApiFailure> {
+    let body = ParticipantNameRequest { name: name.clone() };
+    let request = with_bearer(
+        Request::put(&format!("/api/rooms/{room_id}/name")),
+        Some(token),
+    );
+    send(request.json(&body)).await.map(drop)
 }
 
 /// DELETE /api/rooms/:roomId

@@ -1,7 +1,8 @@
 // The main story of OnAir, told in order by real browsers (one Chromium process per person):
 // Alice creates a stream from the home page and checks her camera in the studio's preview; Bob
-// opens her share link early and waits; Alice goes live and Bob's video starts by itself; they
-// chat, Carol joins late and reads what was said, Alice reloads her studio (and stays on air),
+// opens her share link early and waits, with nothing to fill in; Alice goes live and Bob's video
+// starts by itself; they chat (Bob is asked his name at his first message), Carol opens the
+// link of the live stream and sees it at once, then reads what was said, Alice reloads her studio (and stays on air),
 // removes Dave, and ends the stream.
 
 import assert from 'node:assert/strict';
@@ -9,10 +10,13 @@ import { after, describe, it } from 'node:test';
 
 import {
   BASE_URL,
+  answerNamePrompt,
   HOST_PREVIEW,
   MEDIA_WAIT,
   WAIT,
   chatMessages,
+  chatWasSent,
+  chooseName,
   closeAll,
   createStream,
   exists,
@@ -21,6 +25,7 @@ import {
   jwtPayload,
   openHome,
   openViewer,
+  openViewerUntouched,
   removeViewer,
   screenshot,
   sendChat,
@@ -106,19 +111,15 @@ describe('a streamer goes live, viewers watch and chat, the streamer ends it', (
       Object.assign(s, { roomId, shareUrl });
     }));
 
-  it('a viewer who opens the link before the host goes live is told to wait', STEP, (t) =>
+  it('a viewer who opens the link before the host goes live is told to wait, with no form', STEP, (t) =>
     step(t, async () => {
       if (!need(t, 'shareUrl')) return;
-      s.bob = await openViewer(s.shareUrl, BOB, { label: 'viewer-bob', screenshotForm: 'viewer-join' });
+      s.bob = await openViewer(s.shareUrl, null, { label: 'viewer-bob' });
       const { page } = s.bob;
       await waitForStreamState(page, 'waiting');
       const message = await page.locator('.stage-message').first().textContent();
       assert.match(message, /waiting for .*go live/i, `the waiting message: ${message}`);
-      assert.equal(
-        await page.evaluate(() => localStorage.getItem('onair.viewerName')),
-        BOB,
-        'the app remembers the viewer name',
-      );
+      assert.equal(await exists(page, 'viewer-name-input'), false, 'no name is asked to watch');
       await screenshot(page, 'viewer-waiting');
     }));
 
@@ -203,25 +204,43 @@ describe('a streamer goes live, viewers watch and chat, the streamer ends it', (
       assert.notEqual(published, 'published', 'LiveKit accepted a track from a viewer token');
     }));
 
-  it('the host sees the viewer counted and named', STEP, (t) =>
+  it('the host sees the viewer counted, under a neutral name until they choose one', STEP, (t) =>
     step(t, async () => {
       if (!need(t, 'host', 'bob')) return;
       const { page } = s.host;
       await waitForViewerCount(page, 1);
-      await waitForText(page, 'viewer-list', (text) => text.includes(BOB), {
-        what: `viewer-list to name ${BOB}`,
+      await waitForText(page, 'viewer-list', (text) => /Viewer \d{4}/.test(text), {
+        what: 'viewer-list to show the viewer as "Viewer NNNN"',
       });
     }));
 
-  it('host and viewer chat both ways, each message showing its sender', STEP, (t) =>
+  it('host and viewer chat both ways; the viewer is asked a name at the first message', STEP, (t) =>
     step(t, async () => {
       if (!need(t, 'host', 'bob')) return;
       const host = s.host.page;
       const bob = s.bob.page;
       await sendChat(host, 'Welcome everyone!');
       await waitForChat(bob, { name: HOST, text: 'Welcome everyone!' });
-      await sendChat(bob, 'Hi Alice, great stream');
+
+      // Bob's first message waits for his name; it goes out once he chose one.
+      await bob.locator(tid('chat-input')).fill('Hi Alice, great stream');
+      await bob.locator(tid('chat-send')).click();
+      await bob.locator(tid('viewer-name-input')).waitFor({ timeout: WAIT });
+      await screenshot(bob, 'viewer-name-prompt');
+      await answerNamePrompt(bob, BOB);
+      await bob.waitForFunction((sel) => document.querySelector(sel)?.value === '', tid('chat-input'), {
+        timeout: WAIT,
+      });
+      chatWasSent(bob);
       await waitForChat(host, { name: BOB, text: 'Hi Alice, great stream' });
+      await waitForText(host, 'viewer-list', (text) => text.includes(BOB), {
+        what: `viewer-list to name ${BOB} once he chose his name`,
+      });
+      assert.equal(
+        await bob.evaluate(() => localStorage.getItem('onair.viewerName')),
+        BOB,
+        'the app remembers the viewer name',
+      );
       // Each side also shows its own message.
       await waitForChat(host, { name: HOST, text: 'Welcome everyone!' });
       await waitForChat(bob, { name: BOB, text: 'Hi Alice, great stream' });
@@ -263,9 +282,17 @@ describe('a streamer goes live, viewers watch and chat, the streamer ends it', (
   it('a late joiner sees the chat so far, and the count rises', STEP, (t) =>
     step(t, async () => {
       if (!need(t, 'shareUrl', 'chatted')) return;
-      s.carol = await openViewer(s.shareUrl, CAROL, { label: 'viewer-carol' });
-      const { page } = s.carol;
+      // The share link of a live stream: frames with no click, no key press, no form.
+      const { viewer, firstFrame } = await openViewerUntouched(s.shareUrl, { label: 'viewer-carol' });
+      s.carol = viewer;
+      const { page } = viewer;
+      t.diagnostic(`a new viewer's first frame (${firstFrame.width}x${firstFrame.height}) ${firstFrame.at} ms after opening the link, untouched`);
+      assert.equal(firstFrame.hasBeenActive, false, 'no click, no key press before the picture');
       await waitForStreamState(page, 'live');
+      await waitForPlaying(page);
+      assert.equal(await exists(page, 'viewer-name-input'), false, 'no name asked');
+      await screenshot(page, 'viewer-arriving');
+      await chooseName(page, CAROL);
       await waitForChat(page, { name: HOST, text: 'Welcome everyone!' });
       await waitForChat(page, { name: BOB, text: 'Hi Alice, great stream' });
       const history = await chatMessages(page);

@@ -35,20 +35,13 @@ async function waitForPresence(page, id, { gone = false, timeout = MEDIA_WAIT } 
 const UNMUTE_SHOWN = 'onair-test: unmute shown';
 
 /**
- * Runs in the viewer's page before the app (an init script): joins as `name` (remembered name,
- * then a scripted click, which is no user gesture), and once the stream is live, the host's
+ * Runs in the viewer's page before the app (an init script): remembers `name` (the page joins
+ * under it by itself, with no click), and once the stream is live, the host's
  * sound has arrived and the unmute button shows, logs {@link UNMUTE_SHOWN} with a JSON of
  * whether the page had a user gesture and what its audio elements do.
  */
 function joinWithoutTouching(name) {
   localStorage.setItem('onair.viewerName', name);
-  const joining = setInterval(() => {
-    const join = document.querySelector('[data-testid="join-stream"]');
-    if (join) {
-      clearInterval(joining);
-      join.click();
-    }
-  }, 100);
   new MutationObserver((_, observer) => {
     const live = document.querySelector('[data-testid="stream-state"]')?.textContent.trim() === 'live';
     const audio = [...document.querySelectorAll('audio')];

@@ -93,10 +93,6 @@ describe('a private server: creators sign in before they go live', () => {
 
       const bob = await newParticipant('bob');
       await bob.page.goto(shareUrl);
-      if (await bob.page.locator(tid('join-stream')).isVisible().catch(() => false)) {
-        await bob.page.locator(tid('viewer-name-input')).fill('Bob');
-        await bob.page.locator(tid('join-stream')).click();
-      }
       const video = await waitForPlaying(bob.page);
       t.diagnostic(`Bob watches ${video.width}x${video.height}`);
     }));
@@ -154,15 +150,6 @@ async function openPasscodePrompt(label, url) {
   return viewer;
 }
 
-/** Joins as `name` when the viewer page asks a name first (it may play at once). */
-async function joinIfAsked(page, name) {
-  const input = page.locator(tid('viewer-name-input'));
-  if (await input.isVisible().catch(() => false)) {
-    await input.fill(name);
-    await page.locator(tid('join-stream')).click();
-  }
-}
-
 describe('a passcode stream: only those with the passcode watch and replay it', () => {
   const { s, need } = journey();
   after(closeAll);
@@ -200,12 +187,10 @@ describe('a passcode stream: only those with the passcode watch and replay it', 
       await screenshot(page, 'viewer-passcode-wrong');
       await page.locator(tid('passcode-input')).fill(PASSCODE);
       await page.locator(tid('passcode-submit')).click();
-      await joinIfAsked(page, 'Val');
       await waitForPlaying(page);
       s.val = val;
       // The tab remembers it.
       await page.reload();
-      await joinIfAsked(page, 'Val');
       await waitForPlaying(page);
       assert.equal(await exists(page, 'passcode-input'), false, 'not asked again in the same tab');
     }));
@@ -215,7 +200,6 @@ describe('a passcode stream: only those with the passcode watch and replay it', 
       if (!need(t, 'shareUrl')) return;
       const wes = await newParticipant('wes');
       await wes.page.goto(`${s.shareUrl}#pc=${encodeURIComponent(PASSCODE)}`);
-      await joinIfAsked(wes.page, 'Wes');
       await waitForPlaying(wes.page);
       assert.equal(new URL(wes.page.url()).hash.includes('pc='), false, 'the passcode leaves the address bar');
     }));

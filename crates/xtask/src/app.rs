@@ -202,9 +202,16 @@ fn glue_with_snippets(
             page.bin
         );
     }
-    glue.push_str(&format!(
-        "\n__wbg_init({{ module_or_path: new URL('./{wasm_name}', import.meta.url) }});\n"
-    ));
+    let start =
+        format!("__wbg_init({{ module_or_path: new URL('./{wasm_name}', import.meta.url) }})");
+    // A page that connects starts its app when `js/livekit.js` says (a viewer's page lets the
+    // SDK run first: see `appMayStart` there).
+    match imported.iter().find(|name| name.starts_with("livekit-")) {
+        Some(livekit) => glue.push_str(&format!(
+            "\nimport {{ appMayStart as __onairAppMayStart }} from './{livekit}';\n__onairAppMayStart().then(() => {start});\n"
+        )),
+        None => glue.push_str(&format!("\n{start};\n")),
+    }
     Ok((glue, imported))
 }
 
@@ -224,18 +231,18 @@ fn fill_template(template: &str, assets: &PageAssets<'_>) -> Result<String> {
     // The wasm starts downloading with the page, beside the JS glue, instead of after it has
     // run. On pages that connect, the SDK is an async script of the page: it downloads and runs
     // while the wasm compiles, not after the app asks for it.
-    let mut preloads = format!(
+    // The SDK first: on a viewer's page it is the first frame's path.
+    let mut preloads = assets
+        .sdk
+        .map(|sdk| format!("<script async src=\"/{sdk}\" id=\"livekit-sdk\"></script>\n    "))
+        .unwrap_or_default();
+    preloads.push_str(&format!(
         r#"<link rel="preload" href="/{}" as="fetch" type="application/wasm" crossorigin>"#,
         assets.wasm
-    );
+    ));
     for module in assets.modules {
         preloads.push_str(&format!(
             "\n    <link rel=\"modulepreload\" href=\"/{module}\">"
-        ));
-    }
-    if let Some(sdk) = assets.sdk {
-        preloads.push_str(&format!(
-            "\n    <script async src=\"/{sdk}\" id=\"livekit-sdk\"></script>"
         ));
     }
     let mut html = template.to_owned();

@@ -58,6 +58,9 @@ mod glue {
         pub async fn go_live(this: &Session) -> Result<JsValue, JsValue>;
 
         #[wasm_bindgen(method)]
+        pub fn release(this: &Session);
+
+        #[wasm_bindgen(method)]
         pub fn attach(this: &Session, sid: &str, element: &web_sys::HtmlMediaElement) -> bool;
 
         #[wasm_bindgen(method)]
@@ -85,11 +88,42 @@ mod glue {
         #[wasm_bindgen(catch, js_name = listDevices)]
         pub async fn list_devices(kind: &str) -> Result<JsValue, JsValue>;
 
-        #[wasm_bindgen(catch, js_name = loadSdk)]
-        pub async fn load_sdk() -> Result<JsValue, JsValue>;
+        pub type EarlyJoin;
 
-        #[wasm_bindgen(catch, js_name = prepareConnection)]
-        pub async fn prepare_connection(url: &str, token: &str) -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(js_name = takeEarlyJoin)]
+        pub fn take_early_join() -> Option<EarlyJoin>;
+
+        #[wasm_bindgen(method, getter)]
+        pub fn name(this: &EarlyJoin) -> Option<String>;
+
+        #[wasm_bindgen(method, getter)]
+        pub fn passcode(this: &EarlyJoin) -> Option<String>;
+
+        #[wasm_bindgen(method, catch)]
+        pub async fn answer(this: &EarlyJoin) -> Result<JsValue, JsValue>;
+
+        #[wasm_bindgen(method, catch)]
+        pub async fn joined(this: &EarlyJoin) -> Result<JsValue, JsValue>;
+
+        #[wasm_bindgen(method)]
+        pub fn adopt(this: &EarlyJoin, on_event: &Closure<dyn FnMut(JsValue)>) -> Session;
+
+        #[wasm_bindgen(method)]
+        pub fn abandon(this: &EarlyJoin);
+
+        pub type EarlyVideo;
+
+        #[wasm_bindgen(js_name = takeEarlyVideo)]
+        pub fn take_early_video() -> Option<EarlyVideo>;
+
+        #[wasm_bindgen(method, getter)]
+        pub fn sid(this: &EarlyVideo) -> String;
+
+        #[wasm_bindgen(method, getter)]
+        pub fn element(this: &EarlyVideo) -> web_sys::HtmlVideoElement;
+
+        #[wasm_bindgen(method, js_name = placeIn)]
+        pub fn place_in(this: &EarlyVideo, slot: &web_sys::Element);
     }
 }
 
@@ -448,20 +482,91 @@ pub async fn list_devices(kind: DeviceKind) -> Result<Vec<MediaDevice>, LiveKitE
         .ok_or_else(|| LiveKitError("unreadable device list".into()))
 }
 
-/// Loads the LiveKit SDK (the page started downloading it already), so joining later does not
-/// wait for it.
-pub async fn load_sdk() -> Result<(), LiveKitError> {
-    glue::load_sdk().await.map(drop).map_err(js_error)
+/// The viewer page's early join (`js/livekit.js`): a token asked for, and the room joined with
+/// it, while the app was still loading. The page takes it over once.
+pub struct EarlyJoin(glue::EarlyJoin);
+
+/// The answer to the early token request: its HTTP status and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlyAnswer {
+    pub status: u16,
+    pub body: String,
 }
 
-/// Warms up the connection to `url` before joining (LiveKit's `Room.prepareConnection`); the
-/// next [`Room::connect`] to that URL uses it. Failures only cost the head start.
-pub async fn prepare_connection(url: &str, token: &str) {
-    if let Err(err) = glue::prepare_connection(url, token).await {
-        web_sys_log(&format!(
-            "OnAir: could not prepare the connection: {}",
-            js_error(err)
-        ));
+impl EarlyJoin {
+    /// The early join of this page, if it has one and nobody took it yet.
+    pub fn take() -> Option<EarlyJoin> {
+        glue::take_early_join().map(EarlyJoin)
+    }
+
+    /// The name the token was asked under (`None`: a neutral one).
+    pub fn name(&self) -> Option<String> {
+        self.0.name()
+    }
+
+    /// The passcode the token was asked with.
+    pub fn passcode(&self) -> Option<String> {
+        self.0.passcode()
+    }
+
+    /// The token request's answer; `None` when the server could not be reached.
+    pub async fn answer(&self) -> Option<EarlyAnswer> {
+        let value = self.0.answer().await.ok()?;
+        let fields = Fields(value);
+        Some(EarlyAnswer {
+            status: fields.number("status")? as u16,
+            body: fields.string("text")?,
+        })
+    }
+
+    /// Takes the session over: `on_event` hears what happened in the room so far once the
+    /// room's [`release_waiting_events`](Room::release_waiting_events) is called (when the page
+    /// has stored the room, which handling them needs), then the rest. The room is the page's
+    /// from now on, joined or still joining ([`joined`](Self::joined)).
+    pub fn adopt(&self, on_event: impl FnMut(RoomEvent) + 'static) -> Room {
+        let callback = event_callback(on_event);
+        let session = self.0.adopt(&callback);
+        Room {
+            session,
+            _on_event: callback,
+        }
+    }
+
+    /// Resolves once the adopted room has joined.
+    pub async fn joined(&self) -> Result<(), LiveKitError> {
+        self.0.joined().await.map(drop).map_err(js_error)
+    }
+
+    /// Leaves the early room (once its join settles): the page joins its own way.
+    pub fn abandon(self) {
+        self.0.abandon();
+    }
+}
+
+/// The early join's first picture (`js/livekit.js`): the broadcaster's video, already playing
+/// in an element of its own over the page. The stage adopts that element rather than making
+/// one, so the picture neither blinks nor waits for a new first frame.
+pub struct EarlyVideo(glue::EarlyVideo);
+
+impl EarlyVideo {
+    /// The early picture, once; `None` when none shows (and from then on none will).
+    pub fn take() -> Option<EarlyVideo> {
+        glue::take_early_video().map(EarlyVideo)
+    }
+
+    /// The track it shows.
+    pub fn track_sid(&self) -> String {
+        self.0.sid()
+    }
+
+    /// The playing element.
+    pub fn element(&self) -> web_sys::HtmlVideoElement {
+        self.0.element()
+    }
+
+    /// Moves the element into `slot` (it keeps playing) and takes away what held it before.
+    pub fn place_in(&self, slot: &web_sys::Element) {
+        self.0.place_in(slot);
     }
 }
 
@@ -486,31 +591,17 @@ impl Room {
     /// A room not joined yet: [`join`](Self::join) it. Its tracks can be attached as soon as
     /// `on_event` hears of them, which can be before joining completes.
     pub fn new(on_event: impl FnMut(RoomEvent) + 'static) -> Room {
-        let on_event = RefCell::new(on_event);
-        // An event raised while the handler runs (the SDK may emit synchronously from a call
-        // the handler makes) waits in the queue instead of re-entering the handler.
-        let queue = Rc::new(RefCell::new(VecDeque::new()));
-        let callback = Closure::<dyn FnMut(JsValue)>::new(move |value: JsValue| {
-            match Fields(value).room_event() {
-                Ok(event) => queue.borrow_mut().extend(event),
-                Err(err) => web_sys_log(&format!("OnAir: {err}")),
-            }
-            let Ok(mut handler) = on_event.try_borrow_mut() else {
-                return;
-            };
-            loop {
-                let next = queue.borrow_mut().pop_front();
-                match next {
-                    Some(event) => handler(event),
-                    None => break,
-                }
-            }
-        });
+        let callback = event_callback(on_event);
         let session = glue::Session::new(&callback);
         Room {
             session,
             _on_event: callback,
         }
+    }
+
+    /// An adopted early join's room: hands `on_event` what happened before it was adopted.
+    pub fn release_waiting_events(&self) {
+        self.session.release();
     }
 
     /// Joins the room at `url` with `token`; resolves once the media connection is up.
@@ -625,6 +716,30 @@ impl Room {
             .map_err(js_error)?;
         Ok(())
     }
+}
+
+/// The JS callback that turns the session's plain-object events into [`RoomEvent`]s for
+/// `on_event`. An event raised while the handler runs (the SDK may emit synchronously from a
+/// call the handler makes) waits in the queue instead of re-entering the handler.
+fn event_callback(on_event: impl FnMut(RoomEvent) + 'static) -> Closure<dyn FnMut(JsValue)> {
+    let on_event = RefCell::new(on_event);
+    let queue = Rc::new(RefCell::new(VecDeque::new()));
+    Closure::<dyn FnMut(JsValue)>::new(move |value: JsValue| {
+        match Fields(value).room_event() {
+            Ok(event) => queue.borrow_mut().extend(event),
+            Err(err) => web_sys_log(&format!("OnAir: {err}")),
+        }
+        let Ok(mut handler) = on_event.try_borrow_mut() else {
+            return;
+        };
+        loop {
+            let next = queue.borrow_mut().pop_front();
+            match next {
+                Some(event) => handler(event),
+                None => break,
+            }
+        }
+    })
 }
 
 impl Drop for Room {

@@ -9,6 +9,7 @@ use leptos::task::spawn_local;
 
 use crate::bindings::browser;
 use crate::bindings::livekit::{ChatMessage, Participant};
+use crate::components::name_gate::NameGate;
 use crate::session::RoomHandle;
 use crate::session::chat_log::add_message;
 
@@ -26,6 +27,9 @@ pub fn Chat(
     /// Identity of the host, to mark their messages.
     #[prop(into)]
     host_identity: Signal<Option<String>>,
+    /// For a viewer: the first message waits for them to choose a name.
+    #[prop(optional)]
+    name_gate: Option<NameGate>,
 ) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let notice = RwSignal::new(None::<String>);
@@ -49,7 +53,7 @@ pub fn Chat(
         }
     };
 
-    let send = move || {
+    let send_now = move || {
         let text = draft.get_untracked().trim().to_owned();
         if text.is_empty() {
             return;
@@ -100,6 +104,12 @@ pub fn Chat(
                 }
             }
         });
+    };
+
+    // A viewer without a name chooses one first; the draft waits in the input meanwhile.
+    let send = move || match name_gate {
+        Some(gate) if !draft.with_untracked(|d| d.trim().is_empty()) => gate.then(send_now),
+        _ => send_now(),
     };
 
     let remaining = move || MAX_MESSAGE_CHARS as i64 - draft.with(|d| d.chars().count()) as i64;
@@ -155,6 +165,7 @@ pub fn Chat(
                     "Send"
                 </button>
             </form>
+            {name_gate.map(|gate| view! { <ChatIdentity gate=gate me=me/> })}
             <p class="chat-hint" aria-live="polite">
                 {move || notice.get()}
                 <Show when=move || { remaining() < 100 }>
@@ -162,5 +173,25 @@ pub fn Chat(
                 </Show>
             </p>
         </section>
+    }
+}
+
+/// Who a viewer chats as, with a button to choose (or change) their name.
+#[component]
+fn ChatIdentity(gate: NameGate, me: RwSignal<Option<Participant>>) -> impl IntoView {
+    let shown_name = move || {
+        gate.chosen
+            .get()
+            .or_else(|| me.with(|me| me.as_ref().map(|me| me.name.clone())))
+    };
+    view! {
+        <Show when=move || shown_name().is_some()>
+            <p class="chat-identity">
+                <span class="muted small">"You chat as "<strong>{shown_name}</strong></span>
+                <button type="button" class="link-button small" data-testid="change-name" on:click=move |_| gate.ask()>
+                    {move || if gate.chosen.with(Option::is_some) { "Change name" } else { "Choose a name" }}
+                </button>
+            </p>
+        </Show>
     }
 }

@@ -3,6 +3,7 @@
 use leptos::html;
 use leptos::prelude::*;
 
+use crate::bindings::livekit::EarlyVideo;
 use crate::session::RoomHandle;
 
 /// Header with the brand (a link home) around the page content; `aside` goes at the header's
@@ -46,6 +47,8 @@ pub fn Notice(
 }
 
 /// A `<video>` showing the track `track_sid` of `room`; re-attaches when the track changes.
+/// With `adopt`, the video is the early join's, already playing: it moves into a slot here and
+/// goes on from the track it shows.
 #[component]
 pub fn VideoView(
     room: RoomHandle,
@@ -58,12 +61,40 @@ pub fn VideoView(
     source: Signal<Option<String>>,
     #[prop(optional)] testid: Option<&'static str>,
     #[prop(optional)] node_ref: Option<NodeRef<html::Video>>,
+    /// The early join's playing video, to adopt rather than make one.
+    #[prop(default = None)]
+    adopt: Option<EarlyVideo>,
 ) -> impl IntoView {
     let video_ref = node_ref.unwrap_or_default();
-    let attached = StoredValue::new(None::<String>);
+    let slot_ref = NodeRef::<html::Div>::new();
+    let attached = StoredValue::new(adopt.as_ref().map(EarlyVideo::track_sid));
+    let adopted = adopt.is_some();
+    let early = StoredValue::new_local(adopt.map(|early| (early, false)));
+    // The element showing the track: ours, or the adopted one once it sits in its slot.
+    let element = move || -> Option<web_sys::HtmlMediaElement> {
+        if !adopted {
+            return video_ref.get().map(Into::into);
+        }
+        let slot = slot_ref.get()?;
+        early.update_value(|early| {
+            if let Some((video, placed @ false)) = early {
+                video.place_in(&slot);
+                *placed = true;
+            }
+        });
+        early.with_value(|early| early.as_ref().map(|(video, _)| video.element().into()))
+    };
     Effect::new(move |_| {
         let wanted = track_sid.get();
-        let Some(video) = video_ref.get() else { return };
+        let source = source.get();
+        let Some(video) = element() else { return };
+        if adopted {
+            // Ours renders `data-source` itself; the adopted one is told.
+            let _ = match source {
+                Some(source) => video.set_attribute("data-source", &source),
+                None => video.remove_attribute("data-source"),
+            };
+        }
         let current = attached.get_value();
         if current == wanted {
             return;
@@ -80,6 +111,9 @@ pub fn VideoView(
             attached.set_value(wanted);
         });
     });
+    if adopted {
+        return view! { <div class="video-slot" node_ref=slot_ref></div> }.into_any();
+    }
     view! {
         <video
             node_ref=video_ref
@@ -93,6 +127,7 @@ pub fn VideoView(
             prop:muted=true
         ></video>
     }
+    .into_any()
 }
 
 /// `1 viewer`, `3 viewers`.

@@ -4,6 +4,7 @@ pub mod account;
 pub mod chat;
 pub mod icons;
 pub mod layout;
+pub mod name_gate;
 pub mod obs;
 pub mod passcode;
 pub mod reactions;

@@ -4,4 +4,4 @@ pub mod home;
 pub mod not_found;
 pub mod recordings;
 pub mod studio;
-pub mod viewer;
+pub mod watch;

@@ -401,32 +401,78 @@ export async function openHostStudio({ hostName = 'Alice Host', title, label = '
 }
 
 /**
- * A viewer in their own browser: opens the share link, types their name into
- * `viewer-name-input` (the app may prefill it from localStorage) and clicks `join-stream`.
+ * A viewer in their own browser: opens the share link (the stream plays with no click and no
+ * form, under a neutral name such as "Viewer 4821") and, when `name` is given, chooses it
+ * through `change-name` as a viewer would before chatting.
  */
-export async function openViewer(shareUrl, name, { label, screenshotForm } = {}) {
-  const viewer = await newParticipant(label || `viewer-${name.replace(/\W+/g, '-').toLowerCase()}`);
-  const { page } = viewer;
-  await page.goto(shareUrl);
-  if (screenshotForm) {
-    // The join form, once the stream's details (title, host) have filled in.
-    await page
-      .waitForFunction(() => /\bwith\b/.test(document.querySelector('.join-card .muted')?.textContent ?? ''), null, {
-        timeout: WAIT,
-      })
-      .catch(() => {});
-    await screenshot(page, screenshotForm);
-  }
-  await joinAs(page, name);
+export async function openViewer(shareUrl, name, { label } = {}) {
+  const slug = (name || 'anonymous').replace(/\W+/g, '-').toLowerCase();
+  const viewer = await newParticipant(label || `viewer-${slug}`);
+  await viewer.page.goto(shareUrl);
+  if (name) await chooseName(viewer.page, name);
   return viewer;
 }
 
-/** On a viewer page: fills `viewer-name-input` with `name` and clicks `join-stream`. */
-export async function joinAs(page, name) {
+/** What a viewer page logs (see {@link openViewerUntouched}) when the stream's video shows. */
+const FIRST_FRAME_SHOWN = 'onair-test: first frame ';
+
+/**
+ * Runs in a viewer's page before anything else (an init script): when `stream-video` presents
+ * its first frame, logs {@link FIRST_FRAME_SHOWN} with a JSON of the time since navigation,
+ * the picture's size and whether the page had a user gesture by then.
+ */
+function reportFirstFrame() {
+  const watched = new WeakSet();
+  new MutationObserver((_, observer) => {
+    const video = document.querySelector('[data-testid="stream-video"]');
+    if (!video || watched.has(video)) return;
+    watched.add(video);
+    video.requestVideoFrameCallback(() => {
+      observer.disconnect();
+      const seen = {
+        at: Math.round(performance.now()),
+        width: video.videoWidth,
+        height: video.videoHeight,
+        hasBeenActive: navigator.userActivation.hasBeenActive,
+      };
+      console.log(`onair-test: first frame ${JSON.stringify(seen)}`);
+    });
+  }).observe(document, { subtree: true, childList: true });
+}
+
+/**
+ * A new viewer opens `shareUrl` and is left alone (every Playwright call into a page counts as a
+ * user gesture): resolves to the viewer and what its page said at its first frame
+ * (`{at, width, height, hasBeenActive}`).
+ */
+export async function openViewerUntouched(shareUrl, { label } = {}) {
+  const viewer = await newParticipant(label || 'viewer-untouched');
+  await viewer.context.addInitScript(reportFirstFrame);
+  const shown = viewer.page.waitForEvent('console', {
+    predicate: (message) => message.text().startsWith(FIRST_FRAME_SHOWN),
+    timeout: MEDIA_WAIT,
+  });
+  await viewer.page.goto(shareUrl);
+  const message = await shown;
+  return { viewer, firstFrame: JSON.parse(message.text().slice(FIRST_FRAME_SHOWN.length)) };
+}
+
+/**
+ * On a viewer page: opens the name prompt (`change-name`), types `name` into
+ * `viewer-name-input`, clicks `join-stream` and waits until the prompt has closed.
+ */
+export async function chooseName(page, name) {
+  await page.locator(tid('change-name')).click({ timeout: MEDIA_WAIT });
+  await answerNamePrompt(page, name);
+}
+
+/** The name prompt is open: types `name`, clicks `join-stream`, waits until it closed. */
+export async function answerNamePrompt(page, name) {
   const input = page.locator(tid('viewer-name-input'));
   await input.waitFor({ timeout: WAIT });
   await input.fill(name);
   await page.locator(tid('join-stream')).click();
+  await input.waitFor({ state: 'detached', timeout: WAIT });
 }
 
 /** The app throttles chat sends (one a second); people type slower than that anyway. */
@@ -447,6 +493,11 @@ export async function sendChat(page, text) {
   await page.waitForFunction((sel) => document.querySelector(sel)?.value === '', tid('chat-input'), {
     timeout: WAIT,
   });
+}
+
+/** A message went out from `page` by other means than {@link sendChat} (after the name prompt). */
+export function chatWasSent(page) {
+  lastChatAt.set(page, Date.now());
 }
 
 /** The textContent of every `chat-message`, in page order. */

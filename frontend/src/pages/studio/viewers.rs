@@ -34,7 +34,8 @@ pub(super) fn ViewerList(studio: Studio) -> impl IntoView {
                 </Show>
                 <For
                     each=move || viewers.get()
-                    key=|p| (p.identity.clone(), p.hand_raised, p.on_stage)
+                    // Everything a row shows: a viewer who names themselves gets a new row.
+                    key=|p| (p.identity.clone(), p.name.clone(), p.hand_raised, p.on_stage)
                     children=move |viewer| view! { <ViewerRow studio=studio viewer=viewer/> }
                 />
             </ul>
