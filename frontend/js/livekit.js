@@ -495,8 +495,8 @@ function publishesPicture(participant) {
 }
 
 /**
- * The early join's first picture: the broadcaster's video, shown in an element of its own over
- * the page as soon as it is subscribed, before the app has started. The app's stage adopts that
+ * The early join's first picture: the broadcaster's video, shown in an element of its own (in a
+ * frame like the app's) as soon as it is subscribed, before the app has started. The app's stage adopts that
  * very element (`takeEarlyVideo`, then `placeIn`), so the picture neither blinks nor restarts.
  */
 class EarlyPicture {
@@ -522,9 +522,16 @@ class EarlyPicture {
     const presented = () => this.markPresented();
     if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(presented);
     else video.addEventListener('loadeddata', presented, { once: true });
+    // The page's frame and stage as the app lays them out (style/app.css), so the picture
+    // shows where it will stay.
     this.stage = document.createElement('div');
-    this.stage.className = 'early-stage';
-    this.stage.appendChild(video);
+    this.stage.className = 'shell early-stage';
+    this.stage.innerHTML =
+      '<header class="topbar"><a href="/" class="brand" aria-label="OnAir home">' +
+      '<span class="brand-dot" aria-hidden="true"></span>OnAir</a></header>' +
+      '<main class="page"><div class="watch-layout"><section class="stage-column">' +
+      '<div class="stage"></div></section></div></main>';
+    this.stage.querySelector('.stage').appendChild(video);
     document.body.appendChild(this.stage);
     track.attach(video);
     this.video = video;

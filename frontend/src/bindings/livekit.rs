@@ -544,8 +544,8 @@ impl EarlyJoin {
 }
 
 /// The early join's first picture (`js/livekit.js`): the broadcaster's video, already playing
-/// in an element of its own over the page. The stage adopts that element rather than making
-/// one, so the picture neither blinks nor waits for a new first frame.
+/// in an element of its own, in a frame like the page's. The stage adopts that element rather
+/// than making one, so the picture neither blinks nor waits for a new first frame.
 pub struct EarlyVideo(glue::EarlyVideo);
 
 impl EarlyVideo {
