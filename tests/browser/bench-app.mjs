@@ -6,21 +6,20 @@
 //       loopback http: each response (pages, wasm, JS, CSS, the SDK on stream pages, API calls),
 //       its raw size, its encoding and the bytes on the wire (headers plus body as sent, from
 //       Chromium), and the page's total against the goals (home 150 KB, viewer 330 KB);
-//   (c) a viewer's time to first frame: a host publishes the fake camera, then N times a fresh
-//       browser context (empty cache) opens the share link with the name already remembered in
-//       localStorage (filled in on the form), clicks join-stream as soon as it shows, and we
-//       read `performance.now()` (milliseconds since navigation start) at the first frame
-//       presented by [data-testid=stream-video] (requestVideoFrameCallback; `loadeddata` as a
-//       fallback). The click comes from inside the page, in the task after the button shows:
-//       Playwright's own click first compiles its injected script in the page (about 200 ms of
-//       main thread here), which a person's click does not cost. The breakdown: page ready (the
-//       join button shows), clicked, SDK loaded (its script ran: `onair:sdk-ready`), joining
-//       (`onair:connecting`), signal connected, connected (`onair:connected`, set when
-//       LiveKit's connect resolves), first frame; and the main thread's long tasks before the
-//       click. With `--profile`, a CPU profile of the first viewer's page, its top functions;
-//   (d) a first-time viewer's wait: N fresh contexts with no name remembered open the link, the
-//       name is typed, and the time runs from the click on join-stream (made from inside the
-//       page too) to the first frame.
+//   (c) a viewer's time to first frame, from opening the link (no click: the page plays by
+//       itself), side by side with the physical limit of any app on livekit-client: a bare page
+//       (tests/browser/bench-bare.html, a file of the bench, served at a path onair does not
+//       have by Playwright's routing, so same origin) that loads the same SDK file from onair,
+//       asks the same `POST /api/token`, connects and plays. N rounds, each a fresh browser
+//       context (empty cache) for OnAir's viewer and one for the bare page, against the same
+//       host stream; we read `performance.now()` (milliseconds since navigation start) at the
+//       first frame presented by [data-testid=stream-video] (requestVideoFrameCallback;
+//       `loadeddata` as a fallback), and print both medians and their ratio (goal ≤ 1.10).
+//       OnAir's breakdown: token asked (`onair:token-asked`, the page's early join), SDK loaded
+//       (`onair:sdk-ready`), app started (`stream-state` shows), joining (`onair:connecting`),
+//       signal connected, connected (`onair:connected`), first frame. With `--profile`, a CPU
+//       profile of the first OnAir viewer's page, its top functions;
+//   (d) a returning viewer (name remembered in localStorage): the same, N fresh contexts.
 //
 // Usage (the stack comes from xtask): node tests/browser/bench-app.mjs [--viewers N] [--summary FILE]
 // With --summary, the figures also go to FILE as JSON (what `cargo xtask bench` puts in its table).
@@ -49,7 +48,7 @@ const DIST = path.resolve(process.env.ONAIR_BENCH_DIST || 'frontend/dist');
 const PROFILE = args.includes('--profile');
 
 /** Goals of issue 10, in KB of 1000 bytes on the wire. */
-const GOALS = { home: 150, viewer: 330, firstFrameMs: 600 };
+const GOALS = { home: 150, viewer: 330, firstFrameRatio: 1.1 };
 const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;
 const pad = (text, width) => String(text).padEnd(width);
 const padLeft = (text, width) => String(text).padStart(width);
@@ -77,8 +76,9 @@ function builtFiles() {
  * Opens `url` in a fresh context and collects every same-origin, non-API response the page makes
  * until the network is quiet (`ready` says when the page is usable).
  */
-async function pageTransfer(browser, title, url, ready) {
+async function pageTransfer(browser, title, url, ready, { prepare } = {}) {
   const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
+  if (prepare) await prepare(context);
   const page = await context.newPage();
   const responses = [];
   page.on('response', (response) => responses.push(response));
@@ -137,18 +137,9 @@ function markFirstFrame() {
   } catch {
     // No long-task timing in this browser.
   }
-  // The page is ready when the join button shows; a returning viewer, whose name is filled
-  // in, clicks it at once (from inside the page, in the next task).
-  const watchReady = () => {
-    const join = document.querySelector('[data-testid="join-stream"]');
-    if (marks.ready !== undefined || !join) return;
-    mark('ready');
-    if (window.__onairBenchClickWhenReady) {
-      setTimeout(() => {
-        mark('click');
-        join.click();
-      }, 0);
-    }
+  // The app has started when it shows the stream's state.
+  const appStarted = () => {
+    if (marks.app === undefined && document.querySelector('[data-testid="stream-state"]')) mark('app');
   };
   const hook = (video) => {
     if (video.__onairHooked) return;
@@ -161,26 +152,27 @@ function markFirstFrame() {
     if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(() => presented('frame'));
   };
   new MutationObserver(() => {
-    watchReady();
+    appStarted();
     document.querySelectorAll('[data-testid="stream-video"]').forEach(hook);
   }).observe(document, { subtree: true, childList: true });
 }
 
 /**
- * One viewer in a fresh context: a returning one (`name` remembered and filled in, join clicked
- * as soon as it shows), or a first-time one who types `name` and clicks join. The marks, in ms
- * after navigation start.
+ * One viewer in a fresh context opens `url` (OnAir's share link, or the bare page), with
+ * `name` remembered when given. The marks, in ms after navigation start.
  */
-async function timeToFirstFrame(browser, shareUrl, name, { returning, profile = false }) {
+async function timeToFirstFrame(browser, url, { name, profile = false }) {
   const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
-  if (returning) {
-    await context.addInitScript(([key, value]) => {
-      localStorage.setItem(key, value);
-      window.__onairBenchClickWhenReady = true;
-    }, [VIEWER_NAME_KEY, name]);
+  if (url.includes(BARE_PATH)) await serveBarePage(context);
+  if (name) {
+    await context.addInitScript(([key, value]) => localStorage.setItem(key, value), [VIEWER_NAME_KEY, name]);
   }
   await context.addInitScript(markFirstFrame);
   const page = await context.newPage();
+  if (process.env.ONAIR_BENCH_DEBUG) {
+    page.on('console', (m) => console.log(`    [page ${m.type()}] ${m.text()}`));
+    page.on('pageerror', (e) => console.log(`    [page error] ${e.message}`));
+  }
   const profiler = profile ? await context.newCDPSession(page) : null;
   if (profiler) {
     await profiler.send('Profiler.enable');
@@ -189,21 +181,12 @@ async function timeToFirstFrame(browser, shareUrl, name, { returning, profile = 
   }
   try {
     // The page says when it has a frame on the console: no Playwright script runs in it until
-    // then (for a returning viewer), to take main-thread time from the page being measured.
+    // then, to take no main-thread time from the page being measured.
     const presented = page.waitForEvent('console', {
       predicate: (message) => message.text() === FRAME_SIGNAL,
       timeout: MEDIA_WAIT,
     });
-    await page.goto(shareUrl, { waitUntil: 'commit' });
-    if (!returning) {
-      const input = page.locator(tid('viewer-name-input'));
-      await input.waitFor({ timeout: WAIT });
-      await input.fill(name);
-      await page.evaluate((sel) => {
-        window.__onairBench.click = performance.now();
-        document.querySelector(sel).click();
-      }, tid('join-stream'));
-    }
+    await page.goto(url, { waitUntil: 'commit' });
     await presented;
     if (profiler) printProfile((await profiler.send('Profiler.stop')).profile);
     await page.waitForTimeout(200);
@@ -211,17 +194,17 @@ async function timeToFirstFrame(browser, shareUrl, name, { returning, profile = 
       const appMark = (name) => performance.getEntriesByName(name, 'mark')[0]?.startTime;
       return {
         ...window.__onairBench,
-        sdk: appMark('onair:sdk-ready'),
-        connecting: appMark('onair:connecting'),
-        signal: appMark('onair:signal-connected'),
-        connected: appMark('onair:connected'),
+        token: appMark('onair:token-asked') ?? appMark('bare:token-asked'),
+        sdk: appMark('onair:sdk-ready') ?? appMark('bare:sdk-ready'),
+        connecting: appMark('onair:connecting') ?? appMark('bare:connecting'),
+        signal: appMark('onair:signal-connected') ?? appMark('bare:signal-connected'),
+        connected: appMark('onair:connected') ?? appMark('bare:connected'),
       };
     });
     return {
       first: marks.frame ?? marks.loadeddata,
-      clicked: marks.click,
-      longTasks: marks.longTasks,
-      ready: marks.ready,
+      app: marks.app,
+      token: marks.token,
       sdk: marks.sdk,
       connecting: marks.connecting,
       signal: marks.signal,
@@ -231,6 +214,25 @@ async function timeToFirstFrame(browser, shareUrl, name, { returning, profile = 
   } finally {
     await context.close();
   }
+}
+
+/** Where the bare page is served (a path onair does not have: Playwright answers it). */
+const BARE_PATH = '/__bench/bare/';
+const BARE_PAGE = readFileSync(new URL('./bench-bare.html', import.meta.url), 'utf8');
+
+/** The SDK file of the build, as OnAir's pages name it. */
+function sdkFile() {
+  const file = readdirSync(DIST).find((f) => /^livekit-client-[0-9a-f]+\.js$/.test(f));
+  if (!file) throw new Error(`no livekit-client-*.js in ${DIST}`);
+  return `/${file}`;
+}
+
+/** Answers the bare page's path in `context` with the bench's page, naming the build's SDK. */
+async function serveBarePage(context) {
+  const html = BARE_PAGE.replaceAll('{{sdk}}', sdkFile());
+  await context.route(`**${BARE_PATH}*`, (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }),
+  );
 }
 
 /** The functions that took the most main-thread time in a CDP CPU profile (self time). */
@@ -261,73 +263,93 @@ async function main() {
 
   console.log('\n(b) what each page receives from onair (every response, API calls included)');
   const { roomId, shareUrl } = await openHostStudio({ hostName: 'Bench Host', label: 'bench-host' });
-  const browser = await launchBrowser();
+  // A page Playwright answers has no address, so Chromium's Local Network Access checks would
+  // keep the bare page from LiveKit on loopback: they are off in the bench's browser, for
+  // OnAir's pages and the bare page alike.
+  const browser = await launchBrowser({ extraArgs: ['--disable-features=LocalNetworkAccessChecks'] });
   try {
     const home = await pageTransfer(browser, 'home page', `${BASE_URL}/`, (page) =>
       page.locator(tid('create-stream')).waitFor({ timeout: WAIT }),
     );
-    const viewer = await pageTransfer(browser, 'viewer page, after join-stream', shareUrl, async (page) => {
-      const input = page.locator(tid('viewer-name-input'));
-      await input.waitFor({ timeout: WAIT });
-      await input.fill('Bench Sizer');
-      await page.locator(tid('join-stream')).click();
-      await page
+    const live = (page) =>
+      page
         .waitForFunction(
-          (sel) => document.querySelector(sel)?.textContent.trim() === 'live',
-          tid('stream-state'),
+          ([state, video]) =>
+            document.querySelector(state)?.textContent.trim() === 'live' &&
+            document.querySelector(video)?.readyState >= 2,
+          [tid('stream-state'), tid('stream-video')],
           { timeout: MEDIA_WAIT },
         )
-        .catch(() => console.log('    (the viewer page did not reach "live": sizes may be partial)'));
-    });
-
-    console.log(`\n(c) a viewer's time to first frame (name remembered), ${VIEWERS} fresh contexts, room ${roomId}`);
-    const ms = (value) => padLeft(value === undefined ? '?' : value.toFixed(0), 5);
-    console.log(
-      `  ${pad('', 10)} ${['ready', 'clicked', 'SDK', 'joining', 'signal', 'connect', 'frame'].map((h) => padLeft(h, 7)).join(' ')}  (ms after navigation start)`,
+        .catch(() => console.log('    (the viewer page did not play: sizes may be partial)'));
+    const viewer = await pageTransfer(browser, 'viewer page, opening the link, up to its picture', shareUrl, live);
+    const barePage = `${BASE_URL}${BARE_PATH}${roomId}`;
+    const bare = await pageTransfer(browser, 'the bare page (same SDK, same token request), up to its picture', barePage, async (page) =>
+      page
+        .waitForFunction((video) => document.querySelector(video)?.readyState >= 2, tid('stream-video'), { timeout: MEDIA_WAIT })
+        .catch(() => console.log('    (the bare page did not play: sizes may be partial)')),
+      { prepare: serveBarePage },
     );
-    const runs = [];
-    for (let i = 1; i <= VIEWERS; i++) {
-      const run = await timeToFirstFrame(browser, shareUrl, `Bench Viewer ${i}`, {
-        returning: true,
-        profile: PROFILE && i === 1,
-      });
-      runs.push(run);
-      const busy = run.longTasks
-        .filter(([at]) => at < run.clicked)
-        .reduce((total, [, duration]) => total + duration, 0);
-      console.log(
-        `  viewer ${padLeft(i, 3)} ${[run.ready, run.clicked, run.sdk, run.connecting, run.signal, run.connected, run.first].map((v) => `  ${ms(v)}`).join(' ')}  (${run.via}; main thread busy ${busy.toFixed(0)} ms in long tasks before the click)`,
-      );
-    }
-    const firsts = runs.map((run) => run.first);
-    const medianOf = (key) => median(runs.map((run) => run[key]).filter((v) => v !== undefined));
 
-    console.log(`\n(d) a first-time viewer: from the click on join-stream to the first frame, ${VIEWERS} fresh contexts`);
-    const afterClick = [];
+    console.log(`\n(c) from opening the link to the first frame: OnAir's viewer and the bare page, ${VIEWERS} fresh contexts each, room ${roomId}`);
+    const ms = (value) => padLeft(value === undefined ? '?' : value.toFixed(0), 5);
+    const header = () =>
+      console.log(
+        `  ${pad('', 12)} ${['token', 'SDK', 'app', 'joining', 'signal', 'connect', 'frame'].map((h) => padLeft(h, 7)).join(' ')}  (ms after navigation start)`,
+      );
+    const row = (label, run) =>
+      console.log(
+        `  ${pad(label, 12)} ${[run.token, run.sdk, run.app, run.connecting, run.signal, run.connected, run.first].map((v) => `  ${ms(v)}`).join(' ')}  (${run.via})`,
+      );
+    header();
+    const onairRuns = [];
+    const bareRuns = [];
+    // Alternating, so both meet the same machine and the same stream.
     for (let i = 1; i <= VIEWERS; i++) {
-      const run = await timeToFirstFrame(browser, shareUrl, `New Viewer ${i}`, { returning: false });
-      afterClick.push(run.first - run.clicked);
-      console.log(`  viewer ${padLeft(i, 3)}  clicked at ${ms(run.clicked)} ms, first frame ${ms(run.first - run.clicked)} ms later`);
+      const onair = await timeToFirstFrame(browser, shareUrl, { profile: PROFILE && i === 1 });
+      onairRuns.push(onair);
+      row(`onair  ${i}`, onair);
+      const baseline = await timeToFirstFrame(browser, barePage, {});
+      bareRuns.push(baseline);
+      row(`bare   ${i}`, baseline);
+    }
+    const firsts = onairRuns.map((run) => run.first);
+    const bareFirsts = bareRuns.map((run) => run.first);
+    const medianOf = (runs, key) => median(runs.map((run) => run[key]).filter((v) => v !== undefined));
+    const ratio = median(firsts) / median(bareFirsts);
+
+    console.log(`\n(d) a returning viewer (name remembered), ${VIEWERS} fresh contexts`);
+    header();
+    const returning = [];
+    for (let i = 1; i <= VIEWERS; i++) {
+      const run = await timeToFirstFrame(browser, shareUrl, { name: `Bench Viewer ${i}` });
+      returning.push(run.first);
+      row(`onair  ${i}`, run);
     }
 
     const verdict = (value, goal) => (value <= goal ? `goal ≤ ${goal}: met` : `goal ≤ ${goal}: NOT met`);
+    const spread = (values) =>
+      `median ${median(values).toFixed(0)} ms (min ${Math.min(...values).toFixed(0)}, max ${Math.max(...values).toFixed(0)}, n=${values.length})`;
     console.log('\nsummary (KB = 1000 bytes, on the wire over loopback http)');
     console.log(`  home page:   ${kb(home.wire)} (${kb(home.raw)} raw, ${home.files} responses)  ${verdict(home.wire / 1000, GOALS.home)}`);
     console.log(`  viewer page: ${kb(viewer.wire)} (${kb(viewer.raw)} raw, ${viewer.files} responses)  ${verdict(viewer.wire / 1000, GOALS.viewer)}`);
+    console.log(`  bare page:   ${kb(bare.wire)} (${kb(bare.raw)} raw, ${bare.files} responses): the SDK and the token, what any app on livekit-client needs`);
+    console.log(`  OnAir viewer, opening the link to first frame: ${spread(firsts)}`);
+    console.log(`  bare page,    opening the link to first frame: ${spread(bareFirsts)}`);
+    console.log(`  ratio OnAir / bare (medians): ${ratio.toFixed(2)}  ${verdict(Number(ratio.toFixed(2)), GOALS.firstFrameRatio)}`);
     console.log(
-      `  viewer time to first frame (name remembered, from opening the link): median ${median(firsts).toFixed(0)} ms ` +
-        `(min ${Math.min(...firsts).toFixed(0)}, max ${Math.max(...firsts).toFixed(0)}, n=${firsts.length})  ${verdict(median(firsts), GOALS.firstFrameMs)}`,
+      `    OnAir median breakdown: token asked ${medianOf(onairRuns, 'token').toFixed(0)} ms, SDK loaded ${medianOf(onairRuns, 'sdk').toFixed(0)} ms, ` +
+        `app started ${medianOf(onairRuns, 'app').toFixed(0)} ms, joining ${medianOf(onairRuns, 'connecting').toFixed(0)} ms, connected ${medianOf(onairRuns, 'connected').toFixed(0)} ms`,
     );
     console.log(
-      `    median breakdown: page ready ${medianOf('ready').toFixed(0)} ms, SDK loaded ${medianOf('sdk').toFixed(0)} ms, ` +
-        `clicked ${medianOf('clicked').toFixed(0)} ms, joining ${medianOf('connecting').toFixed(0)} ms, connected ${medianOf('connected').toFixed(0)} ms, first frame ${median(firsts).toFixed(0)} ms`,
+      `    bare median breakdown:  token asked ${medianOf(bareRuns, 'token').toFixed(0)} ms, SDK loaded ${medianOf(bareRuns, 'sdk').toFixed(0)} ms, ` +
+        `joining ${medianOf(bareRuns, 'connecting').toFixed(0)} ms, connected ${medianOf(bareRuns, 'connected').toFixed(0)} ms`,
     );
-    console.log(
-      `  first-time viewer, from the click on join to the first frame: median ${median(afterClick).toFixed(0)} ms ` +
-        `(min ${Math.min(...afterClick).toFixed(0)}, max ${Math.max(...afterClick).toFixed(0)}, n=${afterClick.length})`,
-    );
+    console.log(`  returning viewer (name remembered), opening the link to first frame: ${spread(returning)}`);
     if (SUMMARY) {
-      writeFileSync(SUMMARY, JSON.stringify({ home, viewer, firstFramesMs: firsts, afterClickMs: afterClick }, null, 2));
+      writeFileSync(
+        SUMMARY,
+        JSON.stringify({ home, viewer, bare, firstFramesMs: firsts, bareFirstFramesMs: bareFirsts, ratio, returningFirstFramesMs: returning }, null, 2),
+      );
     }
   } finally {
     await browser.close().catch(() => {});

@@ -33,6 +33,9 @@ pub struct Page {
     pub html: &'static str,
     /// Pages that join a LiveKit room start fetching the SDK with the page.
     pub connects: bool,
+    /// The page plays before its app starts (the viewer's early join, `js/livekit.js`): its
+    /// wasm is not preloaded, so the SDK has the connection to itself.
+    pub plays_before_app: bool,
 }
 
 /// Every page, in the order the server documents them.
@@ -41,21 +44,25 @@ pub const PAGES: [Page; 4] = [
         bin: "home",
         html: "index.html",
         connects: false,
+        plays_before_app: false,
     },
     Page {
         bin: "studio",
         html: "studio.html",
         connects: true,
+        plays_before_app: false,
     },
     Page {
         bin: "watch",
         html: "watch.html",
         connects: true,
+        plays_before_app: true,
     },
     Page {
         bin: "replay",
         html: "replay.html",
         connects: false,
+        plays_before_app: false,
     },
 ];
 
@@ -141,6 +148,7 @@ pub fn build(release: bool) -> Result<PathBuf> {
                 stylesheet: &stylesheet,
                 favicon: &favicon,
                 sdk: page.connects.then_some(sdk.as_str()),
+                preload_wasm: !page.plays_before_app,
             },
         )?;
         fs::write(dist_next.join(page.html), html)
@@ -224,22 +232,26 @@ struct PageAssets<'a> {
     stylesheet: &'a str,
     favicon: &'a str,
     sdk: Option<&'a str>,
+    /// Whether the wasm downloads with the page (not on a page that plays before its app).
+    preload_wasm: bool,
 }
 
 /// `frontend/index.html` with its `{{…}}` placeholders filled in.
 fn fill_template(template: &str, assets: &PageAssets<'_>) -> Result<String> {
     // The wasm starts downloading with the page, beside the JS glue, instead of after it has
-    // run. On pages that connect, the SDK is an async script of the page: it downloads and runs
-    // while the wasm compiles, not after the app asks for it.
-    // The SDK first: on a viewer's page it is the first frame's path.
+    // run — except on a page that plays before its app, where the SDK is the first frame's path
+    // and the wasm is needed only after it. On pages that connect, the SDK is an async script
+    // of the page: it downloads and runs while the wasm compiles, not after the app asks for it.
     let mut preloads = assets
         .sdk
         .map(|sdk| format!("<script async src=\"/{sdk}\" id=\"livekit-sdk\"></script>\n    "))
         .unwrap_or_default();
-    preloads.push_str(&format!(
-        r#"<link rel="preload" href="/{}" as="fetch" type="application/wasm" crossorigin>"#,
-        assets.wasm
-    ));
+    if assets.preload_wasm {
+        preloads.push_str(&format!(
+            r#"<link rel="preload" href="/{}" as="fetch" type="application/wasm" crossorigin>"#,
+            assets.wasm
+        ));
+    }
     for module in assets.modules {
         preloads.push_str(&format!(
             "\n    <link rel=\"modulepreload\" href=\"/{module}\">"
@@ -427,6 +439,7 @@ mod tests {
             stylesheet: "app-22.css",
             favicon: "favicon-33.svg",
             sdk: Some("livekit-client-44.js"),
+            preload_wasm: true,
         };
         let html = fill_template(template, &assets).unwrap();
         assert!(html.contains("src=\"/watch-00.js\""));
@@ -442,6 +455,15 @@ mod tests {
         )
         .unwrap();
         assert!(!home.contains("livekit-client"));
+        let plays_first = fill_template(
+            template,
+            &PageAssets {
+                preload_wasm: false,
+                ..assets
+            },
+        )
+        .unwrap();
+        assert!(!plays_first.contains(".wasm"), "{plays_first}");
         assert!(fill_template("no placeholders", &assets).is_err());
     }
 }

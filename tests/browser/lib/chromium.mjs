@@ -36,11 +36,11 @@ export const CHROMIUM_FLAGS = [
  * with `autoplay: false`, without {@link AUTOPLAY_WITH_SOUND}: the browser then blocks sound
  * until the user clicks, as browsers do by default.
  */
-export async function launchChromium({ autoplay = true } = {}) {
+export async function launchChromium({ autoplay = true, extraArgs = [] } = {}) {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: autoplay ? CHROMIUM_FLAGS : CHROMIUM_FLAGS.filter((flag) => flag !== AUTOPLAY_WITH_SOUND),
+    args: [...(autoplay ? CHROMIUM_FLAGS : CHROMIUM_FLAGS.filter((flag) => flag !== AUTOPLAY_WITH_SOUND)), ...extraArgs],
     // The Debian wrapper script execs the real binary: let it take its time on a busy machine.
     timeout: 60_000,
   });

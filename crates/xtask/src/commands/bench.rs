@@ -596,15 +596,27 @@ impl Figures {
                 )
             };
             rows.push((
-                "viewer time to first frame (name remembered, from opening the link)".to_owned(),
+                "viewer time to first frame, from opening the link (no click)".to_owned(),
                 times(&app.first_frames_ms),
             ));
             rows.push((
-                "first-time viewer, click on join → first frame".to_owned(),
-                times(&app.after_click_ms),
+                "bare page on the same SDK (the limit), alternated with them".to_owned(),
+                times(&app.bare_first_frames_ms),
+            ));
+            rows.push((
+                "ratio OnAir / bare page (medians)".to_owned(),
+                format!("{:.2} (goal ≤ 1.10)", app.first_frame_ratio()),
+            ));
+            rows.push((
+                "returning viewer (name remembered), to first frame".to_owned(),
+                times(&app.returning_first_frames_ms),
             ));
             rows.push(("home page, on the wire".to_owned(), page(&app.home)));
             rows.push(("viewer page, on the wire".to_owned(), page(&app.viewer)));
+            rows.push((
+                "bare page (SDK, token, connect, play), on the wire".to_owned(),
+                page(&app.bare),
+            ));
         }
         rows.push((
             "onair RSS idle / under load (VmRSS)".to_owned(),

@@ -1,7 +1,9 @@
 //! `cargo xtask bench-app`: what the app costs a visitor — each built file raw, gzip and brotli,
 //! the bytes on the wire of the home page and of a viewer page against their goals, and a
-//! viewer's time to first video frame after opening a share link, with its breakdown — measured
-//! in headless Chromium by `tests/browser/bench-app.mjs`.
+//! viewer's time to first video frame after opening a share link (no click), with its
+//! breakdown, side by side with a bare page on the same SDK (the limit of any app on
+//! livekit-client) and their ratio — measured in headless Chromium by
+//! `tests/browser/bench-app.mjs`.
 //!
 //! Same stack as the browser suite: the release app in `frontend/dist`, a local LiveKit on free
 //! ports and the release `onair` in front of it, all on loopback and stopped at the end.
@@ -19,7 +21,7 @@ pub const DEFAULT_VIEWERS: usize = 5;
 /// What `cargo xtask bench-app` was asked for.
 struct Options {
     viewers: usize,
-    /// Print a CPU profile of the first returning viewer's page (`--profile`).
+    /// Print a CPU profile of the first viewer's page (`--profile`).
     profile: bool,
 }
 
@@ -45,10 +47,21 @@ pub struct PageWeight {
 pub struct AppFigures {
     pub home: PageWeight,
     pub viewer: PageWeight,
-    /// Each returning viewer's time from navigation start to the first video frame, in ms.
+    /// The bare page (the same SDK file and token request, nothing else).
+    pub bare: PageWeight,
+    /// Each new viewer's time from opening the link to the first video frame, in ms.
     pub first_frames_ms: Vec<f64>,
-    /// Each first-time viewer's time from the click on join to the first video frame, in ms.
-    pub after_click_ms: Vec<f64>,
+    /// The bare page's, measured alternately with them.
+    pub bare_first_frames_ms: Vec<f64>,
+    /// Each returning viewer's (name remembered), in ms.
+    pub returning_first_frames_ms: Vec<f64>,
+}
+
+impl AppFigures {
+    /// OnAir's median time to first frame over the bare page's.
+    pub fn first_frame_ratio(&self) -> f64 {
+        median(&self.first_frames_ms) / median(&self.bare_first_frames_ms)
+    }
 }
 
 /// The median of `values` (NaN when there are none).
@@ -138,8 +151,10 @@ fn parse_summary(text: &str) -> Result<AppFigures> {
     Ok(AppFigures {
         home: page("home")?,
         viewer: page("viewer")?,
+        bare: page("bare")?,
         first_frames_ms: times("firstFramesMs")?,
-        after_click_ms: times("afterClickMs")?,
+        bare_first_frames_ms: times("bareFirstFramesMs")?,
+        returning_first_frames_ms: times("returningFirstFramesMs")?,
     })
 }
 
@@ -181,14 +196,18 @@ mod tests {
         let text = r#"{
             "home": { "files": 6, "raw": 1000, "sent": 380, "wire": 1380 },
             "viewer": { "files": 7, "raw": 2000, "sent": 550, "wire": 2550 },
+            "bare": { "files": 3, "raw": 900, "sent": 200, "wire": 400 },
             "firstFramesMs": [720.5, 699, 709],
-            "afterClickMs": [410, 390.5, 400, 380]
+            "bareFirstFramesMs": [640, 650, 660],
+            "returningFirstFramesMs": [410, 390.5, 400, 380]
         }"#;
         let figures = parse_summary(text).unwrap();
         assert_eq!(figures.home.files, 6);
         assert_eq!(figures.viewer.wire, 2550);
         assert_eq!(median(&figures.first_frames_ms), 709.0);
-        assert_eq!(median(&figures.after_click_ms), 395.25);
+        assert_eq!(median(&figures.returning_first_frames_ms), 395.25);
+        assert_eq!(figures.bare.wire, 400);
+        assert!((figures.first_frame_ratio() - 709.0 / 650.0).abs() < 1e-9);
         assert!(parse_summary(r#"{"home":{}}"#).is_err());
     }
 }
