@@ -419,7 +419,8 @@ export class Session {
 // ---------------------------------------------------------------------------------------------
 // A viewer's early join. Opening `/stream/:id` plays the stream with no click, and the first
 // frame should come as soon as the SDK allows: so the viewer page does not wait for its app to
-// start. When this module runs (the page's entry imports it, before the wasm is instantiated),
+// start. When this module runs (an async module of the viewer page, so as soon as it is fetched;
+// the page's entry imports it too, before the wasm is instantiated),
 // it asks for the viewer's token at once (with the name and passcode this browser remembers),
 // and joins the room as soon as the SDK's script has run; the app takes the token's answer and
 // the joined session over with `takeEarlyJoin`, the room's events having waited for it.
@@ -532,7 +533,10 @@ class EarlyPicture {
       '<main class="page"><div class="watch-layout"><section class="stage-column">' +
       '<div class="stage"></div></section></div></main>';
     this.stage.querySelector('.stage').appendChild(video);
-    document.body.appendChild(this.stage);
+    // This module may run before the page's body is parsed (an async module of the page).
+    const stage = this.stage;
+    if (document.body) document.body.appendChild(stage);
+    else document.addEventListener('DOMContentLoaded', () => document.body.appendChild(stage), { once: true });
     track.attach(video);
     this.video = video;
     this.sid = publication.trackSid;

@@ -148,7 +148,7 @@ pub fn build(release: bool) -> Result<PathBuf> {
                 stylesheet: &stylesheet,
                 favicon: &favicon,
                 sdk: page.connects.then_some(sdk.as_str()),
-                preload_wasm: !page.plays_before_app,
+                plays_before_app: page.plays_before_app,
             },
         )?;
         fs::write(dist_next.join(page.html), html)
@@ -232,8 +232,9 @@ struct PageAssets<'a> {
     stylesheet: &'a str,
     favicon: &'a str,
     sdk: Option<&'a str>,
-    /// Whether the wasm downloads with the page (not on a page that plays before its app).
-    preload_wasm: bool,
+    /// The page plays before its app starts: its modules (the early join) run as soon as they
+    /// are fetched, and the wasm is not preloaded.
+    plays_before_app: bool,
 }
 
 /// `frontend/index.html` with its `{{…}}` placeholders filled in.
@@ -242,20 +243,34 @@ fn fill_template(template: &str, assets: &PageAssets<'_>) -> Result<String> {
     // run — except on a page that plays before its app, where the SDK is the first frame's path
     // and the wasm is needed only after it. On pages that connect, the SDK is an async script
     // of the page: it downloads and runs while the wasm compiles, not after the app asks for it.
+    // Where the page plays before its app, the SDK and the early join are its first frame's
+    // path: fetched at high priority (async scripts are low by default).
+    let priority = if assets.plays_before_app {
+        " fetchpriority=\"high\""
+    } else {
+        ""
+    };
     let mut preloads = assets
         .sdk
-        .map(|sdk| format!("<script async src=\"/{sdk}\" id=\"livekit-sdk\"></script>\n    "))
+        .map(|sdk| {
+            format!("<script async{priority} src=\"/{sdk}\" id=\"livekit-sdk\"></script>\n    ")
+        })
         .unwrap_or_default();
-    if assets.preload_wasm {
+    if !assets.plays_before_app {
         preloads.push_str(&format!(
             r#"<link rel="preload" href="/{}" as="fetch" type="application/wasm" crossorigin>"#,
             assets.wasm
         ));
     }
     for module in assets.modules {
-        preloads.push_str(&format!(
-            "\n    <link rel=\"modulepreload\" href=\"/{module}\">"
-        ));
+        // An async module runs as soon as it is fetched, before the page is parsed and its
+        // stylesheet loaded; the entry's import of the same URL finds it run.
+        let tag = if assets.plays_before_app {
+            format!("<script type=\"module\" async{priority} src=\"/{module}\"></script>")
+        } else {
+            format!("<link rel=\"modulepreload\" href=\"/{module}\">")
+        };
+        preloads.push_str(&format!("\n    {tag}"));
     }
     let mut html = template.to_owned();
     for (placeholder, value) in [
@@ -439,7 +454,7 @@ mod tests {
             stylesheet: "app-22.css",
             favicon: "favicon-33.svg",
             sdk: Some("livekit-client-44.js"),
-            preload_wasm: true,
+            plays_before_app: false,
         };
         let html = fill_template(template, &assets).unwrap();
         assert!(html.contains("src=\"/watch-00.js\""));
@@ -458,12 +473,18 @@ mod tests {
         let plays_first = fill_template(
             template,
             &PageAssets {
-                preload_wasm: false,
+                plays_before_app: true,
                 ..assets
             },
         )
         .unwrap();
         assert!(!plays_first.contains(".wasm"), "{plays_first}");
+        assert!(
+            plays_first.contains(
+                "<script type=\"module\" async fetchpriority=\"high\" src=\"/livekit-55.js\">"
+            ),
+            "{plays_first}"
+        );
         assert!(fill_template("no placeholders", &assets).is_err());
     }
 }
