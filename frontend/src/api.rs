@@ -199,28 +199,12 @@ pub async fn get_room(room_id: &RoomId, passcode: Option<&str>) -> Result<RoomAn
     }
 }
 
-/// POST /api/token (as a viewer, or as the host with its key); a viewer of a passcode stream
-/// gives its `passcode`.
+/// POST /api/token: as the host with its key, or as a viewer (`name`, or a neutral name the
+/// server picks); a viewer of a passcode stream gives its `passcode`.
 pub async fn request_token(
     room_id: &RoomId,
-    name: &str,
-    host_key: Option<&str>,
-    passcode: Option<&str>,
-) -> Result<TokenResponse, ApiFailure> {
-    let participant_name = DisplayName::parse(name).map_err(|e| invalid("participantName", e))?;
-    let body = TokenRequest {
-        room_name: room_id.clone(),
-        participant_name: Some(participant_name),
-        is_host: host_key.is_some(),
-        passcode: self::passcode(passcode)?,
-    };
-    json(send(with_bearer(Request::post("/api/token"), host_key).json(&body)).await?).await
-}
-
-/// POST /api/token for a viewer: under `name`, or a neutral name the server picks.
-pub async fn request_viewer_token(
-    room_id: &RoomId,
     name: Option<&str>,
+    host_key: Option<&str>,
     passcode: Option<&str>,
 ) -> Result<TokenResponse, ApiFailure> {
     let participant_name = name
@@ -230,10 +214,10 @@ pub async fn request_viewer_token(
     let body = TokenRequest {
         room_name: room_id.clone(),
         participant_name,
-        is_host: false,
+        is_host: host_key.is_some(),
         passcode: self::passcode(passcode)?,
     };
-    json(send(Request::post("/api/token").json(&body)).await?).await
+    json(send(with_bearer(Request::post("/api/token"), host_key).json(&body)).await?).await
 }
 
 /// The token in the answer (`status`, `body`) to a token request the page made before the app

@@ -130,6 +130,15 @@ pub fn VideoView(
     .into_any()
 }
 
+/// Puts the keyboard in `input` as soon as it is on the page (a prompt's only field).
+pub fn focus_when_shown(input: NodeRef<html::Input>) {
+    Effect::new(move |_| {
+        if let Some(input) = input.get() {
+            let _ = input.focus();
+        }
+    });
+}
+
 /// `1 viewer`, `3 viewers`.
 pub fn viewers_label(count: usize) -> String {
     if count == 1 {

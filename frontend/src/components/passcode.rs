@@ -7,6 +7,7 @@ use onair_api::ErrorCode;
 
 use crate::api::ApiFailure;
 use crate::components::icons::{Glyph, Icon};
+use crate::components::layout::focus_when_shown;
 
 /// A passcode the server refused.
 pub const WRONG_PASSCODE: &str = "That passcode is not right.";
@@ -44,11 +45,7 @@ pub fn PasscodePrompt(
 ) -> impl IntoView {
     let typed = RwSignal::new(String::new());
     let input_ref = NodeRef::<html::Input>::new();
-    Effect::new(move |_| {
-        if let Some(input) = input_ref.get() {
-            let _ = input.focus();
-        }
-    });
+    focus_when_shown(input_ref);
     let submit = move || {
         if busy.get_untracked() {
             return;

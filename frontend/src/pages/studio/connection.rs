@@ -59,7 +59,7 @@ async fn connect(studio: Studio) -> Result<(), String> {
     };
     let token = match api::request_token(
         &room_id,
-        &credentials.host_name,
+        Some(&credentials.host_name),
         Some(&credentials.host_key),
         None,
     )

@@ -85,12 +85,15 @@ async fn connect(viewer: Viewer, early: Option<EarlyJoin>) -> Result<Joined, Str
         }
         None => None,
     };
-    let token = match &early {
-        Some(early) => match early.answer().await {
-            Some(answer) => api::token_from_answer(answer.status, &answer.body),
-            None => api::request_viewer_token(&room_id, name.as_deref(), passcode.as_deref()).await,
-        },
-        None => api::request_viewer_token(&room_id, name.as_deref(), passcode.as_deref()).await,
+    // The early join's answer, else (no early join, or its request never reached the server)
+    // a request of our own.
+    let early_answer = match &early {
+        Some(early) => early.answer().await,
+        None => None,
+    };
+    let token = match early_answer {
+        Some(answer) => api::token_from_answer(answer.status, &answer.body),
+        None => api::request_token(&room_id, name.as_deref(), None, passcode.as_deref()).await,
     };
     let token = match token {
         Ok(token) => token,

@@ -11,6 +11,7 @@ use onair_api::names::DISPLAY_NAME_MAX_CHARS;
 
 use super::state::Viewer;
 use crate::api;
+use crate::components::layout::focus_when_shown;
 use crate::storage;
 
 #[component]
@@ -20,11 +21,7 @@ pub(super) fn NamePrompt(viewer: Viewer) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let input_ref = NodeRef::<html::Input>::new();
-    Effect::new(move |_| {
-        if let Some(input) = input_ref.get() {
-            let _ = input.focus();
-        }
-    });
+    focus_when_shown(input_ref);
     let submit = move || {
         if busy.get_untracked() {
             return;
