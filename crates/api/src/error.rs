@@ -92,6 +92,10 @@ pub enum ErrorCode {
     EgressUnavailable,
     /// An upstream service answered with an error (502).
     UpstreamError,
+    /// A LiveKit webhook without a valid signature over its body (401).
+    WebhookRejected,
+    /// A LiveKit webhook event that was already received (400).
+    WebhookReplayed,
     /// An unexpected server fault (500); details are in the server log only.
     Internal,
 }

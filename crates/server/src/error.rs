@@ -85,6 +85,10 @@ pub enum ApiError {
     EgressUnavailable,
     #[error("{0}")]
     Upstream(String),
+    #[error("this webhook is not signed by this server's LiveKit (or not over this body)")]
+    WebhookRejected,
+    #[error("this webhook event was already received")]
+    WebhookReplayed,
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -153,6 +157,8 @@ impl ApiError {
                 ErrorCode::EgressUnavailable,
             ),
             Upstream(_) => (StatusCode::BAD_GATEWAY, ErrorCode::UpstreamError),
+            WebhookRejected => (StatusCode::UNAUTHORIZED, ErrorCode::WebhookRejected),
+            WebhookReplayed => (StatusCode::BAD_REQUEST, ErrorCode::WebhookReplayed),
             Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
     }

@@ -22,3 +22,4 @@ pub mod storage;
 pub mod streams;
 pub mod telemetry;
 pub mod web_app;
+pub mod webhooks;

@@ -2,6 +2,7 @@
 
 use metrics_exporter_prometheus::PrometheusHandle;
 use onair_api::RoomId;
+use secrecy::ExposeSecret;
 use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,6 +19,7 @@ use crate::recording::Recorder;
 use crate::storage::S3Store;
 use crate::streams::{RoomMetadata, Streams};
 use crate::web_app::WebApp;
+use crate::webhooks::Webhooks;
 
 /// Cheap to clone; every handler gets one.
 #[derive(Clone)]
@@ -37,6 +39,8 @@ pub struct App {
     pub web_app: WebApp,
     /// Present when recording is configured (an S3 bucket is set).
     pub recorder: Option<Recorder>,
+    /// LiveKit's webhooks: checked, and what they said about egresses.
+    pub webhooks: Arc<Webhooks>,
     /// Set once a shutdown signal came: `/readyz` answers 503 so load balancers stop sending
     /// work, and every response says `Connection: close`.
     pub draining: Draining,
@@ -69,10 +73,18 @@ impl AppState {
         let streams = Streams::new(livekit.clone(), config.room_cache_ttl, config.s3.is_some());
         let host_keys = HostKeys::new(&config.host_key_secret, config.host_key_ttl);
         let room_creation = RoomCreationLimiter::new(config.room_creation);
-        let recorder = config
-            .s3
-            .as_ref()
-            .map(|s3| Recorder::new(livekit.clone(), Arc::new(S3Store::new(s3)), s3.clone()));
+        let webhooks = Arc::new(Webhooks::new(
+            &config.livekit.api_key,
+            config.livekit.api_secret.expose_secret(),
+        ));
+        let recorder = config.s3.as_ref().map(|s3| {
+            Recorder::new(
+                livekit.clone(),
+                Arc::new(S3Store::new(s3)),
+                s3.clone(),
+                webhooks.clone(),
+            )
+        });
         let access = Access::new(&config.access, &config.public_url);
         let passcodes = Passcodes::new(&config.host_key_secret);
         Self(Arc::new(App {
@@ -85,6 +97,7 @@ impl AppState {
             prometheus: crate::metrics::prometheus(),
             recorder,
             web_app: WebApp::new(&config.static_dir),
+            webhooks,
             draining: Draining::default(),
             config,
         }))

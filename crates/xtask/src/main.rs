@@ -20,6 +20,8 @@ commands:
                                 prints its test users
   e2e [-- <node args>]          only the browser suite: release app, its own LiveKit and onair,
                                 node --test tests/browser/ (screenshots in target/e2e-screenshots)
+  api [-- <cargo test args>]    only the API suites (tests/api) against LiveKit and its workers,
+                                e.g. `cargo xtask api -- webhooks`
   build                         release build: target/release/onair and the app in frontend/dist
   stack [--with-workers]        only the local LiveKit server (ws://127.0.0.1:7880), with
                                 Redis, egress, ingress and SeaweedFS when asked; prints onair's
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
         "test" => commands::test::run(rest),
         "run" => commands::run::run(rest),
         "e2e" => commands::test::e2e(rest),
+        "api" => commands::test::api(rest),
         "build" => commands::run::build(rest),
         "stack" => commands::run::stack(rest),
         "bench" => commands::bench::run(rest),

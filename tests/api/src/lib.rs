@@ -543,6 +543,15 @@ fn base_settings(livekit: &LiveKitTarget, port: u16) -> Vec<(String, String)> {
     .collect()
 }
 
+/// The port the shared LiveKit sends its webhooks to (`ONAIR_TEST_WEBHOOK_PORT`): a test that
+/// needs them starts its onair there, one test at a time.
+pub fn webhook_port() -> u16 {
+    std::env::var("ONAIR_TEST_WEBHOOK_PORT")
+        .expect("ONAIR_TEST_WEBHOOK_PORT is not set: run the suites with `cargo xtask test`")
+        .parse()
+        .expect("ONAIR_TEST_WEBHOOK_PORT is a port")
+}
+
 /// Starts `onair` against the shared LiveKit server.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&LiveKitTarget::shared(), &[]).await
@@ -809,6 +818,46 @@ impl TestApp {
             .text()
             .await
             .expect("metrics text")
+    }
+
+    /// How many LiveKit webhooks of `event` (e.g. `egress_ended`) this process accepted so far.
+    pub async fn webhooks_accepted(&self, event: &str) -> u64 {
+        let metrics = self.metrics().await;
+        metrics
+            .lines()
+            .filter(|line| line.starts_with("onair_livekit_webhooks_total{"))
+            .filter(|line| line.contains(&format!("event=\"{event}\"")))
+            .filter(|line| line.contains("outcome=\"accepted\""))
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>() as u64
+    }
+
+    /// A webhook body signed as `livekit` signs its webhooks: a JWT with the API key and secret
+    /// whose `sha256` claim is the body's hash in base64.
+    pub fn sign_webhook(livekit: &LiveKitTarget, body: &str) -> String {
+        use sha2::Digest;
+        let hash = sha2::Sha256::digest(body.as_bytes());
+        livekit_api::access_token::AccessToken::with_api_key(&livekit.api_key, &livekit.api_secret)
+            .with_sha256(&base64_simd::STANDARD.encode_to_string(hash))
+            .to_jwt()
+            .expect("a webhook token")
+    }
+
+    /// POST /api/livekit/webhook with `body` and, when given, `Authorization: {authorization}`.
+    pub async fn send_webhook(
+        &self,
+        body: impl Into<reqwest::Body>,
+        authorization: Option<&str>,
+    ) -> Response {
+        let mut request = self
+            .client
+            .post(self.url("/api/livekit/webhook"))
+            .header("content-type", "application/webhook+json")
+            .body(body);
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        request.send().await.expect("request sent")
     }
 
     /// How many calls of `method` (e.g. `ListRooms`) this process made to LiveKit so far.

@@ -25,6 +25,7 @@ use crate::error::ApiError;
 use crate::livekit::{LiveKit, LiveKitError, unix_millis};
 use crate::storage::{RecordingStore, StorageError};
 use crate::streams::RoomMetadata;
+use crate::webhooks::Webhooks;
 use secrecy::ExposeSecret;
 use verdict::Verdict;
 
@@ -199,10 +200,18 @@ pub struct Recorder {
     /// Egresses this replica asked LiveKit to stop after judging them failed, so that every
     /// poll of the list does not ask again (an optimisation: losing it costs one more call).
     stale_stops: moka::sync::Cache<String, ()>,
+    /// What LiveKit's webhooks said about egresses: a stop hears of the file being saved at
+    /// once rather than at its next poll.
+    webhooks: Arc<Webhooks>,
 }
 
 impl Recorder {
-    pub fn new(livekit: Arc<LiveKit>, store: Arc<dyn RecordingStore>, s3: S3Settings) -> Self {
+    pub fn new(
+        livekit: Arc<LiveKit>,
+        store: Arc<dyn RecordingStore>,
+        s3: S3Settings,
+        webhooks: Arc<Webhooks>,
+    ) -> Self {
         let stale_stops = moka::sync::Cache::builder()
             .max_capacity(10_000)
             .time_to_live(Duration::from_secs(600))
@@ -212,6 +221,7 @@ impl Recorder {
             store,
             s3,
             stale_stops,
+            webhooks,
         }
     }
 
@@ -404,6 +414,31 @@ impl Recorder {
             .expect("one egress in, one judged out"))
     }
 
+    /// The egress's next state: what a webhook reports about it as soon as one comes, else
+    /// (after the poll interval) what LiveKit's egress list says.
+    async fn next_report(&self, room: &RoomId, egress_id: &str) -> Result<Judged, ApiError> {
+        // An end reported before this wait began is not announced again.
+        let ended = self
+            .webhooks
+            .egress_report(egress_id)
+            .filter(|info| !livekit_says_running(info));
+        let report = match ended {
+            Some(info) => Some(info),
+            None => {
+                let wait = self.webhooks.poll_interval(STOP_POLL);
+                self.webhooks.next_egress_report(egress_id, wait).await
+            }
+        };
+        match report {
+            Some(info) => Ok(self
+                .judged_egresses(room, vec![(*info).clone()])
+                .await
+                .pop()
+                .expect("one egress in, one judged out")),
+            None => self.refreshed(room, egress_id).await,
+        }
+    }
+
     /// Stops the recording and waits (bounded) until its file is written or it failed. A
     /// recording already judged failed is answered at once.
     pub async fn stop(&self, recording: FoundRecording) -> Result<RecordingStopped, ApiError> {
@@ -439,8 +474,7 @@ impl Recorder {
             }
         }
         while judged.is_running() && started.elapsed() < STOP_WAIT {
-            tokio::time::sleep(STOP_POLL).await;
-            judged = self.refreshed(&room, &egress_id).await?;
+            judged = self.next_report(&room, &egress_id).await?;
         }
         let summary = summary_of(&judged);
         let status = summary.status;

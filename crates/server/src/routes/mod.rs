@@ -7,6 +7,7 @@ pub mod recordings;
 pub mod rooms;
 pub mod stage;
 pub mod tokens;
+pub mod webhook;
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -119,6 +120,14 @@ pub fn api_router() -> Router<AppState> {
         .routes(routes!(auth::finish_sign_in))
         .routes(routes!(recordings::start_recording))
         .routes(routes!(recordings::stop_recording))
+        .merge(
+            // LiveKit's events can be larger than an API request.
+            OpenApiRouter::new()
+                .routes(routes!(webhook::receive_webhook))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::webhooks::WEBHOOK_BODY_LIMIT_BYTES,
+                )),
+        )
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .merge(

@@ -84,8 +84,15 @@ impl BrowserStack {
         let mut workers = workers
             .map(|tools| WorkerStack::start(tools, name))
             .transpose()?;
+        // Both onairs' ports are chosen first: LiveKit sends its webhooks to each.
+        let port = net::free_tcp_port()?;
+        let private_port = net::free_tcp_port()?;
         let mut options = LiveKitOptions::free_ports(livekit_binary)
-            .with_log_file(log_path(&format!("{name}-livekit.log"))?);
+            .with_log_file(log_path(&format!("{name}-livekit.log"))?)
+            .with_webhooks_to(port);
+        if oidc_provider.is_some() {
+            options = options.with_webhooks_to(private_port);
+        }
         if let Some(workers) = &workers {
             options = workers.livekit_options(options);
         }
@@ -94,7 +101,6 @@ impl BrowserStack {
             workers.start_workers(livekit.url(), livekit.api_key(), livekit.api_secret())?;
             println!("workers: {}", workers.describe());
         }
-        let port = net::free_tcp_port()?;
         let mut env = vec![
             ("LIVEKIT_URL", livekit.url().to_owned()),
             ("LIVEKIT_API_KEY", livekit.api_key().to_owned()),
@@ -119,7 +125,7 @@ impl BrowserStack {
             onair_log.display()
         );
         let private = oidc_provider
-            .map(|provider| start_private(name, onair_binary, provider, env))
+            .map(|provider| start_private(name, onair_binary, provider, private_port, env))
             .transpose()?;
         Ok(Self {
             onair,
@@ -260,15 +266,15 @@ impl Drop for BrowserStack {
 }
 
 /// Starts the OpenID Connect provider `provider_binary`, makes a creator key, then the private
-/// onair on a free port with `env` (LiveKit's settings, the workers', the app's), signing in
+/// onair on `port` with `env` (LiveKit's settings, the workers', the app's), signing in
 /// through that provider or with the key.
 fn start_private(
     name: &str,
     onair_binary: &Path,
     provider_binary: &Path,
+    port: u16,
     env: Vec<(&'static str, String)>,
 ) -> Result<PrivateOnAir> {
-    let port = net::free_tcp_port()?;
     let public_url = format!("http://127.0.0.1:{port}");
     let provider = OidcProvider::start(
         provider_binary,

@@ -93,7 +93,9 @@ pub fn run(args: &[String]) -> Result<()> {
             workers = Some(WorkerStack::start(tools, "run")?);
         }
         header("livekit-server (local, dev keys)");
-        let mut options = LiveKitOptions::dev(binary).with_log_file(log_path("livekit.log")?);
+        let mut options = LiveKitOptions::dev(binary)
+            .with_log_file(log_path("livekit.log")?)
+            .with_webhooks_to(port);
         if let Some(workers) = &workers {
             options = workers.livekit_options(options);
         }
@@ -221,7 +223,14 @@ pub fn stack(args: &[String]) -> Result<()> {
     } else {
         None
     };
-    let mut options = LiveKitOptions::dev(binary).with_log_file(log_path("livekit.log")?);
+    // Webhooks go to an onair started on PORT (default 3000) with the settings printed below.
+    let onair_port = std::env::var("PORT")
+        .ok()
+        .and_then(|port| port.parse().ok())
+        .unwrap_or(DEFAULT_PORT);
+    let mut options = LiveKitOptions::dev(binary)
+        .with_log_file(log_path("livekit.log")?)
+        .with_webhooks_to(onair_port);
     if let Some(workers) = &workers {
         options = workers.livekit_options(options);
     }

@@ -13,7 +13,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use xtask::stack::workers::{WorkerStack, WorkerTools};
 use xtask::stack::{LiveKitOptions, LiveKitServer};
-use xtask::{tools, workspace_root};
+use xtask::{net, tools, workspace_root};
 
 use super::browser::{BrowserStack, ensure_browser_tools, screenshots_dir};
 use super::schemathesis::Access;
@@ -142,24 +142,11 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
         "livekit",
         "start livekit-server and the workers (egress, ingress) on free ports".into(),
         &mut || {
-            let mut workers = WorkerStack::start(&worker_tools, "test")?;
-            let options = workers.livekit_options(
-                LiveKitOptions::free_ports(&livekit_binary)
-                    .with_log_file(log_path("livekit-test.log")?),
-            );
-            let server = LiveKitServer::start(options)?;
-            workers.start_workers(&server.url(), server.api_key(), server.api_secret())?;
-            println!(
-                "livekit-server at {} (log: {})\nworkers: {}",
-                server.url(),
-                server.log_file().display(),
-                workers.describe()
-            );
-            stack = Some((server, workers));
+            stack = Some(ApiStack::start(&livekit_binary, &worker_tools)?);
             Ok(())
         },
     )?;
-    let (mut livekit, mut workers) = stack.expect("set by the livekit step");
+    let mut stack = stack.expect("set by the livekit step");
 
     let mut test_args = vec![
         "test".to_owned(),
@@ -171,33 +158,7 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
     let _ = step(
         "tests",
         format!("cargo {}", test_args.join(" ")),
-        &mut || {
-            // The API suites start the real `onair` binary, one process per test.
-            let onair = build_onair_debug()?;
-            let mut command = cargo(&test_args);
-            command
-                .env("ONAIR_TEST_BIN", onair)
-                .env("ONAIR_TEST_LIVEKIT_URL", livekit.url())
-                .env("ONAIR_TEST_LIVEKIT_API_KEY", livekit.api_key())
-                .env("ONAIR_TEST_LIVEKIT_API_SECRET", livekit.api_secret())
-                .env("ONAIR_TEST_LIVEKIT_BIN", &livekit_binary)
-                // The scale-out suite's second LiveKit node joins the same Redis.
-                .env("ONAIR_TEST_REDIS_ADDRESS", workers.redis_address())
-                // The recording suites' publisher (tests/browser/tools/publisher.mjs).
-                .env("ONAIR_TEST_CHROMIUM", &chromium)
-                // The sign-in suites start their own OpenID Connect provider per test (its
-                // redirect URI names the test's onair port).
-                .env("ONAIR_TEST_OIDC_PROVIDER_BIN", &oidc_provider);
-            // The bucket (ONAIR_TEST_S3_*, ONAIR_TEST_AWS_*) and where encoders reach the
-            // ingress (ONAIR_TEST_INGRESS_{RTMP,WHIP}_{URL,PORT}, ONAIR_TEST_INGRESS_PID_FILE).
-            for (name, value) in workers.onair_env().into_iter().chain(workers.ingress_env()) {
-                command.env(format!("ONAIR_TEST_{name}"), value);
-            }
-            if let Some(pid_file) = workers.egress_pid_file() {
-                command.env("ONAIR_TEST_EGRESS_PID_FILE", pid_file);
-            }
-            run_checked(command, &format!("cargo {}", test_args.join(" ")))
-        },
+        &mut || stack.run_tests(&test_args, &livekit_binary, &chromium, &oidc_provider),
     );
 
     let _ = step(
@@ -209,8 +170,8 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
             super::schemathesis::check(
                 &st,
                 &onair,
-                &livekit,
-                &workers.onair_env(),
+                &stack.livekit,
+                &stack.workers.onair_env(),
                 Access::Open,
                 &[],
             )
@@ -228,8 +189,8 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
             super::schemathesis::check(
                 &st,
                 &onair,
-                &livekit,
-                &workers.onair_env(),
+                &stack.livekit,
+                &stack.workers.onair_env(),
                 Access::Private {
                     oidc_provider: &oidc_provider,
                 },
@@ -242,8 +203,8 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
         "stop livekit",
         "stop livekit-server and the workers".into(),
         &mut || {
-            workers.stop();
-            livekit.stop()
+            stack.workers.stop();
+            stack.livekit.stop()
         },
     );
 
@@ -276,6 +237,107 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
         &mut || super::image::run(&[]),
     );
     Ok(())
+}
+
+/// The API suites' stack: LiveKit and its workers on free ports, LiveKit sending webhooks to
+/// `webhook_port`, where the suites that need them start their onair.
+pub struct ApiStack {
+    livekit: LiveKitServer,
+    workers: WorkerStack,
+    webhook_port: u16,
+}
+
+impl ApiStack {
+    pub fn start(livekit_binary: &Path, worker_tools: &WorkerTools) -> Result<Self> {
+        let mut workers = WorkerStack::start(worker_tools, "test")?;
+        let webhook_port = net::free_tcp_port()?;
+        let options = workers.livekit_options(
+            LiveKitOptions::free_ports(livekit_binary)
+                .with_log_file(log_path("livekit-test.log")?)
+                .with_webhooks_to(webhook_port),
+        );
+        let livekit = LiveKitServer::start(options)?;
+        workers.start_workers(&livekit.url(), livekit.api_key(), livekit.api_secret())?;
+        println!(
+            "livekit-server at {} (log: {}), webhooks to port {webhook_port}\nworkers: {}",
+            livekit.url(),
+            livekit.log_file().display(),
+            workers.describe()
+        );
+        Ok(Self {
+            livekit,
+            workers,
+            webhook_port,
+        })
+    }
+
+    /// `cargo {test_args}` (the API suites and the unit tests) against this stack, with the
+    /// debug `onair` they start one process per test.
+    fn run_tests(
+        &self,
+        test_args: &[String],
+        livekit_binary: &Path,
+        chromium: &Path,
+        oidc_provider: &Path,
+    ) -> Result<()> {
+        let onair = build_onair_debug()?;
+        let (livekit, workers) = (&self.livekit, &self.workers);
+        let mut command = cargo(test_args);
+        command
+            .env("ONAIR_TEST_BIN", onair)
+            .env("ONAIR_TEST_LIVEKIT_URL", livekit.url())
+            .env("ONAIR_TEST_LIVEKIT_API_KEY", livekit.api_key())
+            .env("ONAIR_TEST_LIVEKIT_API_SECRET", livekit.api_secret())
+            .env("ONAIR_TEST_LIVEKIT_BIN", livekit_binary)
+            .env("ONAIR_TEST_WEBHOOK_PORT", self.webhook_port.to_string())
+            // The scale-out suite's second LiveKit node joins the same Redis.
+            .env("ONAIR_TEST_REDIS_ADDRESS", workers.redis_address())
+            // The recording suites' publisher (tests/browser/tools/publisher.mjs).
+            .env("ONAIR_TEST_CHROMIUM", chromium)
+            // The sign-in suites start their own OpenID Connect provider per test (its
+            // redirect URI names the test's onair port).
+            .env("ONAIR_TEST_OIDC_PROVIDER_BIN", oidc_provider);
+        // The bucket (ONAIR_TEST_S3_*, ONAIR_TEST_AWS_*) and where encoders reach the
+        // ingress (ONAIR_TEST_INGRESS_{RTMP,WHIP}_{URL,PORT}, ONAIR_TEST_INGRESS_PID_FILE).
+        for (name, value) in workers.onair_env().into_iter().chain(workers.ingress_env()) {
+            command.env(format!("ONAIR_TEST_{name}"), value);
+        }
+        if let Some(pid_file) = workers.egress_pid_file() {
+            command.env("ONAIR_TEST_EGRESS_PID_FILE", pid_file);
+        }
+        run_checked(command, &format!("cargo {}", test_args.join(" ")))
+    }
+
+    fn stop(mut self) -> Result<()> {
+        self.workers.stop();
+        self.livekit.stop()
+    }
+}
+
+/// `cargo xtask api [-- <cargo test args>]`: only the API suites (`tests/api`) against their
+/// stack — tools, LiveKit with the workers, then `cargo test -p onair-api-tests` plus the
+/// arguments (e.g. `-- webhooks` to run the tests whose name has `webhooks`).
+pub fn api(args: &[String]) -> Result<()> {
+    let extra: &[String] = match args.first().map(String::as_str) {
+        Some("--") => &args[1..],
+        _ => args,
+    };
+    header("tools");
+    let (livekit_binary, chromium) = ensure_browser_tools()?;
+    let oidc_provider = tools::oidc_provider::ensure_oidc_provider()?;
+    let worker_tools = tools::ensure_worker_tools()?;
+    header("livekit-server and the workers");
+    let stack = ApiStack::start(&livekit_binary, &worker_tools)?;
+    header("API suites");
+    let mut test_args = vec![
+        "test".to_owned(),
+        "-p".to_owned(),
+        "onair-api-tests".to_owned(),
+    ];
+    test_args.extend(extra.iter().cloned());
+    let result = stack.run_tests(&test_args, &livekit_binary, &chromium, &oidc_provider);
+    stack.stop()?;
+    result
 }
 
 /// Runs the browser suite (`node --test --test-concurrency=1 tests/browser/`, plus `node_args`)

@@ -116,6 +116,9 @@ pub struct LiveKitOptions {
     /// The ingress worker's URLs, which the server hands out with each ingress it creates;
     /// `None` leaves out the `ingress:` block (needs Redis to be of use).
     pub ingress: Option<IngressUrls>,
+    /// Where the server sends its webhooks (OnAir's `/api/livekit/webhook`), signed with the
+    /// API key; empty leaves out the `webhook:` block.
+    pub webhook_urls: Vec<String>,
 }
 
 impl LiveKitOptions {
@@ -137,7 +140,14 @@ impl LiveKitOptions {
             log_file: None,
             redis_address: None,
             ingress: None,
+            webhook_urls: Vec::new(),
         }
+    }
+
+    /// Sends webhooks to the OnAir listening on loopback `port` too.
+    pub fn with_webhooks_to(mut self, onair_port: u16) -> Self {
+        self.webhook_urls.push(webhook_url(onair_port));
+        self
     }
 
     /// Sends the server's output to `path` (truncated at start, appended to on restart).
@@ -607,6 +617,11 @@ fn ensure_ports_free(ports: LiveKitPorts) -> Result<()> {
     Ok(())
 }
 
+/// OnAir's webhook endpoint on loopback `port`.
+pub fn webhook_url(port: u16) -> String {
+    format!("http://127.0.0.1:{port}/api/livekit/webhook")
+}
+
 /// Fills the placeholders of `config/livekit.yaml`.
 fn render_config(template: &str, options: &LiveKitOptions, ports: LiveKitPorts) -> Result<String> {
     for (what, value) in [
@@ -629,6 +644,16 @@ fn render_config(template: &str, options: &LiveKitOptions, ports: LiveKitPorts) 
         ),
         None => String::new(),
     };
+    let webhook_block = if options.webhook_urls.is_empty() {
+        String::new()
+    } else {
+        let urls: String = options
+            .webhook_urls
+            .iter()
+            .map(|url| format!("    - {url}\n"))
+            .collect();
+        format!("webhook:\n  api_key: {}\n  urls:\n{urls}", options.api_key)
+    };
     let values = [
         ("{port}", ports.http.to_string()),
         ("{rtc_tcp_port}", ports.rtc_tcp.to_string()),
@@ -637,6 +662,7 @@ fn render_config(template: &str, options: &LiveKitOptions, ports: LiveKitPorts) 
         ("{api_secret}", options.api_secret.clone()),
         ("{redis_block}", redis_block),
         ("{ingress_block}", ingress_block),
+        ("{webhook_block}", webhook_block),
     ];
     let mut config = template.to_owned();
     for (placeholder, value) in values {
@@ -689,6 +715,7 @@ mod tests {
             "{api_key}",
             "{api_secret}",
             "{redis_block}",
+            "{webhook_block}",
             "{ingress_block}",
         ] {
             assert!(!config.contains(placeholder), "{config}");
@@ -715,6 +742,24 @@ mod tests {
                 "\ningress:\n  rtmp_base_url: rtmp://127.0.0.1:2001/live\n  \
                  whip_base_url: http://127.0.0.1:2002/w\n"
             ),
+            "{config}"
+        );
+    }
+
+    #[test]
+    fn renders_the_webhook_block_for_each_onair() {
+        let template =
+            fs::read_to_string(crate::workspace_root().join("config/livekit.yaml")).unwrap();
+        let options = LiveKitOptions::free_ports("livekit-server")
+            .with_webhooks_to(3000)
+            .with_webhooks_to(3001);
+        let config = render_config(&template, &options, LiveKitPorts::DEV).unwrap();
+        assert!(
+            config.contains(&format!(
+                "\nwebhook:\n  api_key: {DEV_API_KEY}\n  urls:\n    \
+                 - http://127.0.0.1:3000/api/livekit/webhook\n    \
+                 - http://127.0.0.1:3001/api/livekit/webhook\n"
+            )),
             "{config}"
         );
     }

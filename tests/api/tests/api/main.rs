@@ -16,6 +16,7 @@ mod stage;
 mod streams;
 mod tokens;
 mod viral_link;
+mod webhooks;
 
 /// One at a time: the suites that record through the shared egress worker (one of them kills
 /// it), and those that load the machine on purpose, whose load would slow the timed checks of
