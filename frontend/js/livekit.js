@@ -198,11 +198,15 @@ export class Session {
       .on(E.ParticipantNameChanged, (_name, p) => this.emit({ type: 'participantConnected', participant: participantInfo(p) }))
       .on(E.ParticipantAttributesChanged, (_changed, p) => this.emit({ type: 'participantConnected', participant: participantInfo(p) }))
       .on(E.ParticipantPermissionsChanged, (_before, p) => this.emit({ type: 'participantConnected', participant: participantInfo(p) }))
-      .on(E.DataReceived, (payload, p, _kind, topic) => {
-        if (topic !== REACTION_TOPIC || !p) return;
+      // The sender is the identity LiveKit's server stamps on the packet, not a participant
+      // looked up in the room: LiveKit announces those who publish nothing (viewers) to the
+      // others in a batch every 3 s, so a viewer who reacts just after joining is not in the
+      // room's list yet, though the packet is theirs (empty only from a hidden participant).
+      .on(E.DataReceived, (payload, _participant, _kind, topic, _encryption, from) => {
+        if (topic !== REACTION_TOPIC || !from) return;
         try {
           const { emoji } = JSON.parse(new TextDecoder().decode(payload));
-          if (typeof emoji === 'string') this.emit({ type: 'reaction', emoji, from: p.identity });
+          if (typeof emoji === 'string') this.emit({ type: 'reaction', emoji, from });
         } catch {
           // Not a reaction in OnAir's format: ignored.
         }
