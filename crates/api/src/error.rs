@@ -92,6 +92,12 @@ pub enum ErrorCode {
     EgressUnavailable,
     /// An upstream service answered with an error (502).
     UpstreamError,
+    /// The stream already sends to as many restream destinations as it may (409).
+    TooManyDestinations,
+    /// The stream already sends to that URL with that key (409).
+    DestinationExists,
+    /// Restreaming is not configured on this server: no bucket or no egress (503).
+    RestreamUnavailable,
     /// A LiveKit webhook without a valid signature over its body (401).
     WebhookRejected,
     /// A LiveKit webhook event that was already received (400).

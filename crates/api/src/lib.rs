@@ -13,6 +13,7 @@ pub mod error;
 pub mod ingress;
 pub mod names;
 pub mod recordings;
+pub mod restream;
 pub mod rooms;
 pub mod tokens;
 
@@ -26,6 +27,10 @@ pub use names::{DisplayName, NameError, RoomId, StreamTitle};
 pub use recordings::{
     RecordingList, RecordingStarted, RecordingStatus, RecordingStopped, RecordingSummary,
     StartRecordingRequest, StopRecordingRequest,
+};
+pub use restream::{
+    AddDestinationRequest, Destination, DestinationError, DestinationList, DestinationStatus,
+    RtmpUrl, StreamKey,
 };
 pub use rooms::{CreateRoomRequest, CreatedRoom, RoomAnswer, RoomInfo};
 pub use tokens::{ParticipantNameRequest, TokenRequest, TokenResponse};

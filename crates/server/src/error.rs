@@ -85,6 +85,14 @@ pub enum ApiError {
     EgressUnavailable,
     #[error("{0}")]
     Upstream(String),
+    #[error("this stream already sends to {limit} destinations, the most it can: remove one first")]
+    TooManyDestinations { limit: usize },
+    #[error("this stream already sends to that destination")]
+    DestinationExists,
+    #[error(
+        "restreaming is not configured on this server (it needs LiveKit egress and the bucket)"
+    )]
+    RestreamUnavailable,
     #[error("this webhook is not signed by this server's LiveKit (or not over this body)")]
     WebhookRejected,
     #[error("this webhook event was already received")]
@@ -157,6 +165,12 @@ impl ApiError {
                 ErrorCode::EgressUnavailable,
             ),
             Upstream(_) => (StatusCode::BAD_GATEWAY, ErrorCode::UpstreamError),
+            TooManyDestinations { .. } => (StatusCode::CONFLICT, ErrorCode::TooManyDestinations),
+            DestinationExists => (StatusCode::CONFLICT, ErrorCode::DestinationExists),
+            RestreamUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::RestreamUnavailable,
+            ),
             WebhookRejected => (StatusCode::UNAUTHORIZED, ErrorCode::WebhookRejected),
             WebhookReplayed => (StatusCode::BAD_REQUEST, ErrorCode::WebhookReplayed),
             Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod passcode;
 pub mod rate_limit;
 pub mod recording;
+pub mod restream;
 pub mod routes;
 pub mod stage;
 pub mod startup;

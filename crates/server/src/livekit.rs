@@ -459,11 +459,12 @@ impl LiveKit {
         .map(drop)
     }
 
-    /// Starts a RoomComposite recording of `room` into `output`.
+    /// Starts a RoomComposite egress of `room` (the stream as viewers see it: speaker layout, at
+    /// the recording preset's size) into `outputs`: a recording's file, restream URLs.
     pub async fn start_room_composite(
         &self,
         room: &RoomId,
-        output: proto::EncodedFileOutput,
+        outputs: Vec<EgressOutput>,
     ) -> Result<proto::EgressInfo, LiveKitError> {
         let options = RoomCompositeOptions {
             layout: "speaker".into(),
@@ -472,11 +473,25 @@ impl LiveKit {
         };
         self.call(
             "StartRoomCompositeEgress",
-            self.api.egress().start_room_composite_egress(
-                room.as_str(),
-                vec![EgressOutput::File(output)],
-                options,
-            ),
+            self.api
+                .egress()
+                .start_room_composite_egress(room.as_str(), outputs, options),
+        )
+        .await
+    }
+
+    /// Adds and removes RTMP URLs of a running stream egress, without restarting it.
+    pub async fn update_stream(
+        &self,
+        egress_id: &str,
+        add_output_urls: Vec<String>,
+        remove_output_urls: Vec<String>,
+    ) -> Result<proto::EgressInfo, LiveKitError> {
+        self.call(
+            "UpdateStream",
+            self.api
+                .egress()
+                .update_stream(egress_id, add_output_urls, remove_output_urls),
         )
         .await
     }

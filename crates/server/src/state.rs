@@ -16,7 +16,8 @@ use crate::livekit::{LiveKit, Role};
 use crate::passcode::Passcodes;
 use crate::rate_limit::RoomCreationLimiter;
 use crate::recording::Recorder;
-use crate::storage::S3Store;
+use crate::restream::Restreamer;
+use crate::storage::{RecordingStore, S3Store};
 use crate::streams::{RoomMetadata, Streams};
 use crate::web_app::WebApp;
 use crate::webhooks::Webhooks;
@@ -39,6 +40,8 @@ pub struct App {
     pub web_app: WebApp,
     /// Present when recording is configured (an S3 bucket is set).
     pub recorder: Option<Recorder>,
+    /// Present when a bucket is set too: it keeps the destinations.
+    pub restreamer: Option<Restreamer>,
     /// LiveKit's webhooks: checked, and what they said about egresses.
     pub webhooks: Arc<Webhooks>,
     /// Set once a shutdown signal came: `/readyz` answers 503 so load balancers stop sending
@@ -77,11 +80,19 @@ impl AppState {
             &config.livekit.api_key,
             config.livekit.api_secret.expose_secret(),
         ));
-        let recorder = config.s3.as_ref().map(|s3| {
-            Recorder::new(
+        let store: Option<Arc<dyn RecordingStore>> = config
+            .s3
+            .as_ref()
+            .map(|s3| Arc::new(S3Store::new(s3)) as Arc<dyn RecordingStore>);
+        let recorder =
+            config.s3.as_ref().zip(store.clone()).map(|(s3, store)| {
+                Recorder::new(livekit.clone(), store, s3.clone(), webhooks.clone())
+            });
+        let restreamer = store.map(|store| {
+            Restreamer::new(
                 livekit.clone(),
-                Arc::new(S3Store::new(s3)),
-                s3.clone(),
+                store,
+                &config.host_key_secret,
                 webhooks.clone(),
             )
         });
@@ -96,6 +107,7 @@ impl AppState {
             room_creation,
             prometheus: crate::metrics::prometheus(),
             recorder,
+            restreamer,
             web_app: WebApp::new(&config.static_dir),
             webhooks,
             draining: Draining::default(),
@@ -135,6 +147,13 @@ impl App {
     /// The recorder, or 503 `recording_unavailable` when recording is not configured.
     pub fn recorder(&self) -> Result<&Recorder, ApiError> {
         self.recorder.as_ref().ok_or(ApiError::RecordingUnavailable)
+    }
+
+    /// The restreamer, or 503 `restream_unavailable` when no bucket is configured.
+    pub fn restreamer(&self) -> Result<&Restreamer, ApiError> {
+        self.restreamer
+            .as_ref()
+            .ok_or(ApiError::RestreamUnavailable)
     }
 
     /// The link viewers open.

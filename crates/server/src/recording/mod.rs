@@ -13,6 +13,7 @@
 mod guard;
 pub mod verdict;
 
+use livekit_api::services::egress::EgressOutput;
 use livekit_protocol as proto;
 use onair_api::{
     RecordingList, RecordingStarted, RecordingStatus, RecordingStopped, RecordingSummary, RoomId,
@@ -93,7 +94,7 @@ impl From<StorageError> for ApiError {
 }
 
 /// Whether LiveKit counts the egress as running (whatever OnAir makes of it).
-fn livekit_says_running(info: &proto::EgressInfo) -> bool {
+pub(crate) fn livekit_says_running(info: &proto::EgressInfo) -> bool {
     use proto::EgressStatus::*;
     matches!(
         proto::EgressStatus::try_from(info.status),
@@ -327,7 +328,7 @@ impl Recorder {
         self.store.put_json(&marker_path, marker.to_json()).await?;
         let info = match self
             .livekit
-            .start_room_composite(room, self.file_output(&file_path))
+            .start_room_composite(room, vec![EgressOutput::File(self.file_output(&file_path))])
             .await
         {
             Ok(info) => info,

@@ -1,6 +1,7 @@
 //! The route table (one screen) and the generated OpenAPI document.
 
 pub mod auth;
+pub mod destinations;
 pub mod health;
 pub mod ingress;
 pub mod recordings;
@@ -28,6 +29,7 @@ use crate::state::AppState;
         (name = "rooms", description = "Streams and their participants"),
         (name = "tokens", description = "LiveKit access tokens"),
         (name = "recordings", description = "Recording to S3"),
+        (name = "restream", description = "Restreaming to YouTube, Twitch or any RTMP(S) server through LiveKit egress"),
         (name = "stage", description = "Raised hands, and viewers invited on stage"),
         (name = "ingress", description = "Streaming from OBS (RTMP or WHIP) through LiveKit Ingress"),
         (name = "access", description = "Creator sign-in: OpenID Connect, creator keys, the session"),
@@ -112,6 +114,11 @@ pub fn api_router() -> Router<AppState> {
             ingress::get_ingress,
             ingress::delete_ingress
         ))
+        .routes(routes!(
+            destinations::add_destination,
+            destinations::list_destinations
+        ))
+        .routes(routes!(destinations::remove_destination))
         .routes(routes!(tokens::issue_token))
         .routes(routes!(auth::get_me))
         .routes(routes!(auth::sign_in_with_key))

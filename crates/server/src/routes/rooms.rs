@@ -152,6 +152,9 @@ pub async fn end_stream(
     app.authorize_host(&credential, &room_id)?;
     app.streams.end(&room_id).await?;
     tracing::info!(room = %room_id, "stream ended by its host");
+    if let Some(restreamer) = &app.restreamer {
+        restreamer.forget_all(&room_id).await;
+    }
     // LiveKit keeps an ingress after its room is gone; the stream's key must die with it.
     match crate::ingress::delete_all(&app.livekit, &room_id).await {
         Ok(_) | Err(ApiError::IngressUnavailable) => {}

@@ -69,6 +69,12 @@ pub async fn receive_webhook(
     {
         tracing::debug!(room = %room, %event, "LiveKit webhook");
         app.streams.forget(&room).await;
+        if event == "room_finished"
+            && let Some(restreamer) = &app.restreamer
+        {
+            // The stream is over, and its restream with it: its sealed keys need not stay.
+            restreamer.forget_all(&room).await;
+        }
     }
     Ok(StatusCode::NO_CONTENT)
 }

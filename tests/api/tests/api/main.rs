@@ -11,6 +11,7 @@ mod livekit_outage;
 mod operations;
 mod recording_real;
 mod recordings;
+mod restream;
 mod scale_out;
 mod stage;
 mod streams;
