@@ -92,12 +92,17 @@ pub fn recording_settings() -> Vec<(String, String)> {
 
 /// Starts `onair` against the shared LiveKit, recording into the shared bucket.
 pub async fn spawn_recording_app() -> TestApp {
+    spawn_recording_app_on(free_port()).await
+}
+
+/// [`spawn_recording_app`] on `port` (such as [`webhook_port`], where LiveKit's webhooks go).
+pub async fn spawn_recording_app_on(port: u16) -> TestApp {
     let settings = recording_settings();
     let overrides: Vec<(&str, &str)> = settings
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    spawn_app_with(&LiveKitTarget::shared(), &overrides).await
+    spawn_app_on(port, &LiveKitTarget::shared(), &overrides).await
 }
 
 /// The egress worker's current process id.

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use onair_api::CreatedRoom;
 use onair_api_tests::{
-    LiveKitTarget, TestApp, eventually, expect_error, free_port, recording_settings, spawn_app,
-    spawn_app_on, spawn_recording_app, watch, webhook_port,
+    TestApp, eventually, expect_error, free_port, spawn_app, spawn_recording_app,
+    spawn_recording_app_on, watch, webhook_port,
 };
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
@@ -122,12 +122,7 @@ fn codecs(file: &Path) -> Vec<String> {
 #[tokio::test]
 async fn a_host_restreams_to_another_stream_and_to_an_rtmp_server_and_a_refusing_one_fails_alone() {
     let _turn = TAKE_TURNS.lock().await;
-    let settings = recording_settings();
-    let overrides: Vec<(&str, &str)> = settings
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let app = spawn_app_on(webhook_port(), &LiveKitTarget::shared(), &overrides).await;
+    let app = spawn_recording_app_on(webhook_port()).await;
     let (show, _publisher) = live_stream(&app, "Ada").await;
 
     // Ben's stream takes RTMP from an encoder: Ada's restream is that encoder.

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use onair_api_tests::{
-    LiveKitTarget, TestApp, eventually, expect_error, recording_settings, spawn_app, spawn_app_on,
+    LiveKitTarget, TestApp, eventually, expect_error, spawn_app, spawn_recording_app_on,
     webhook_port,
 };
 use reqwest::StatusCode;
@@ -87,12 +87,7 @@ async fn a_webhook_sent_twice_is_taken_once() {
 #[tokio::test]
 async fn livekit_tells_onair_of_a_host_going_live_and_of_a_recording_ending() {
     let _turn = TAKE_TURNS.lock().await;
-    let settings = recording_settings();
-    let overrides: Vec<(&str, &str)> = settings
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let app = spawn_app_on(webhook_port(), &LiveKitTarget::shared(), &overrides).await;
+    let app = spawn_recording_app_on(webhook_port()).await;
     let (stream, _publisher) = live_stream(&app, "Ada").await;
 
     let heard = eventually(Duration::from_secs(10), || async {
