@@ -4,11 +4,12 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use onair_api::access::PASSCODE_HEADER;
 use onair_api::{
-    CreateIngressRequest, CreateRoomRequest, CreatedRoom, CreatorKeySignIn, CreatorKeyText,
-    DisplayName, ErrorBody, ErrorCode, IngressInfo, IngressInputType, LockedRoom, Me,
-    ParticipantNameRequest, Passcode, RecordingList, RecordingStarted, RecordingStopped,
-    RoomAnswer, RoomId, RoomInfo, StartRecordingRequest, StopRecordingRequest, StreamTitle,
-    TokenRequest, TokenResponse, Visibility,
+    AddDestinationRequest, CreateIngressRequest, CreateRoomRequest, CreatedRoom, CreatorKeySignIn,
+    CreatorKeyText, Destination, DestinationList, DisplayName, ErrorBody, ErrorCode, IngressInfo,
+    IngressInputType, LockedRoom, Me, ParticipantNameRequest, Passcode, RecordingList,
+    RecordingStarted, RecordingStopped, RoomAnswer, RoomId, RoomInfo, RtmpUrl,
+    StartRecordingRequest, StopRecordingRequest, StreamKey, StreamTitle, TokenRequest,
+    TokenResponse, Visibility,
 };
 use serde::de::DeserializeOwned;
 
@@ -366,6 +367,56 @@ pub async fn find_ingress(
 /// DELETE /api/rooms/:roomId/ingress
 pub async fn delete_ingress(room_id: &RoomId, host_key: &str) -> Result<(), ApiFailure> {
     let path = format!("/api/rooms/{room_id}/ingress");
+    send(with_bearer(Request::delete(&path), Some(host_key)).build())
+        .await
+        .map(drop)
+}
+
+/// POST (start) or DELETE (stop) /api/rooms/:roomId/hls: the stream's HLS broadcast.
+pub async fn set_hls(room_id: &RoomId, host_key: &str, on: bool) -> Result<(), ApiFailure> {
+    let path = format!("/api/rooms/{room_id}/hls");
+    let request = if on {
+        Request::post(&path)
+    } else {
+        Request::delete(&path)
+    };
+    send(with_bearer(request, Some(host_key)).build())
+        .await
+        .map(drop)
+}
+
+/// POST /api/rooms/:roomId/destinations — `url` and `key` as typed, checked with the server's
+/// rules first so a mistake shows under its field at once.
+pub async fn add_destination(
+    room_id: &RoomId,
+    url: &str,
+    key: &str,
+    host_key: &str,
+) -> Result<Destination, ApiFailure> {
+    let body = AddDestinationRequest {
+        url: RtmpUrl::parse(url.trim()).map_err(|e| invalid("url", e))?,
+        stream_key: StreamKey::parse(key.trim()).map_err(|e| invalid("streamKey", e))?,
+    };
+    let path = format!("/api/rooms/{room_id}/destinations");
+    json(send(with_bearer(Request::post(&path), Some(host_key)).json(&body)).await?).await
+}
+
+/// GET /api/rooms/:roomId/destinations
+pub async fn list_destinations(
+    room_id: &RoomId,
+    host_key: &str,
+) -> Result<DestinationList, ApiFailure> {
+    let path = format!("/api/rooms/{room_id}/destinations");
+    json(send(with_bearer(Request::get(&path), Some(host_key)).build()).await?).await
+}
+
+/// DELETE /api/rooms/:roomId/destinations/:destinationId
+pub async fn remove_destination(
+    room_id: &RoomId,
+    destination_id: &str,
+    host_key: &str,
+) -> Result<(), ApiFailure> {
+    let path = format!("/api/rooms/{room_id}/destinations/{destination_id}");
     send(with_bearer(Request::delete(&path), Some(host_key)).build())
         .await
         .map(drop)

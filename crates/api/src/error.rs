@@ -98,6 +98,10 @@ pub enum ErrorCode {
     DestinationExists,
     /// Restreaming is not configured on this server: no bucket or no egress (503).
     RestreamUnavailable,
+    /// The operator turned HLS off on this server (`HLS_MODE=off`) (409).
+    HlsOff,
+    /// HLS is not configured on this server: no bucket (503).
+    HlsUnavailable,
     /// A LiveKit webhook without a valid signature over its body (401).
     WebhookRejected,
     /// A LiveKit webhook event that was already received (400).

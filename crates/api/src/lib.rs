@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod error;
+pub mod hls;
 pub mod ingress;
 pub mod names;
 pub mod recordings;
@@ -22,6 +23,7 @@ pub use access::{
     SignInMethod, Visibility,
 };
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use hls::{HlsInfo, HlsMode};
 pub use ingress::{CreateIngressRequest, IngressInfo, IngressInputType};
 pub use names::{DisplayName, NameError, RoomId, StreamTitle};
 pub use recordings::{

@@ -73,6 +73,9 @@ pub struct RoomInfo {
     /// started. Absent when nothing is being recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording: Option<crate::RecordingSummary>,
+    /// The stream's HLS broadcast, for audiences past the WebRTC room.
+    #[serde(default)]
+    pub hls: crate::HlsInfo,
     /// Viewers need the stream's passcode (absent for a public stream).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub requires_passcode: bool,
@@ -83,6 +86,10 @@ pub struct RoomInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one answer per request, moved once: boxing the usual variant buys nothing"
+)]
 pub enum RoomAnswer {
     Info(RoomInfo),
     Locked(crate::access::LockedRoom),

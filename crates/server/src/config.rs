@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 use url::Url;
 
-pub use onair_api::AccessMode;
+pub use onair_api::{AccessMode, HlsMode};
 
 /// Default location of the optional settings file, relative to the working directory.
 pub const DEFAULT_CONFIG_FILE: &str = "config/onair.toml";
@@ -82,6 +82,7 @@ struct RawSettings {
     room_empty_timeout_seconds: u32,
     room_departure_timeout_seconds: u32,
     recording_preset: RecordingPreset,
+    hls_mode: HlsMode,
     s3_bucket_name: Option<String>,
     s3_endpoint: Option<String>,
     s3_public_endpoint: Option<String>,
@@ -138,6 +139,7 @@ impl Default for RawSettings {
             room_empty_timeout_seconds: 600,
             room_departure_timeout_seconds: 120,
             recording_preset: RecordingPreset::P720,
+            hls_mode: HlsMode::Host,
             s3_bucket_name: None,
             s3_endpoint: None,
             s3_public_endpoint: None,
@@ -250,6 +252,8 @@ pub struct Config {
     pub room_cache_ttl: Duration,
     pub room_creation: RoomCreationLimit,
     pub s3: Option<S3Settings>,
+    /// Who starts HLS broadcasts (they need `s3`).
+    pub hls_mode: HlsMode,
     pub access: AccessSettings,
 }
 
@@ -501,6 +505,7 @@ impl RawSettings {
                 trust_forwarded_for: self.trust_forwarded_for,
             },
             s3,
+            hls_mode: self.hls_mode,
             access,
         })
     }

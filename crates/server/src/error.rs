@@ -93,6 +93,12 @@ pub enum ApiError {
         "restreaming is not configured on this server (it needs LiveKit egress and the bucket)"
     )]
     RestreamUnavailable,
+    #[error("HLS broadcasting is turned off on this server (HLS_MODE=off)")]
+    HlsOff,
+    #[error(
+        "HLS broadcasting is not configured on this server (it needs LiveKit egress and the bucket)"
+    )]
+    HlsUnavailable,
     #[error("this webhook is not signed by this server's LiveKit (or not over this body)")]
     WebhookRejected,
     #[error("this webhook event was already received")]
@@ -171,6 +177,8 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::RestreamUnavailable,
             ),
+            HlsOff => (StatusCode::CONFLICT, ErrorCode::HlsOff),
+            HlsUnavailable => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::HlsUnavailable),
             WebhookRejected => (StatusCode::UNAUTHORIZED, ErrorCode::WebhookRejected),
             WebhookReplayed => (StatusCode::BAD_REQUEST, ErrorCode::WebhookReplayed),
             Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),

@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod healthcheck;
+pub mod hls;
 pub mod host_key;
 pub mod ingress;
 pub mod livekit;

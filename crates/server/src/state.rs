@@ -11,6 +11,7 @@ use crate::access::Access;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::extract::BearerToken;
+use crate::hls::Broadcaster;
 use crate::host_key::HostKeys;
 use crate::livekit::{LiveKit, Role};
 use crate::passcode::Passcodes;
@@ -42,6 +43,8 @@ pub struct App {
     pub recorder: Option<Recorder>,
     /// Present when a bucket is set too: it keeps the destinations.
     pub restreamer: Option<Restreamer>,
+    /// Present when a bucket is set too: HLS broadcasts go there.
+    pub broadcaster: Option<Broadcaster>,
     /// LiveKit's webhooks: checked, and what they said about egresses.
     pub webhooks: Arc<Webhooks>,
     /// Set once a shutdown signal came: `/readyz` answers 503 so load balancers stop sending
@@ -88,6 +91,9 @@ impl AppState {
             config.s3.as_ref().zip(store.clone()).map(|(s3, store)| {
                 Recorder::new(livekit.clone(), store, s3.clone(), webhooks.clone())
             });
+        let broadcaster = config.s3.as_ref().zip(store.clone()).map(|(s3, store)| {
+            Broadcaster::new(livekit.clone(), store, s3.clone(), config.hls_mode)
+        });
         let restreamer = store.map(|store| {
             Restreamer::new(
                 livekit.clone(),
@@ -108,6 +114,7 @@ impl AppState {
             prometheus: crate::metrics::prometheus(),
             recorder,
             restreamer,
+            broadcaster,
             web_app: WebApp::new(&config.static_dir),
             webhooks,
             draining: Draining::default(),
@@ -154,6 +161,11 @@ impl App {
         self.restreamer
             .as_ref()
             .ok_or(ApiError::RestreamUnavailable)
+    }
+
+    /// The HLS broadcaster, or 503 `hls_unavailable` when no bucket is configured.
+    pub fn broadcaster(&self) -> Result<&Broadcaster, ApiError> {
+        self.broadcaster.as_ref().ok_or(ApiError::HlsUnavailable)
     }
 
     /// The link viewers open.

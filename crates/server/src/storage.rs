@@ -38,6 +38,8 @@ pub trait RecordingStore: Send + Sync {
     async fn check(&self) -> Result<(), StorageError>;
     /// Reads the small object at `key`.
     async fn get(&self, key: &str) -> Result<Vec<u8>, StorageError>;
+    /// Reads the small object at `key`, or `None` when there is none (yet).
+    async fn find(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError>;
     /// Writes a small JSON object at `key`.
     async fn put_json(&self, key: &str, body: Vec<u8>) -> Result<(), StorageError>;
     /// Deletes `key` (no error when it does not exist).
@@ -168,6 +170,25 @@ impl RecordingStore for S3Store {
             .map_err(storage_error)?;
         let body = object.body.collect().await.map_err(storage_error)?;
         Ok(body.into_bytes().to_vec())
+    }
+
+    async fn find(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        let object = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(object) => object,
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => {
+                return Ok(None);
+            }
+            Err(err) => return Err(storage_error(err)),
+        };
+        let body = object.body.collect().await.map_err(storage_error)?;
+        Ok(Some(body.into_bytes().to_vec()))
     }
 
     async fn put_json(&self, key: &str, body: Vec<u8>) -> Result<(), StorageError> {

@@ -6,7 +6,7 @@
 
 use livekit_protocol as proto;
 use moka::future::Cache;
-use onair_api::{RecordingStatus, RecordingSummary, RoomId, RoomInfo};
+use onair_api::{HlsInfo, RecordingStatus, RecordingSummary, RoomId, RoomInfo};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -42,6 +42,8 @@ pub struct StreamSnapshot {
     pub is_recording: bool,
     /// The recording LiveKit counts as running, as OnAir judges it.
     pub recording: Option<RecordingSummary>,
+    /// Its HLS broadcast.
+    pub hls: HlsInfo,
 }
 
 impl StreamSnapshot {
@@ -55,6 +57,7 @@ impl StreamSnapshot {
             viewer_count: self.viewer_count,
             is_recording: self.is_recording,
             recording: self.recording.clone(),
+            hls: self.hls.clone(),
             requires_passcode: self.metadata.passcode_hash.is_some(),
         }
     }
@@ -132,6 +135,7 @@ impl Streams {
             viewer_count: 0,
             is_recording: false,
             recording: None,
+            hls: HlsInfo::default(),
         };
         self.snapshots
             .insert(room_id.clone(), Some(Arc::new(snapshot)))
@@ -248,6 +252,7 @@ async fn load_snapshot(
             Ok(egresses) => {
                 let identities: Vec<String> =
                     participants.iter().map(|p| p.identity.clone()).collect();
+                snapshot.hls = crate::hls::info_of(room_id, &egresses);
                 snapshot.recording = crate::recording::latest_recording(egresses, &identities);
                 snapshot.is_recording = snapshot.recording.as_ref().is_some_and(|r| {
                     matches!(
@@ -286,6 +291,7 @@ fn snapshot_of(
         viewer_count: u32::try_from(viewer_count).unwrap_or(u32::MAX),
         is_recording: room.active_recording,
         recording: None,
+        hls: HlsInfo::default(),
     }
 }
 

@@ -97,10 +97,16 @@ pub async fn spawn_recording_app() -> TestApp {
 
 /// [`spawn_recording_app`] on `port` (such as [`webhook_port`], where LiveKit's webhooks go).
 pub async fn spawn_recording_app_on(port: u16) -> TestApp {
+    spawn_recording_app_with(port, &[]).await
+}
+
+/// [`spawn_recording_app_on`] with more settings on top.
+pub async fn spawn_recording_app_with(port: u16, extra: &[(&str, &str)]) -> TestApp {
     let settings = recording_settings();
     let overrides: Vec<(&str, &str)> = settings
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
+        .chain(extra.iter().copied())
         .collect();
     spawn_app_on(port, &LiveKitTarget::shared(), &overrides).await
 }

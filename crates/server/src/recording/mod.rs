@@ -102,6 +102,18 @@ pub(crate) fn livekit_says_running(info: &proto::EgressInfo) -> bool {
     )
 }
 
+/// Whether the egress writes a recording (a file), rather than only restreaming or sending HLS:
+/// the room's other egresses are not recordings and never count as one.
+pub(crate) fn is_recording(info: &proto::EgressInfo) -> bool {
+    file_path_of(info).is_some()
+}
+
+/// The room's egresses that are recordings.
+fn recordings_only(mut infos: Vec<proto::EgressInfo>) -> Vec<proto::EgressInfo> {
+    infos.retain(is_recording);
+    infos
+}
+
 fn is_running(status: RecordingStatus) -> bool {
     matches!(
         status,
@@ -140,7 +152,7 @@ pub fn latest_recording(
     infos: Vec<proto::EgressInfo>,
     participants: &[String],
 ) -> Option<RecordingSummary> {
-    let latest = infos
+    let latest = recordings_only(infos)
         .into_iter()
         .max_by_key(|info| info.started_at.max(info.updated_at))?;
     let judged = judge_all(vec![latest], participants).pop()?;
@@ -183,6 +195,23 @@ fn summary_of(judged: &Judged) -> RecordingSummary {
             .and_then(|f| u64::try_from(f.size).ok()),
         playback_url: None,
         error: judged.verdict.error.clone(),
+    }
+}
+
+/// Where egress uploads what it writes: the bucket, with OnAir's credentials.
+pub(crate) fn s3_upload(s3: &S3Settings) -> proto::S3Upload {
+    proto::S3Upload {
+        access_key: s3.access_key_id.clone(),
+        secret: s3.secret_access_key.expose_secret().to_owned(),
+        region: s3.region.clone(),
+        endpoint: s3
+            .endpoint
+            .as_ref()
+            .map(|e| e.as_str().trim_end_matches('/').to_owned())
+            .unwrap_or_default(),
+        bucket: s3.bucket.clone(),
+        force_path_style: s3.force_path_style,
+        ..Default::default()
     }
 }
 
@@ -304,7 +333,7 @@ impl Recorder {
             .await
             .map_err(Self::egress_error)?;
         if self
-            .judged_egresses(room, egresses)
+            .judged_egresses(room, recordings_only(egresses))
             .await
             .iter()
             .any(Judged::is_running)
@@ -365,20 +394,7 @@ impl Recorder {
             file_type: proto::EncodedFileType::Mp4 as i32,
             filepath: file_path.to_owned(),
             disable_manifest: true,
-            output: Some(proto::encoded_file_output::Output::S3(proto::S3Upload {
-                access_key: self.s3.access_key_id.clone(),
-                secret: self.s3.secret_access_key.expose_secret().to_owned(),
-                region: self.s3.region.clone(),
-                endpoint: self
-                    .s3
-                    .endpoint
-                    .as_ref()
-                    .map(|e| e.as_str().trim_end_matches('/').to_owned())
-                    .unwrap_or_default(),
-                bucket: self.s3.bucket.clone(),
-                force_path_style: self.s3.force_path_style,
-                ..Default::default()
-            })),
+            output: Some(proto::encoded_file_output::Output::S3(s3_upload(&self.s3))),
         }
     }
 
@@ -401,7 +417,7 @@ impl Recorder {
             .await
             .map_err(Self::egress_error)?
             .into_iter()
-            .find(|info| info.egress_id == egress_id)
+            .find(|info| info.egress_id == egress_id && is_recording(info))
             .ok_or_else(|| ApiError::NotFound("recording not found".into()))
     }
 
@@ -548,10 +564,10 @@ impl Recorder {
         // when LiveKit still remembers them.
         // Without it, a marker with no file could be a recording that runs fine: none is judged.
         let egress_list_known = egresses.is_ok();
-        let egresses = egresses.unwrap_or_else(|err| {
+        let egresses = recordings_only(egresses.unwrap_or_else(|err| {
             tracing::warn!(room = %room, error = %err, "egress list unavailable; listing the bucket only");
             Vec::new()
-        });
+        }));
         let objects = objects?;
         admit(self.stored_passcode(room, &objects).await?.as_deref())?;
         let egresses = self.judged_egresses(room, egresses).await;
@@ -657,5 +673,45 @@ mod tests {
         );
         assert_eq!(recording_key_of_marker(&marker).as_deref(), Some(key));
         assert_eq!(recording_key_of_marker(key), None);
+    }
+
+    fn room_composite(
+        file_outputs: Vec<proto::EncodedFileOutput>,
+        stream_outputs: Vec<proto::StreamOutput>,
+    ) -> proto::EgressInfo {
+        proto::EgressInfo {
+            egress_id: "EG_1".into(),
+            status: proto::EgressStatus::EgressActive as i32,
+            request: Some(proto::egress_info::Request::RoomComposite(
+                proto::RoomCompositeEgressRequest {
+                    file_outputs,
+                    stream_outputs,
+                    ..Default::default()
+                },
+            )),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_restream_is_not_a_recording() {
+        let restream = room_composite(
+            Vec::new(),
+            vec![proto::StreamOutput {
+                urls: vec!["rtmp://a.rtmp.youtube.com/live2/key".into()],
+                ..Default::default()
+            }],
+        );
+        assert!(!is_recording(&restream));
+        assert!(latest_recording(vec![restream.clone()], &["EG_1".into()]).is_none());
+        let recording = room_composite(
+            vec![proto::EncodedFileOutput {
+                filepath: "live-recordings/abcdefghij0123/1764000000000.mp4".into(),
+                ..Default::default()
+            }],
+            Vec::new(),
+        );
+        assert!(is_recording(&recording));
+        assert_eq!(recordings_only(vec![restream, recording]).len(), 1);
     }
 }

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod destinations;
 pub mod health;
+pub mod hls;
 pub mod ingress;
 pub mod recordings;
 pub mod rooms;
@@ -30,6 +31,7 @@ use crate::state::AppState;
         (name = "tokens", description = "LiveKit access tokens"),
         (name = "recordings", description = "Recording to S3"),
         (name = "restream", description = "Restreaming to YouTube, Twitch or any RTMP(S) server through LiveKit egress"),
+        (name = "hls", description = "HLS broadcast for audiences past one SFU, a few seconds behind"),
         (name = "stage", description = "Raised hands, and viewers invited on stage"),
         (name = "ingress", description = "Streaming from OBS (RTMP or WHIP) through LiveKit Ingress"),
         (name = "access", description = "Creator sign-in: OpenID Connect, creator keys, the session"),
@@ -119,6 +121,9 @@ pub fn api_router() -> Router<AppState> {
             destinations::list_destinations
         ))
         .routes(routes!(destinations::remove_destination))
+        .routes(routes!(hls::start_hls, hls::stop_hls))
+        .routes(routes!(hls::live_playlist))
+        .routes(routes!(hls::segment))
         .routes(routes!(tokens::issue_token))
         .routes(routes!(auth::get_me))
         .routes(routes!(auth::sign_in_with_key))

@@ -5,9 +5,10 @@
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use bytes::Bytes;
-use onair_api::{ErrorBody, RoomId};
+use onair_api::{ErrorBody, HlsMode, RoomId};
 
 use crate::error::ApiError;
+use crate::livekit::Role;
 use crate::state::AppState;
 use crate::webhooks::{Refusal, WEBHOOK_BODY_LIMIT_BYTES, WEBHOOKS_METRIC};
 
@@ -74,6 +75,27 @@ pub async fn receive_webhook(
         {
             // The stream is over, and its restream with it: its sealed keys need not stay.
             restreamer.forget_all(&room).await;
+        }
+        if event == "track_published"
+            && app
+                .broadcaster
+                .as_ref()
+                .is_some_and(|b| b.mode() == HlsMode::Always)
+            && accepted.event.participant.as_ref().is_some_and(|p| {
+                matches!(
+                    Role::of_identity(&p.identity),
+                    Some(Role::Host | Role::Encoder)
+                )
+            })
+        {
+            // With `HLS_MODE=always`, the host going live starts the broadcast (after the
+            // answer: LiveKit does not wait for egress to start).
+            let app = app.clone();
+            tokio::spawn(async move {
+                if let Some(broadcaster) = &app.broadcaster {
+                    broadcaster.host_went_live(&room).await;
+                }
+            });
         }
     }
     Ok(StatusCode::NO_CONTENT)

@@ -323,6 +323,8 @@ pub fn api(args: &[String]) -> Result<()> {
         _ => args,
     };
     header("tools");
+    // The API suites' publisher is a browser page running the SDK from the app's packages.
+    tools::ensure_npm(&workspace_root().join("frontend"))?;
     let (livekit_binary, chromium) = ensure_browser_tools()?;
     let oidc_provider = tools::oidc_provider::ensure_oidc_provider()?;
     let worker_tools = tools::ensure_worker_tools()?;

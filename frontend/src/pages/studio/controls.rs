@@ -1,10 +1,11 @@
 //! The host's buttons: "Go live" over the preview, the controls bar (microphone, camera, screen
-//! share, record, end stream) and the confirmation that ends the stream for everyone.
+//! share, record, HLS broadcast, end stream) and the confirmation that ends the stream for everyone.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use onair_api::ErrorCode;
 
+use super::broadcast::BroadcastButton;
 use super::media::{go_live, toggle};
 use super::state::{Phase, Studio};
 use crate::api;
@@ -101,6 +102,7 @@ pub(super) fn ControlsBar(studio: Studio, recorder: Recorder) -> impl IntoView {
                 {move || if studio.screen_on.get() { "Stop sharing" } else { "Share screen" }}
             </button>
             <RecordButton recorder=recorder/>
+            <BroadcastButton studio=studio/>
             <span class="controls-spacer"></span>
             <button
                 data-testid="end-stream"

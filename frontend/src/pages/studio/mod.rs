@@ -18,10 +18,12 @@
 //! - [`controls`]: "Go live", the controls bar and ending the stream;
 //! - [`side_panel`]: the side column — [`share`] link, [`viewers`] list, OBS and chat.
 
+mod broadcast;
 mod connection;
 mod controls;
 mod media;
 mod preview;
+mod restream;
 mod share;
 mod side_panel;
 mod state;

@@ -1,8 +1,9 @@
-//! The studio's side column: sharing the stream, who is watching, streaming from OBS, and the
-//! chat.
+//! The studio's side column: sharing the stream, who is watching, streaming from OBS,
+//! restreaming, and the chat.
 
 use leptos::prelude::*;
 
+use super::restream::RestreamPanel;
 use super::share::SharePanel;
 use super::state::Studio;
 use super::viewers::ViewerList;
@@ -18,6 +19,7 @@ pub(super) fn SidePanel(studio: Studio) -> impl IntoView {
             <SharePanel studio=studio/>
             <ViewerList studio=studio/>
             <ObsPanel room_id=studio.room_id.get_value() host_key=studio.host_key()/>
+            <RestreamPanel studio=studio/>
             <Chat messages=live.messages room=live.room me=live.me host_identity=host_identity/>
         </aside>
     }

@@ -5,6 +5,7 @@
 mod access;
 mod bad_input;
 mod graceful_shutdown;
+mod hls;
 mod host_keys;
 mod ingress;
 mod livekit_outage;

@@ -74,6 +74,20 @@ impl FfmpegReceiver {
         Self { child, port }
     }
 
+    /// Whether ffmpeg has bound its port yet: a probe connection would be taken for the
+    /// publisher (`-listen 1` serves one), so the kernel's socket table is asked instead.
+    fn listening(&self) -> bool {
+        let wanted = format!(":{:04X}", self.port);
+        std::fs::read_to_string("/proc/net/tcp").is_ok_and(|table| {
+            table.lines().any(|line| {
+                let mut columns = line.split_whitespace();
+                let local = columns.nth(1).unwrap_or_default();
+                let state = columns.nth(1).unwrap_or_default();
+                local.ends_with(&wanted) && state == "0A"
+            })
+        })
+    }
+
     fn url(&self) -> String {
         format!("rtmp://127.0.0.1:{}/{}", self.port, Self::APP)
     }
@@ -179,10 +193,21 @@ async fn a_host_restreams_to_another_stream_and_to_an_rtmp_server_and_a_refusing
     })
     .await;
     assert!(active.is_some(), "the relay destination shows active");
+    // A restream is not a recording: viewers see no REC badge, the host may still record.
+    let room: Value = app
+        .get(&format!("/api/rooms/{}", show.room_id))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(room["isRecording"], false, "{room}");
+    assert!(room.get("recording").is_none_or(Value::is_null), "{room}");
 
     // A second destination joins the running restream, without restarting it.
     let file = std::env::temp_dir().join(format!("onair-restream-{}.flv", std::process::id()));
     let mut receiver = FfmpegReceiver::start(&file, 4);
+    let listening = eventually(Duration::from_secs(10), || async { receiver.listening() }).await;
+    assert!(listening.is_some(), "ffmpeg listens for RTMP");
     let added_at = Instant::now();
     let response = add_destination(&app, &show, &receiver.url(), FfmpegReceiver::KEY).await;
     assert_eq!(response.status(), StatusCode::CREATED);
@@ -195,7 +220,11 @@ async fn a_host_restreams_to_another_stream_and_to_an_rtmp_server_and_a_refusing
         std::fs::metadata(&file).is_ok_and(|m| m.len() > 0)
     })
     .await;
-    assert!(first_bytes.is_some(), "ffmpeg received the restream");
+    assert!(
+        first_bytes.is_some(),
+        "ffmpeg received the restream; destinations: {}",
+        serde_json::to_string(&destinations(&app, &show).await).unwrap()
+    );
     println!(
         "restream: ffmpeg wrote its first bytes {} ms after the destination was added",
         added_at.elapsed().as_millis()

@@ -1,0 +1,245 @@
+//! HLS broadcast on the real stack: the host turns it on, the real LiveKit egress writes 2 s
+//! segments to SeaweedFS, OnAir serves the live playlist and its segments, one playlist render
+//! serves a crowd, and turning it off ends it. With `HLS_MODE=always` the host going live is
+//! enough. Then what the door refuses.
+
+use std::time::{Duration, Instant};
+
+use onair_api::CreatedRoom;
+use onair_api_tests::{
+    TestApp, eventually, expect_error, free_port, spawn_app, spawn_recording_app,
+    spawn_recording_app_with, webhook_port,
+};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::TAKE_TURNS;
+use crate::recording_real::live_stream;
+
+fn hls_path(stream: &CreatedRoom) -> String {
+    format!("/api/rooms/{}/hls", stream.room_id)
+}
+
+async fn turn_on(app: &TestApp, stream: &CreatedRoom) -> reqwest::Response {
+    app.post_json(&hls_path(stream), &json!({}), Some(&stream.host_key))
+        .await
+}
+
+async fn hls_of(app: &TestApp, stream: &CreatedRoom) -> Value {
+    let room: Value = app
+        .get_stream(stream.room_id.as_str())
+        .await
+        .json()
+        .await
+        .unwrap();
+    room["hls"].clone()
+}
+
+/// The segment URLs of a playlist.
+fn segments(playlist: &str) -> Vec<String> {
+    playlist
+        .lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Waits for the live playlist to list a segment; returns it.
+async fn first_playlist(app: &TestApp, path: &str) -> String {
+    let mut found = None;
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        let response = app.get(path).await;
+        if response.status() == StatusCode::OK {
+            let playlist = response.text().await.unwrap();
+            if !segments(&playlist).is_empty() {
+                found = Some(playlist);
+                break;
+            }
+        } else {
+            assert_eq!(
+                response.status(),
+                StatusCode::NOT_FOUND,
+                "before the first segment"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    found.expect("the live playlist lists a segment within 60 s")
+}
+
+#[tokio::test]
+async fn a_host_broadcasts_over_hls_and_a_browser_downloads_its_segments_through_onair() {
+    let _turn = TAKE_TURNS.lock().await;
+    let app = spawn_recording_app_with(webhook_port(), &[]).await;
+    let (show, _publisher) = live_stream(&app, "Ada").await;
+    assert_eq!(
+        hls_of(&app, &show).await["live"],
+        false,
+        "off until the host turns it on"
+    );
+
+    let turned_on = Instant::now();
+    let response = turn_on(&app, &show).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let started: Value = response.json().await.unwrap();
+    let playlist_path = format!("/hls/{}/live.m3u8", show.room_id);
+    assert_eq!(started["live"], true);
+    assert_eq!(started["playlistUrl"], playlist_path.as_str());
+    // Asking again starts nothing more.
+    assert_eq!(turn_on(&app, &show).await.status(), StatusCode::OK);
+    assert_eq!(app.livekit_calls("StartRoomCompositeEgress").await, 1);
+    let hls = hls_of(&app, &show).await;
+    assert_eq!(hls["live"], true, "{hls}");
+    assert_eq!(hls["playlistUrl"], playlist_path.as_str());
+
+    let playlist = first_playlist(&app, &playlist_path).await;
+    println!(
+        "hls: first segment listed {} ms after the host turned HLS on",
+        turned_on.elapsed().as_millis()
+    );
+    assert!(playlist.starts_with("#EXTM3U"), "{playlist}");
+    assert!(playlist.contains("#EXT-X-TARGETDURATION:2"), "{playlist}");
+    let response = app.get(&playlist_path).await;
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(header("content-type"), "application/vnd.apple.mpegurl");
+    assert_eq!(header("cache-control"), "public, max-age=1");
+
+    // Each segment comes from OnAir, MPEG-TS, and never changes.
+    let urls = segments(&playlist);
+    let last = urls.last().unwrap();
+    assert!(
+        last.starts_with(&format!("/hls/{}/", show.room_id)),
+        "{last}"
+    );
+    let segment = app.get(last).await;
+    assert_eq!(segment.status(), StatusCode::OK, "{last}");
+    assert_eq!(segment.headers()["content-type"], "video/mp2t");
+    assert_eq!(
+        segment.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let bytes = segment.bytes().await.unwrap();
+    assert!(bytes.len() > 1000, "a segment of {} bytes", bytes.len());
+    assert_eq!(bytes[0], 0x47, "MPEG-TS starts with its sync byte");
+    for unknown in ["segment_99999.ts", "live.m3u8", "index.m3u8"] {
+        let path = last.rsplit_once('/').unwrap().0.to_owned() + "/" + unknown;
+        expect_error(app.get(&path).await, StatusCode::NOT_FOUND, "not_found").await;
+    }
+    println!(
+        "hls: {} segments listed, the last one {} KB",
+        urls.len(),
+        bytes.len() / 1024
+    );
+
+    // A crowd asking at once costs one render (one egress lookup), not one per viewer.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let lookups_before = app.livekit_calls("ListEgress").await;
+    let crowd = (0..50).map(|_| app.get(&playlist_path));
+    let answers = futures::future::join_all(crowd).await;
+    assert!(answers.iter().all(|r| r.status() == StatusCode::OK));
+    let lookups = app.livekit_calls("ListEgress").await - lookups_before;
+    assert!(
+        lookups <= 2,
+        "50 playlist requests cost {lookups} egress lookups"
+    );
+
+    // Turned off: no longer live, the playlist is gone, the event stays in the bucket.
+    let response = app.delete(&hls_path(&show), Some(&show.host_key)).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let off = eventually(Duration::from_secs(10), || async {
+        hls_of(&app, &show).await["live"] == false
+    })
+    .await;
+    assert!(off.is_some(), "the stream says HLS is off");
+    let gone = eventually(Duration::from_secs(5), || async {
+        app.get(&playlist_path).await.status() == StatusCode::NOT_FOUND
+    })
+    .await;
+    assert!(gone.is_some(), "no live playlist once HLS is off");
+}
+
+#[tokio::test]
+async fn with_hls_always_on_the_host_going_live_starts_the_broadcast() {
+    let _turn = TAKE_TURNS.lock().await;
+    let app = spawn_recording_app_with(webhook_port(), &[("HLS_MODE", "always")]).await;
+    let went_live = Instant::now();
+    let (show, _publisher) = live_stream(&app, "Ada").await;
+    let on = eventually(Duration::from_secs(30), || async {
+        hls_of(&app, &show).await["live"] == true
+    })
+    .await;
+    assert!(
+        on.is_some(),
+        "HLS started by itself when the host went live"
+    );
+    println!(
+        "hls: HLS_MODE=always started the broadcast {} ms after the host published",
+        went_live.elapsed().as_millis()
+    );
+    let playlist = first_playlist(&app, &format!("/hls/{}/live.m3u8", show.room_id)).await;
+    println!(
+        "hls: HLS_MODE=always listed the first segment {} ms after the host published",
+        went_live.elapsed().as_millis()
+    );
+    assert!(!segments(&playlist).is_empty());
+    // The host's audio and video are two events: one broadcast.
+    assert_eq!(app.livekit_calls("StartRoomCompositeEgress").await, 1);
+    let response = app.delete(&hls_path(&show), Some(&show.host_key)).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn hls_is_the_hosts_to_turn_on_and_the_operators_to_allow() {
+    let app = spawn_recording_app().await;
+    let stream = app.create_stream_as("Ada").await;
+    let response = app.post_json(&hls_path(&stream), &json!({}), None).await;
+    expect_error(response, StatusCode::UNAUTHORIZED, "missing_host_key").await;
+    let other = app.create_stream_as("Ben").await;
+    let response = app
+        .post_json(&hls_path(&stream), &json!({}), Some(&other.host_key))
+        .await;
+    expect_error(response, StatusCode::FORBIDDEN, "host_key_rejected").await;
+    let response = app.delete(&hls_path(&stream), None).await;
+    expect_error(response, StatusCode::UNAUTHORIZED, "missing_host_key").await;
+    // Not broadcasting: no playlist, and turning off what is off is fine.
+    let response = app.get(&format!("/hls/{}/live.m3u8", stream.room_id)).await;
+    expect_error(response, StatusCode::NOT_FOUND, "not_found").await;
+    let response = app.delete(&hls_path(&stream), Some(&stream.host_key)).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let response = app.get("/hls/nosuchstream00/live.m3u8").await;
+    expect_error(response, StatusCode::NOT_FOUND, "stream_not_found").await;
+
+    // A passcode stream's playlist needs its passcode.
+    let secret: CreatedRoom = app
+        .create_stream(
+            &json!({"hostName": "Ada", "visibility": "passcode", "passcode": "open sesame"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let response = app.get(&format!("/hls/{}/live.m3u8", secret.room_id)).await;
+    expect_error(response, StatusCode::FORBIDDEN, "passcode_required").await;
+
+    let off = spawn_recording_app_with(free_port(), &[("HLS_MODE", "off")]).await;
+    let stream = off.create_stream_as("Ada").await;
+    let response = off
+        .post_json(&hls_path(&stream), &json!({}), Some(&stream.host_key))
+        .await;
+    expect_error(response, StatusCode::CONFLICT, "hls_off").await;
+
+    let no_bucket = spawn_app().await;
+    let stream = no_bucket.create_stream_as("Ada").await;
+    let response = no_bucket
+        .post_json(&hls_path(&stream), &json!({}), Some(&stream.host_key))
+        .await;
+    expect_error(response, StatusCode::SERVICE_UNAVAILABLE, "hls_unavailable").await;
+}
