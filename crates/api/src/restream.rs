@@ -12,9 +12,11 @@ pub const STREAM_KEY_MAX_LEN: usize = 256;
 /// An RTMP(S) server URL without its stream key, as a regular expression: `rtmp://` or
 /// `rtmps://`, a host (name or IPv4) with an optional port, then at least one path segment (the
 /// application, such as YouTube's `live2`), no white space.
-pub const RTMP_URL_PATTERN: &str = r"^rtmps?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[!-.0-~]+)+/?$";
-/// A stream key as a regular expression: visible ASCII characters but `/`.
-pub const STREAM_KEY_PATTERN: &str = r"^[!-.0-~]{1,256}$";
+pub const RTMP_URL_PATTERN: &str =
+    r"^rtmps?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/([!-$&-.0-~]|%[0-9A-Fa-f]{2})+)+/?$";
+/// A stream key as a regular expression: visible ASCII characters but `/`, a `%` only as a
+/// percent escape (the key ends the URL egress parses).
+pub const STREAM_KEY_PATTERN: &str = r"^([!-$&-.0-~]|%[0-9A-Fa-f]{2}){1,256}$";
 
 /// How many destinations one stream may have at once.
 pub const MAX_DESTINATIONS: usize = 5;
@@ -47,10 +49,26 @@ impl fmt::Display for DestinationError {
 
 impl std::error::Error for DestinationError {}
 
-/// Whether `c` may be in a path segment of a destination URL or in a stream key: visible ASCII
-/// but `/`.
-fn is_segment_char(c: char) -> bool {
-    c.is_ascii_graphic() && c != '/'
+/// Whether `text` may be a path segment of a destination URL or a stream key: visible ASCII but
+/// `/`, and a `%` only as a percent escape (`%2F`), as URL parsers (egress's) demand.
+fn is_segment(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let escape = bytes.get(i + 1..i + 3);
+                if !escape.is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit)) {
+                    return false;
+                }
+                i += 3;
+            }
+            b'/' => return false,
+            c if c.is_ascii_graphic() => i += 1,
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// An RTMP(S) server URL without the stream key (what [`RTMP_URL_PATTERN`] describes), kept
@@ -83,7 +101,7 @@ impl RtmpUrl {
         });
         let path_ok = path
             .split('/')
-            .all(|segment| !segment.is_empty() && segment.chars().all(is_segment_char));
+            .all(|segment| !segment.is_empty() && is_segment(segment));
         if !(host_ok && port_ok && path_ok) {
             return Err(DestinationError::Url);
         }
@@ -153,7 +171,7 @@ pub struct StreamKey(String);
 
 impl StreamKey {
     pub fn parse(raw: &str) -> Result<Self, DestinationError> {
-        let ok = (1..=STREAM_KEY_MAX_LEN).contains(&raw.len()) && raw.chars().all(is_segment_char);
+        let ok = (1..=STREAM_KEY_MAX_LEN).contains(&raw.len()) && is_segment(raw);
         ok.then(|| Self(raw.to_owned()))
             .ok_or(DestinationError::Key)
     }
@@ -298,6 +316,8 @@ mod tests {
             "rtmp://example.com//live",
             "RTMP://example.com/live",
             "rtmp://example.com:port/live",
+            "rtmps://ELF2u/%O3rM/live",
+            "rtmp://example.com/live%2",
         ] {
             assert!(RtmpUrl::parse(bad).is_err(), "{bad}");
         }
@@ -312,6 +332,8 @@ mod tests {
         assert!(StreamKey::parse("").is_err());
         assert!(StreamKey::parse("a/b").is_err());
         assert!(StreamKey::parse("a b").is_err());
+        assert!(StreamKey::parse("ab%zz").is_err());
+        assert!(StreamKey::parse("ab%2Fcd").is_ok());
         assert!(StreamKey::parse(&"k".repeat(257)).is_err());
         let key = StreamKey::parse("live_123?x=1").unwrap();
         assert_eq!(format!("{key:?}"), "StreamKey(redacted)");

@@ -73,6 +73,22 @@ fn redacted(full_url: &str) -> String {
     format!("{base}/{{{}...{}}}", &key[..keep], &key[key.len() - keep..])
 }
 
+/// `message` with every RTMP(S) URL in it replaced: egress echoes the URL it was given, stream
+/// key and all, and its errors are logged.
+fn without_destination_urls(message: &str) -> String {
+    message
+        .split(' ')
+        .map(|word| {
+            if word.contains("rtmp://") || word.contains("rtmps://") {
+                "<destination URL>"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Seals and opens stream keys with a key derived from the host-key secret.
 struct KeySealer {
     cipher: XChaCha20Poly1305,
@@ -209,6 +225,7 @@ impl Restreamer {
     fn egress_error(err: LiveKitError) -> ApiError {
         match err {
             LiveKitError::Refused(message) | LiveKitError::Unavailable(message) => {
+                let message = without_destination_urls(&message);
                 tracing::warn!(error = %message, "egress could not start or update the restream");
                 ApiError::EgressUnavailable
             }
@@ -426,6 +443,18 @@ impl Restreamer {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn egress_errors_are_logged_without_the_stream_key() {
+        let logged = without_destination_urls(
+            r#"invalid url rtmp://h/app/s3cret-key: parse "rtmp://h/app/s3cret-key": bad"#,
+        );
+        assert!(!logged.contains("s3cret"), "{logged}");
+        assert!(
+            logged.starts_with("invalid url <destination URL>"),
+            "{logged}"
+        );
+    }
+
     use super::*;
 
     #[test]
