@@ -278,7 +278,8 @@ impl LiveKit {
         metrics::histogram!("onair_livekit_request_duration_seconds", "method" => method)
             .record(started.elapsed().as_secs_f64());
         if let Err(err @ (LiveKitError::Unavailable(_) | LiveKitError::Refused(_))) = &outcome {
-            tracing::warn!(method, url = %self.settings.url, error = %err, "LiveKit call failed");
+            let error = without_destination_urls(&err.to_string());
+            tracing::warn!(method, url = %self.settings.url, %error, "LiveKit call failed");
         }
         outcome
     }
@@ -545,6 +546,22 @@ fn recording_encoding(preset: RecordingPreset) -> EncodingOptions {
         audio_codec: proto::AudioCodec::Aac,
         ..EncodingOptions::default()
     }
+}
+
+/// `message` with every RTMP(S) URL in it replaced: egress echoes the URL it was given, stream
+/// key and all, and its errors are logged.
+pub(crate) fn without_destination_urls(message: &str) -> String {
+    message
+        .split(' ')
+        .map(|word| {
+            if word.contains("rtmp://") || word.contains("rtmps://") {
+                "<destination URL>"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Milliseconds since the Unix epoch.

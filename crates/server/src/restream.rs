@@ -25,7 +25,7 @@ use sha2::Sha256;
 use std::sync::Arc;
 
 use crate::error::ApiError;
-use crate::livekit::{LiveKit, LiveKitError, unix_millis};
+use crate::livekit::{LiveKit, LiveKitError, unix_millis, without_destination_urls};
 use crate::recording::livekit_says_running;
 use crate::storage::RecordingStore;
 use crate::webhooks::Webhooks;
@@ -71,22 +71,6 @@ fn redacted(full_url: &str) -> String {
     };
     let keep = (1..=3).rev().find(|n| key.len() >= n * 3).unwrap_or(0);
     format!("{base}/{{{}...{}}}", &key[..keep], &key[key.len() - keep..])
-}
-
-/// `message` with every RTMP(S) URL in it replaced: egress echoes the URL it was given, stream
-/// key and all, and its errors are logged.
-fn without_destination_urls(message: &str) -> String {
-    message
-        .split(' ')
-        .map(|word| {
-            if word.contains("rtmp://") || word.contains("rtmps://") {
-                "<destination URL>"
-            } else {
-                word
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Seals and opens stream keys with a key derived from the host-key secret.
