@@ -1,7 +1,7 @@
 //! `cargo xtask image`: builds the project's `Dockerfile`, unchanged, with podman (tagged
 //! `onair:dev`), then runs the image against a local LiveKit and checks what an operator relies
 //! on: `/healthz` and `/readyz` answer 200, the app's home page renders in Chromium, the process
-//! is not root, a `HEALTHCHECK` is declared and passes, and SIGTERM stops it within 10 s with
+//! is not root, the system's CA bundle is there, a `HEALTHCHECK` is declared and passes, and SIGTERM stops it within 10 s with
 //! exit 0. Prints the image's size and build time.
 
 use std::fs;
@@ -163,6 +163,13 @@ fn check_image(podman: &Podman) -> Result<ImageChecks> {
     let uid = podman.output(&["exec", &container.name, "id", "-u"])?;
     ensure!(uid != "0", "the container's process runs as root");
     passed.push(format!("runs as uid {uid} (USER {user}), not root"));
+
+    // The S3 client reads the system's roots: an S3 endpoint over https needs the bundle.
+    let bundle = "/etc/ssl/certs/ca-certificates.crt";
+    let bundle_size = podman
+        .output(&["exec", &container.name, "wc", "-c", bundle])
+        .with_context(|| format!("the image has no CA bundle at {bundle}"))?;
+    passed.push(format!("CA bundle present ({bundle_size})"));
 
     let screenshot = screenshots_dir().join("image-home.png");
     fs::create_dir_all(screenshots_dir()).context("creating the screenshots folder")?;
