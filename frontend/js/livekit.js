@@ -168,15 +168,21 @@ export class Session {
 
   /**
    * Connects; resolves when joined, rejects with a message LiveKit gave. `watch(room, LK)`, if
-   * given, sees the room before it connects (the early join's first picture).
+   * given, sees the room before it connects (the early join's first picture). Without
+   * `subscribe`, nothing is subscribed: a viewer of the HLS broadcast is in the room for its
+   * chat and reactions, at the cost of a signalling connection to the SFU, not of media.
    */
-  async connect(url, token, watch = null) {
+  async connect(url, token, watch = null, subscribe = true) {
     await loadSdk();
     const LK = window.LivekitClient;
     const E = LK.RoomEvent;
     const room = newRoom(LK);
     this.room = room;
     if (watch) watch(room, LK);
+    // Without media, what others publish is told as published (nothing is subscribed).
+    const published = (type) => (pub, p) => {
+      if (!subscribe) this.emit({ type, track: trackInfo(pub, p) });
+    };
     room
       .on(E.ConnectionStateChanged, (state) => this.emit({ type: 'connectionState', state }))
       .on(E.Disconnected, (reason) =>
@@ -188,6 +194,8 @@ export class Session {
         this.dropAudio(pub.trackSid);
         this.emit({ type: 'trackUnsubscribed', track: trackInfo(pub, p) });
       })
+      .on(E.TrackPublished, published('trackPublished'))
+      .on(E.TrackUnpublished, published('trackUnpublished'))
       .on(E.TrackMuted, (pub, p) => this.emit({ type: 'trackMuted', track: trackInfo(pub, p) }))
       .on(E.TrackUnmuted, (pub, p) => this.emit({ type: 'trackUnmuted', track: trackInfo(pub, p) }))
       .on(E.LocalTrackPublished, (pub, p) => this.emit({ type: 'localTrackPublished', track: trackInfo(pub, p) }))
@@ -236,7 +244,7 @@ export class Session {
     try {
       performance.mark('onair:connecting');
       room.once(E.SignalConnected, () => performance.mark('onair:signal-connected'));
-      await room.connect(url, token, { autoSubscribe: true });
+      await room.connect(url, token, { autoSubscribe: subscribe });
     } catch (error) {
       this.room = null;
       room.removeAllListeners();
@@ -248,9 +256,19 @@ export class Session {
     this.emit({ type: 'participantConnected', participant: participantInfo(room.localParticipant) });
     for (const p of room.remoteParticipants.values()) {
       this.emit({ type: 'participantConnected', participant: participantInfo(p) });
+      if (!subscribe) {
+        for (const pub of p.trackPublications.values()) {
+          this.emit({ type: 'trackPublished', track: trackInfo(pub, p) });
+        }
+      }
     }
     this.emit({ type: 'recording', active: room.isRecording });
     this.emit({ type: 'audioPlayback', canPlay: room.canPlaybackAudio });
+  }
+
+  /** Connects for chat and reactions only (a viewer watching the HLS broadcast). */
+  connectWithoutMedia(url, token) {
+    return this.connect(url, token, null, false);
   }
 
   disconnect() {
@@ -477,19 +495,27 @@ function startEarlyJoin() {
     () => null,
   );
   const session = new Session();
+  let picturesComing = false;
   const joined = answer.then(async (token) => {
     if (!token || token.status !== 200) return false;
-    const { serverUrl, token: jwt } = JSON.parse(token.text);
+    const { serverUrl, token: jwt, playback } = JSON.parse(token.text);
+    // The stream's WebRTC audience is full: the app plays the HLS broadcast, and the room is
+    // for chat and reactions.
+    const subscribe = playback !== 'hls';
+    picturesComing = subscribe;
     await session.connect(serverUrl, jwt, (room, LK) =>
       room.on(LK.RoomEvent.TrackSubscribed, (track, publication, participant) =>
-        earlyPicture.show(track, publication, participant)));
+        earlyPicture.show(track, publication, participant)), subscribe);
     return true;
   });
   // Whoever takes the join over hears of its failure; nobody else has to.
   joined.catch(() => {});
   // The app may start once the picture is there, or once it is clear none is coming soon.
   const pictureOrNone = joined.then(
-    (ok) => (ok && [...session.room.remoteParticipants.values()].some(publishesPicture) ? earlyPicture.presented : null),
+    (ok) =>
+      ok && picturesComing && [...session.room.remoteParticipants.values()].some(publishesPicture)
+        ? earlyPicture.presented
+        : null,
     () => null,
   );
   return { name, passcode, answer, session, joined, pictureOrNone };

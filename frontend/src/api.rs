@@ -6,7 +6,7 @@ use onair_api::access::PASSCODE_HEADER;
 use onair_api::{
     AddDestinationRequest, CreateIngressRequest, CreateRoomRequest, CreatedRoom, CreatorKeySignIn,
     CreatorKeyText, Destination, DestinationList, DisplayName, ErrorBody, ErrorCode, IngressInfo,
-    IngressInputType, LockedRoom, Me, ParticipantNameRequest, Passcode, RecordingList,
+    IngressInputType, LockedRoom, Me, ParticipantNameRequest, Passcode, Playback, RecordingList,
     RecordingStarted, RecordingStopped, RoomAnswer, RoomId, RoomInfo, RtmpUrl,
     StartRecordingRequest, StopRecordingRequest, StreamKey, StreamTitle, TokenRequest,
     TokenResponse, Visibility,
@@ -201,12 +201,14 @@ pub async fn get_room(room_id: &RoomId, passcode: Option<&str>) -> Result<RoomAn
 }
 
 /// POST /api/token: as the host with its key, or as a viewer (`name`, or a neutral name the
-/// server picks); a viewer of a passcode stream gives its `passcode`.
+/// server picks); a viewer of a passcode stream gives its `passcode`, and one watching the HLS
+/// broadcast asks for `playback`.
 pub async fn request_token(
     room_id: &RoomId,
     name: Option<&str>,
     host_key: Option<&str>,
     passcode: Option<&str>,
+    playback: Option<Playback>,
 ) -> Result<TokenResponse, ApiFailure> {
     let participant_name = name
         .map(DisplayName::parse)
@@ -217,6 +219,7 @@ pub async fn request_token(
         participant_name,
         is_host: host_key.is_some(),
         passcode: self::passcode(passcode)?,
+        playback,
     };
     json(send(with_bearer(Request::post("/api/token"), host_key).json(&body)).await?).await
 }

@@ -15,6 +15,7 @@ import { after, describe, it } from 'node:test';
 import {
   BASE_URL,
   MEDIA_WAIT,
+  WAIT,
   closeAll,
   journey,
   newParticipant,
@@ -295,6 +296,23 @@ describe('the host records the stream, everyone can replay it', () => {
       assert.ok(last.duration >= 3, `the recording lasts about ${RECORD_FOR_MS / 1000} s: ${JSON.stringify(last)}`);
       await page.evaluate((sel) => document.querySelector(sel).pause(), video);
       await screenshot(page, 'recordings');
+
+      // The recording broadcast the stream too: its event playlist is a second format, played
+      // by hls.js from its first segment, and seekable at once.
+      const hlsChoice = page.locator(tid('replay-hls')).first();
+      await hlsChoice.click({ timeout: WAIT });
+      const hlsVideo = `${tid('replay-video')}[data-format="hls"]`;
+      const chosen = Date.now();
+      await waitForPlaying(page, { selector: hlsVideo });
+      t.diagnostic(`HLS replay: playing ${Date.now() - chosen} ms after the tap`);
+      const seeked = await page.evaluate(async (sel) => {
+        const v = document.querySelector(sel);
+        v.currentTime = Math.max(0, v.duration - 1.5);
+        await new Promise((resolve) => v.addEventListener('seeked', resolve, { once: true }));
+        return { currentTime: v.currentTime, duration: v.duration };
+      }, hlsVideo);
+      assert.ok(seeked.duration >= 3 && seeked.currentTime >= seeked.duration - 2, `the HLS replay seeks: ${JSON.stringify(seeked)}`);
+      await screenshot(page, 'recordings-hls');
       await s.replay.close();
     }));
 

@@ -102,6 +102,11 @@ pub enum ErrorCode {
     HlsOff,
     /// HLS is not configured on this server: no bucket (503).
     HlsUnavailable,
+    /// The broadcast rides on the recording's egress: it ends when the recording stops (409).
+    HlsWithRecording,
+    /// The stream's WebRTC audience is full (`MAX_WEBRTC_VIEWERS`) and there is no HLS
+    /// broadcast to watch instead (503, retry hint).
+    AudienceFull,
     /// A LiveKit webhook without a valid signature over its body (401).
     WebhookRejected,
     /// A LiveKit webhook event that was already received (400).

@@ -35,4 +35,4 @@ pub use restream::{
     RtmpUrl, StreamKey,
 };
 pub use rooms::{CreateRoomRequest, CreatedRoom, RoomAnswer, RoomInfo};
-pub use tokens::{ParticipantNameRequest, TokenRequest, TokenResponse};
+pub use tokens::{ParticipantNameRequest, Playback, TokenRequest, TokenResponse};

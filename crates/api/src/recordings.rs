@@ -75,6 +75,10 @@ pub struct RecordingSummary {
     /// A presigned, expiring URL that plays the file in a browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub playback_url: Option<String>,
+    /// The recording's second replay format, when its egress broadcast the stream too: the
+    /// event playlist (HLS) on OnAir, which starts at once and seeks without the whole file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hls_playlist_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }

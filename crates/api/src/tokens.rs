@@ -21,6 +21,23 @@ pub struct TokenRequest {
     /// The stream's passcode, for a viewer of a passcode stream (ignored otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passcode: Option<Passcode>,
+    /// `hls`: a viewer watching the HLS broadcast (`/stream/{roomId}?hls`) joins for chat and
+    /// reactions only, with no subscriptions. Left out, the server chooses: WebRTC while the
+    /// stream's WebRTC audience has room (`MAX_WEBRTC_VIEWERS`), else HLS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub playback: Option<Playback>,
+}
+
+/// How a viewer sees the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Playback {
+    /// Through LiveKit, sub-second.
+    Webrtc,
+    /// Through the HLS broadcast (`RoomInfo.hls`), a few seconds behind; the token joins the
+    /// room for chat and reactions only (it cannot subscribe).
+    Hls,
 }
 
 /// Answer to `POST /api/token`.
@@ -33,6 +50,9 @@ pub struct TokenResponse {
     pub server_url: String,
     /// The unique identity the server chose for this participant.
     pub identity: String,
+    /// How this participant sees the stream: `hls` when asked for, or when the stream's WebRTC
+    /// audience is full (the token then cannot subscribe). Always `webrtc` for a host.
+    pub playback: Playback,
 }
 
 /// `PUT /api/rooms/{roomId}/name` — a viewer who watched under a neutral name chooses their

@@ -11,6 +11,7 @@ use figment::{
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 use url::Url;
@@ -83,6 +84,8 @@ struct RawSettings {
     room_departure_timeout_seconds: u32,
     recording_preset: RecordingPreset,
     hls_mode: HlsMode,
+    /// 0: no limit.
+    max_webrtc_viewers: u32,
     s3_bucket_name: Option<String>,
     s3_endpoint: Option<String>,
     s3_public_endpoint: Option<String>,
@@ -140,6 +143,7 @@ impl Default for RawSettings {
             room_departure_timeout_seconds: 120,
             recording_preset: RecordingPreset::P720,
             hls_mode: HlsMode::Host,
+            max_webrtc_viewers: 0,
             s3_bucket_name: None,
             s3_endpoint: None,
             s3_public_endpoint: None,
@@ -254,6 +258,9 @@ pub struct Config {
     pub s3: Option<S3Settings>,
     /// Who starts HLS broadcasts (they need `s3`).
     pub hls_mode: HlsMode,
+    /// Viewers one stream serves over WebRTC; those past it watch the HLS broadcast (`None`:
+    /// no limit).
+    pub max_webrtc_viewers: Option<NonZeroU32>,
     pub access: AccessSettings,
 }
 
@@ -506,6 +513,7 @@ impl RawSettings {
             },
             s3,
             hls_mode: self.hls_mode,
+            max_webrtc_viewers: NonZeroU32::new(self.max_webrtc_viewers),
             access,
         })
     }

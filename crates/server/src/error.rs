@@ -9,6 +9,10 @@ use onair_api::{ErrorBody, ErrorCode, ErrorDetail};
 /// Seconds a client should wait before retrying after LiveKit or S3 was unreachable.
 pub const UPSTREAM_RETRY_AFTER_SECONDS: u64 = 5;
 
+/// Seconds a viewer turned away from a full stream waits before asking again: long enough for
+/// seats to free up, short enough that the page gets in soon after.
+pub const AUDIENCE_FULL_RETRY_AFTER_SECONDS: u64 = 15;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{field}: {message}")]
@@ -99,6 +103,14 @@ pub enum ApiError {
         "HLS broadcasting is not configured on this server (it needs LiveKit egress and the bucket)"
     )]
     HlsUnavailable,
+    #[error(
+        "this stream has as many viewers as it can take, and no broadcast for more; try again later"
+    )]
+    AudienceFull,
+    #[error(
+        "the broadcast rides on the recording (one egress for both): it ends when the recording stops"
+    )]
+    HlsWithRecording,
     #[error("this webhook is not signed by this server's LiveKit (or not over this body)")]
     WebhookRejected,
     #[error("this webhook event was already received")]
@@ -179,6 +191,8 @@ impl ApiError {
             ),
             HlsOff => (StatusCode::CONFLICT, ErrorCode::HlsOff),
             HlsUnavailable => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::HlsUnavailable),
+            AudienceFull => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::AudienceFull),
+            HlsWithRecording => (StatusCode::CONFLICT, ErrorCode::HlsWithRecording),
             WebhookRejected => (StatusCode::UNAUTHORIZED, ErrorCode::WebhookRejected),
             WebhookReplayed => (StatusCode::BAD_REQUEST, ErrorCode::WebhookReplayed),
             Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
@@ -193,6 +207,7 @@ impl ApiError {
             | ApiError::TooManyGuesses {
                 retry_after_seconds,
             } => Some(*retry_after_seconds),
+            ApiError::AudienceFull => Some(AUDIENCE_FULL_RETRY_AFTER_SECONDS),
             ApiError::LiveKitUnavailable
             | ApiError::StorageUnavailable
             | ApiError::EgressUnavailable

@@ -9,6 +9,13 @@
 //! (`/hls/{roomId}/{startMillis}/segment_00042.ts`) and is cached for a year, so the CDN asks
 //! OnAir for each segment once.
 //!
+//! One egress carries the recording and the broadcast together when the host records while
+//! nothing broadcasts (`Broadcaster::segments_for_recording`): one compositor and one encoder
+//! for both, the broadcast's folder named by the recording's start. That broadcast then lasts
+//! as long as the recording, and its event playlist is the recording's second replay format
+//! (seekable, starts at once). A broadcast started first keeps its own egress when a recording
+//! follows: moving its viewers to a new egress would restart their players.
+//!
 //! A viral stream's viewers cost one egress lookup and one bucket read per second per replica
 //! for the playlist, and one bucket read per segment per replica: rendered playlists (one
 //! second) and segments (a minute, 128 MiB at most) are cached with request coalescing (moka),
@@ -24,7 +31,7 @@ use std::time::Duration;
 use crate::config::S3Settings;
 use crate::error::ApiError;
 use crate::livekit::{LiveKit, LiveKitError, unix_millis};
-use crate::recording::{livekit_says_running, s3_upload};
+use crate::recording::{is_recording, livekit_says_running, s3_upload};
 use crate::storage::RecordingStore;
 
 /// Folder of all HLS broadcasts in the bucket.
@@ -48,6 +55,16 @@ const AUTO_START_MEMORY: Duration = Duration::from_secs(60);
 /// The bucket folder of a broadcast of `room` started at `start_millis` (ends with `/`).
 pub fn broadcast_folder(room: &RoomId, start_millis: u64) -> String {
     format!("{HLS_PREFIX}/{room}/{start_millis}/")
+}
+
+/// Where the whole event's playlist of a broadcast of `room` started at `start_millis` is kept.
+pub fn event_playlist_key(room: &RoomId, start_millis: u64) -> String {
+    format!("{}{EVENT_PLAYLIST}", broadcast_folder(room, start_millis))
+}
+
+/// Where browsers get that playlist (the replay of a broadcast) from OnAir.
+pub fn event_playlist_path(room: &RoomId, start_millis: u64) -> String {
+    format!("/hls/{room}/{start_millis}/{EVENT_PLAYLIST}")
 }
 
 /// The folder an HLS egress writes to, from its request; `None` for other egresses.
@@ -206,17 +223,7 @@ impl Broadcaster {
             return Ok((false, info_of(room, &egresses)));
         }
         let folder = broadcast_folder(room, unix_millis());
-        let segments = proto::SegmentedFileOutput {
-            protocol: proto::SegmentedFileProtocol::HlsProtocol as i32,
-            filename_prefix: format!("{folder}segment"),
-            playlist_name: format!("{folder}{EVENT_PLAYLIST}"),
-            live_playlist_name: format!("{folder}{LIVE_PLAYLIST}"),
-            segment_duration: SEGMENT_SECONDS,
-            output: Some(proto::segmented_file_output::Output::S3(s3_upload(
-                &self.s3,
-            ))),
-            ..Default::default()
-        };
+        let segments = self.segments_output(&folder);
         let info = self
             .livekit
             .start_room_composite(room, vec![EgressOutput::Segments(segments)])
@@ -227,32 +234,100 @@ impl Broadcaster {
         Ok((true, info_of(room, &[info])))
     }
 
-    /// The host (or their encoder) published a track: with `HLS_MODE=always` the broadcast
-    /// starts, in the background, once per room.
-    pub async fn host_went_live(&self, room: &RoomId) {
-        if self.mode != HlsMode::Always {
-            return;
-        }
-        let first = self.auto_started.entry(room.clone()).or_insert(()).await;
-        if !first.is_fresh() {
-            return;
-        }
-        if let Err(err) = self.start(room).await {
-            tracing::warn!(room = %room, error = %err, "HLS_MODE=always: the broadcast did not start");
-            self.auto_started.invalidate(room).await;
+    /// The segments a broadcast writes into `folder` of the bucket.
+    fn segments_output(&self, folder: &str) -> proto::SegmentedFileOutput {
+        proto::SegmentedFileOutput {
+            protocol: proto::SegmentedFileProtocol::HlsProtocol as i32,
+            filename_prefix: format!("{folder}segment"),
+            playlist_name: format!("{folder}{EVENT_PLAYLIST}"),
+            live_playlist_name: format!("{folder}{LIVE_PLAYLIST}"),
+            segment_duration: SEGMENT_SECONDS,
+            output: Some(proto::segmented_file_output::Output::S3(s3_upload(
+                &self.s3,
+            ))),
+            ..Default::default()
         }
     }
 
-    /// Stops every HLS egress of `room` (none running is fine).
-    pub async fn stop(&self, room: &RoomId) -> Result<(), ApiError> {
-        for info in self.egresses(room).await? {
-            if livekit_says_running(&info) && folder_of(&info).is_some() {
-                match self.livekit.stop_egress(&info.egress_id).await {
-                    Ok(_) | Err(LiveKitError::NotFound) => {}
-                    Err(err) => return Err(Self::egress_error(err)),
+    /// The broadcast a recording of `room` starting at `started_at` carries in its own egress,
+    /// given the room's `egresses`: `None` when HLS is off or a broadcast already runs.
+    pub fn segments_for_recording(
+        &self,
+        room: &RoomId,
+        started_at: u64,
+        egresses: &[proto::EgressInfo],
+    ) -> Option<proto::SegmentedFileOutput> {
+        if self.mode == HlsMode::Off || running_broadcast(egresses).is_some() {
+            return None;
+        }
+        Some(self.segments_output(&broadcast_folder(room, started_at)))
+    }
+
+    /// The host (or their encoder) published a track: with `HLS_MODE=always` the broadcast
+    /// starts, in the background, once per room.
+    pub async fn host_went_live(&self, room: &RoomId) {
+        if self.mode == HlsMode::Always {
+            self.start_once(room, "HLS_MODE=always").await;
+        }
+    }
+
+    /// Whether viewers past the WebRTC audience can be sent to a broadcast (HLS is not off).
+    pub fn takes_overflow(&self) -> bool {
+        self.mode != HlsMode::Off
+    }
+
+    /// A viewer was sent to the broadcast because the stream's WebRTC audience is full: it
+    /// starts, once per room, if the host has not started it.
+    pub async fn audience_overflowed(&self, room: &RoomId) {
+        if self.takes_overflow() {
+            self.start_once(room, "the WebRTC audience is full").await;
+        }
+    }
+
+    /// Starts the broadcast of `room` for `why`, unless this server already did in the last
+    /// minute (one start for a burst of triggers); a failure is logged, and allows a retry.
+    async fn start_once(&self, room: &RoomId, why: &'static str) {
+        // `or_insert_with`, not `or_insert`: only it coalesces concurrent callers into one
+        // fresh entry (`or_insert` reads, then writes).
+        let first = self
+            .auto_started
+            .entry(room.clone())
+            .or_insert_with(async {})
+            .await;
+        if !first.is_fresh() {
+            return;
+        }
+        match self.start(room).await {
+            Ok((started, _)) => {
+                if started {
+                    tracing::info!(room = %room, why, "why the HLS broadcast started");
                 }
-                tracing::info!(room = %room, egress = %info.egress_id, "HLS broadcast stopped");
             }
+            Err(err) => {
+                tracing::warn!(room = %room, why, error = %err, "the HLS broadcast did not start");
+                self.auto_started.invalidate(room).await;
+            }
+        }
+    }
+
+    /// Stops every HLS egress of `room` (none running is fine); a broadcast that rides on the
+    /// recording's egress is refused (`hls_with_recording`): it ends with the recording.
+    pub async fn stop(&self, room: &RoomId) -> Result<(), ApiError> {
+        let running: Vec<_> = self
+            .egresses(room)
+            .await?
+            .into_iter()
+            .filter(|info| livekit_says_running(info) && folder_of(info).is_some())
+            .collect();
+        if running.iter().any(is_recording) {
+            return Err(ApiError::HlsWithRecording);
+        }
+        for info in running {
+            match self.livekit.stop_egress(&info.egress_id).await {
+                Ok(_) | Err(LiveKitError::NotFound) => {}
+                Err(err) => return Err(Self::egress_error(err)),
+            }
+            tracing::info!(room = %room, egress = %info.egress_id, "HLS broadcast stopped");
         }
         self.playlists.invalidate(room).await;
         Ok(())
@@ -280,8 +355,26 @@ impl Broadcaster {
         Ok(Some(rendered.into()))
     }
 
-    /// The segment `name` of `room`'s broadcast started at `start_millis`; `None` when there is
-    /// no such segment.
+    /// The playlist of the whole broadcast of `room` started at `start_millis` (the replay), with
+    /// segment URLs a browser plays; `None` when there is none in the bucket.
+    pub async fn event_playlist(
+        &self,
+        room: &RoomId,
+        start_millis: u64,
+    ) -> Result<Option<String>, ApiError> {
+        let Some(body) = self
+            .store
+            .find(&event_playlist_key(room, start_millis))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let playlist = String::from_utf8_lossy(&body);
+        Ok(Some(with_segment_paths(&playlist, room, start_millis)))
+    }
+
+    /// The segment `name` of `room`'s broadcast started at `start_millis` (cached, coalesced);
+    /// `None` when there is no such segment.
     pub async fn segment(
         &self,
         room: &RoomId,

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod access_token;
+pub mod audience;
 pub mod config;
 pub mod error;
 pub mod extract;

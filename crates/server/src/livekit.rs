@@ -14,7 +14,7 @@ use livekit_api::services::room::{
 };
 use livekit_api::services::{LiveKitApi, ServerError, ServerErrorCode, ServiceError};
 use livekit_protocol as proto;
-use onair_api::{DisplayName, RoomId};
+use onair_api::{DisplayName, Playback, RoomId};
 use rand::Rng;
 use secrecy::ExposeSecret;
 use std::collections::HashMap;
@@ -192,7 +192,8 @@ impl LiveKit {
     }
 
     /// A token for a new participant of `room`, with what its role may do
-    /// ([`Role::permission`]).
+    /// ([`Role::permission`]); one who watches through HLS may not subscribe, so LiveKit sends
+    /// it no media (it joins for chat and reactions).
     /// A participant without a `name` (a viewer who has not chosen one) joins under a neutral
     /// one made from their identity, such as "Viewer 4821".
     pub fn issue_token(
@@ -200,6 +201,7 @@ impl LiveKit {
         room: &RoomId,
         name: Option<&DisplayName>,
         role: Role,
+        playback: Playback,
         ttl: Duration,
     ) -> Result<IssuedToken, ApiError> {
         let identity = role.new_identity();
@@ -211,7 +213,8 @@ impl LiveKit {
                 neutral.as_str()
             }
         };
-        let permission = role.permission();
+        let mut permission = role.permission();
+        permission.can_subscribe &= playback == Playback::Webrtc;
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::access::Access;
+use crate::audience::WebrtcSeats;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::extract::BearerToken;
@@ -45,6 +46,8 @@ pub struct App {
     pub restreamer: Option<Restreamer>,
     /// Present when a bucket is set too: HLS broadcasts go there.
     pub broadcaster: Option<Broadcaster>,
+    /// Each stream's WebRTC audience, up to `MAX_WEBRTC_VIEWERS`.
+    pub webrtc_seats: WebrtcSeats,
     /// LiveKit's webhooks: checked, and what they said about egresses.
     pub webhooks: Arc<Webhooks>,
     /// Set once a shutdown signal came: `/readyz` answers 503 so load balancers stop sending
@@ -115,6 +118,7 @@ impl AppState {
             recorder,
             restreamer,
             broadcaster,
+            webrtc_seats: WebrtcSeats::new(config.max_webrtc_viewers, config.room_cache_ttl),
             web_app: WebApp::new(&config.static_dir),
             webhooks,
             draining: Draining::default(),

@@ -39,6 +39,8 @@ pub struct StreamSnapshot {
     pub metadata: RoomMetadata,
     pub live: bool,
     pub viewer_count: u32,
+    /// Viewers who may subscribe: those watching over WebRTC, not through the HLS broadcast.
+    pub webrtc_viewer_count: u32,
     pub is_recording: bool,
     /// The recording LiveKit counts as running, as OnAir judges it.
     pub recording: Option<RecordingSummary>,
@@ -133,6 +135,7 @@ impl Streams {
             metadata: metadata.clone(),
             live: false,
             viewer_count: 0,
+            webrtc_viewer_count: 0,
             is_recording: false,
             recording: None,
             hls: HlsInfo::default(),
@@ -277,9 +280,14 @@ fn snapshot_of(
     participants: &[proto::ParticipantInfo],
 ) -> StreamSnapshot {
     let role = |p: &proto::ParticipantInfo| Role::of_identity(&p.identity);
-    let viewer_count = participants
-        .iter()
-        .filter(|p| role(p) == Some(Role::Viewer))
+    let viewers = || {
+        participants
+            .iter()
+            .filter(|p| role(p) == Some(Role::Viewer))
+    };
+    let viewer_count = viewers().count();
+    let webrtc_viewer_count = viewers()
+        .filter(|p| p.permission.as_ref().is_some_and(|p| p.can_subscribe))
         .count();
     // On air: the host's browser, or an encoder (OBS) through LiveKit Ingress, publishes.
     let live = participants
@@ -289,6 +297,7 @@ fn snapshot_of(
         metadata,
         live,
         viewer_count: u32::try_from(viewer_count).unwrap_or(u32::MAX),
+        webrtc_viewer_count: u32::try_from(webrtc_viewer_count).unwrap_or(u32::MAX),
         is_recording: room.active_recording,
         recording: None,
         hls: HlsInfo::default(),

@@ -113,7 +113,8 @@ impl Webhooks {
         if event.id.is_empty() || event.event.is_empty() {
             return Err(Refusal::Malformed("an event without id or name".into()));
         }
-        let entry = self.seen.entry(event.id.clone()).or_insert(());
+        // Coalescing: of the same event delivered twice at once, one is fresh.
+        let entry = self.seen.entry(event.id.clone()).or_insert_with(|| ());
         if !entry.is_fresh() {
             return Err(Refusal::Replayed(event.id));
         }

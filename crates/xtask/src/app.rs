@@ -36,6 +36,9 @@ pub struct Page {
     /// The page plays before its app starts (the viewer's early join, `js/livekit.js`): its
     /// wasm is not preloaded, so the SDK has the connection to itself.
     pub plays_before_app: bool,
+    /// The page may play an HLS playlist (the broadcast, a replay): it names the hls.js
+    /// script, which is fetched only when it does.
+    pub plays_hls: bool,
 }
 
 /// Every page, in the order the server documents them.
@@ -45,29 +48,37 @@ pub const PAGES: [Page; 4] = [
         html: "index.html",
         connects: false,
         plays_before_app: false,
+        plays_hls: false,
     },
     Page {
         bin: "studio",
         html: "studio.html",
         connects: true,
         plays_before_app: false,
+        plays_hls: false,
     },
     Page {
         bin: "watch",
         html: "watch.html",
         connects: true,
         plays_before_app: true,
+        plays_hls: true,
     },
     Page {
         bin: "replay",
         html: "replay.html",
         connects: false,
         plays_before_app: false,
+        plays_hls: true,
     },
 ];
 
 /// The LiveKit SDK as npm installed it (pinned by `frontend/package-lock.json`).
 const SDK_SOURCE: &str = "node_modules/livekit-client/dist/livekit-client.umd.js";
+
+/// hls.js as npm installed it (pinned likewise): the light build, without subtitles, alternate
+/// audio and DRM, which OnAir's broadcasts do not carry.
+const HLS_PLAYER_SOURCE: &str = "node_modules/hls.js/dist/hls.light.min.js";
 
 /// Builds the app into `frontend/dist` (replaced whole) and returns that folder.
 pub fn build(release: bool) -> Result<PathBuf> {
@@ -102,6 +113,7 @@ pub fn build(release: bool) -> Result<PathBuf> {
     let stylesheet = dist.add_file(&frontend.join("style/app.css"), "app", "css")?;
     let favicon = dist.add_file(&frontend.join("public/favicon.svg"), "favicon", "svg")?;
     let sdk = dist.add_file(&frontend.join(SDK_SOURCE), "livekit-client", "js")?;
+    let hls_player = dist.add_file(&frontend.join(HLS_PLAYER_SOURCE), "hls", "js")?;
     let template = read_text(&frontend.join("index.html"))?;
 
     // wasm-bindgen and wasm-opt for every page at once (wasm-opt takes seconds per page).
@@ -148,6 +160,7 @@ pub fn build(release: bool) -> Result<PathBuf> {
                 stylesheet: &stylesheet,
                 favicon: &favicon,
                 sdk: page.connects.then_some(sdk.as_str()),
+                hls_player: page.plays_hls.then_some(hls_player.as_str()),
                 plays_before_app: page.plays_before_app,
             },
         )?;
@@ -232,6 +245,9 @@ struct PageAssets<'a> {
     stylesheet: &'a str,
     favicon: &'a str,
     sdk: Option<&'a str>,
+    /// hls.js, named in a `<meta name="onair-hls-player">` for `js/hls-player.js` to load when
+    /// the page plays HLS (most viewers never need it).
+    hls_player: Option<&'a str>,
     /// The page plays before its app starts: its modules (the early join) run as soon as they
     /// are fetched, and the wasm is not preloaded.
     plays_before_app: bool,
@@ -260,6 +276,11 @@ fn fill_template(template: &str, assets: &PageAssets<'_>) -> Result<String> {
         preloads.push_str(&format!(
             r#"<link rel="preload" href="/{}" as="fetch" type="application/wasm" crossorigin>"#,
             assets.wasm
+        ));
+    }
+    if let Some(hls_player) = assets.hls_player {
+        preloads.push_str(&format!(
+            "\n    <meta name=\"onair-hls-player\" content=\"/{hls_player}\">"
         ));
     }
     for module in assets.modules {
@@ -454,6 +475,7 @@ mod tests {
             stylesheet: "app-22.css",
             favicon: "favicon-33.svg",
             sdk: Some("livekit-client-44.js"),
+            hls_player: Some("hls-66.js"),
             plays_before_app: false,
         };
         let html = fill_template(template, &assets).unwrap();
@@ -461,15 +483,18 @@ mod tests {
         assert!(html.contains("href=\"/watch_bg-11.wasm\" as=\"fetch\""));
         assert!(html.contains("<script async src=\"/livekit-client-44.js\" id=\"livekit-sdk\">"));
         assert!(html.contains("<link rel=\"modulepreload\" href=\"/livekit-55.js\">"));
+        // hls.js is named, not fetched: most viewers watch over WebRTC.
+        assert!(html.contains("<meta name=\"onair-hls-player\" content=\"/hls-66.js\">"));
         let home = fill_template(
             template,
             &PageAssets {
                 sdk: None,
+                hls_player: None,
                 ..assets
             },
         )
         .unwrap();
-        assert!(!home.contains("livekit-client"));
+        assert!(!home.contains("livekit-client") && !home.contains("hls-66"));
         let plays_first = fill_template(
             template,
             &PageAssets {

@@ -26,6 +26,13 @@ mod glue {
         #[wasm_bindgen(method, catch)]
         pub async fn connect(this: &Session, url: &str, token: &str) -> Result<JsValue, JsValue>;
 
+        #[wasm_bindgen(method, catch, js_name = connectWithoutMedia)]
+        pub async fn connect_without_media(
+            this: &Session,
+            url: &str,
+            token: &str,
+        ) -> Result<JsValue, JsValue>;
+
         #[wasm_bindgen(method)]
         pub fn disconnect(this: &Session);
 
@@ -315,6 +322,9 @@ pub enum RoomEvent {
     },
     TrackSubscribed(Track),
     TrackUnsubscribed(Track),
+    /// Another participant published a track we do not receive (joined without media).
+    TrackPublished(Track),
+    TrackUnpublished(Track),
     TrackMuted(Track),
     TrackUnmuted(Track),
     LocalTrackPublished(Track),
@@ -411,6 +421,8 @@ impl Fields {
                 .map(|identity| RoomEvent::ParticipantLeft { identity }),
             "trackSubscribed" => track().map(RoomEvent::TrackSubscribed),
             "trackUnsubscribed" => track().map(RoomEvent::TrackUnsubscribed),
+            "trackPublished" => track().map(RoomEvent::TrackPublished),
+            "trackUnpublished" => track().map(RoomEvent::TrackUnpublished),
             "trackMuted" => track().map(RoomEvent::TrackMuted),
             "trackUnmuted" => track().map(RoomEvent::TrackUnmuted),
             "localTrackPublished" => track().map(RoomEvent::LocalTrackPublished),
@@ -607,6 +619,16 @@ impl Room {
     /// Joins the room at `url` with `token`; resolves once the media connection is up.
     pub async fn join(&self, url: &str, token: &str) -> Result<(), LiveKitError> {
         self.session.connect(url, token).await.map_err(js_error)?;
+        Ok(())
+    }
+
+    /// Joins for chat and reactions only, subscribing to nothing (a viewer who watches the HLS
+    /// broadcast): the SFU spends a signalling connection on it, not media.
+    pub async fn join_without_media(&self, url: &str, token: &str) -> Result<(), LiveKitError> {
+        self.session
+            .connect_without_media(url, token)
+            .await
+            .map_err(js_error)?;
         Ok(())
     }
 

@@ -1,6 +1,8 @@
 //! The replay page, `/recordings/:roomId`: the stream's finished recordings, played in the
-//! browser from presigned URLs. A passcode stream's recordings ask its passcode first (the one
-//! this tab was let in with, or the link's `#pc=…`, is used by itself).
+//! browser from presigned URLs. A recording that broadcast the stream too offers its event
+//! playlist as a second format ("Instant (HLS)": starts at once, seeks without the whole file),
+//! played with hls.js. A passcode stream's recordings ask its passcode first (the one this tab
+//! was let in with, or the link's `#pc=…`, is used by itself).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -8,6 +10,7 @@ use onair_api::{ErrorCode, RecordingStatus};
 
 use crate::api;
 use crate::bindings::browser;
+use crate::bindings::hls::HlsPlayer;
 use crate::components::layout::{Notice, Shell};
 use crate::components::passcode::{self, PasscodePrompt};
 use crate::route;
@@ -100,8 +103,11 @@ pub fn RecordingsPage() -> impl IntoView {
                                                 }.into_any()
                                             } else {
                                                 view! {
-                                                    <video class="video" controls=true preload="metadata" playsinline=true
-                                                        src=rec.playback_url.clone()></video>
+                                                    <RecordingPlayer
+                                                        mp4=rec.playback_url.clone()
+                                                        hls=rec.hls_playlist_url.clone()
+                                                        passcode=passcode.get_untracked()
+                                                    />
                                                 }.into_any()
                                             }}
                                             <p class="recording-meta">
@@ -142,5 +148,72 @@ pub fn RecordingsPage() -> impl IntoView {
                 })}
             </Suspense>
         </Shell>
+    }
+}
+
+/// How a recording plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReplayFormat {
+    /// The MP4 file, from the bucket.
+    Mp4,
+    /// The broadcast's event playlist, through OnAir.
+    Hls,
+}
+
+/// One recording's player: the MP4, and the broadcast's event playlist when it has one.
+#[component]
+fn RecordingPlayer(
+    mp4: Option<String>,
+    hls: Option<String>,
+    passcode: Option<String>,
+) -> impl IntoView {
+    let format = RwSignal::new(ReplayFormat::Mp4);
+    let has_hls = hls.is_some();
+    let choice = move |which: ReplayFormat, label: &'static str, testid: &'static str| {
+        view! {
+            <button
+                class="button button-ghost replay-format"
+                data-testid=testid
+                aria-pressed=move || (format.get() == which).to_string()
+                on:click=move |_| format.set(which)
+            >{label}</button>
+        }
+    };
+    view! {
+        {move || match (format.get(), hls.clone()) {
+            (ReplayFormat::Hls, Some(url)) => {
+                view! { <EventPlaylistVideo url=url passcode=passcode.clone()/> }.into_any()
+            }
+            _ => view! {
+                <video class="video" controls=true preload="metadata" playsinline=true
+                    data-testid="replay-video" data-format="mp4" src=mp4.clone()></video>
+            }.into_any(),
+        }}
+        <Show when=move || has_hls>
+            <div class="replay-formats" role="group" aria-label="Replay format">
+                {choice(ReplayFormat::Mp4, "MP4 file", "replay-mp4")}
+                {choice(ReplayFormat::Hls, "Instant (HLS)", "replay-hls")}
+            </div>
+        </Show>
+    }
+}
+
+/// An event playlist playing from its start, with the browser's controls (chosen with a tap, so
+/// it plays with sound).
+#[component]
+fn EventPlaylistVideo(url: String, passcode: Option<String>) -> impl IntoView {
+    let video_ref = NodeRef::<leptos::html::Video>::new();
+    let player = StoredValue::new_local(None::<HlsPlayer>);
+    Effect::new(move |_| {
+        let Some(video) = video_ref.get() else { return };
+        if player.with_value(Option::is_none) {
+            let started = HlsPlayer::play(&video, &url, passcode.clone(), |_| {});
+            player.set_value(Some(started));
+        }
+    });
+    on_cleanup(move || player.set_value(None));
+    view! {
+        <video class="video" controls=true playsinline=true node_ref=video_ref
+            data-testid="replay-video" data-format="hls"></video>
     }
 }

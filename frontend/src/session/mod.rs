@@ -96,13 +96,16 @@ impl RoomState {
                 self.tracks
                     .update(|tracks| tracks.retain(|t| &t.participant != identity));
             }
-            RoomEvent::TrackSubscribed(track) | RoomEvent::LocalTrackPublished(track) => {
-                self.tracks.update(|tracks| {
-                    tracks.retain(|t| t.sid != track.sid);
-                    tracks.push(track.clone());
-                })
-            }
-            RoomEvent::TrackUnsubscribed(track) | RoomEvent::LocalTrackUnpublished(track) => self
+            // Joined without media, the tracks others publish are known, not received.
+            RoomEvent::TrackSubscribed(track)
+            | RoomEvent::TrackPublished(track)
+            | RoomEvent::LocalTrackPublished(track) => self.tracks.update(|tracks| {
+                tracks.retain(|t| t.sid != track.sid);
+                tracks.push(track.clone());
+            }),
+            RoomEvent::TrackUnsubscribed(track)
+            | RoomEvent::TrackUnpublished(track)
+            | RoomEvent::LocalTrackUnpublished(track) => self
                 .tracks
                 .update(|tracks| tracks.retain(|t| t.sid != track.sid)),
             RoomEvent::TrackMuted(track) | RoomEvent::TrackUnmuted(track) => {

@@ -23,6 +23,18 @@ fn access_key(room: &RoomId) -> String {
     format!("{RECORDINGS_PREFIX}/{room}/{ACCESS_OBJECT}")
 }
 
+/// The passcode hash in a stream's `access.json`; unreadable, a hash no passcode matches: the
+/// recordings stay closed rather than open to all.
+fn passcode_hash_in(room: &RoomId, body: &[u8]) -> String {
+    match serde_json::from_slice::<StreamAccess>(body) {
+        Ok(access) => access.passcode_hash,
+        Err(err) => {
+            tracing::warn!(room = %room, error = %err, "access.json unreadable; the recordings stay private");
+            String::new()
+        }
+    }
+}
+
 /// The ledger folder of `creator_tag`'s recordings on the UTC day of `unix_millis`.
 fn usage_prefix(creator_tag: &str, unix_millis: u64) -> String {
     format!("{USAGE_PREFIX}/{creator_tag}/{}/", unix_millis / DAY_MILLIS)
@@ -68,14 +80,14 @@ impl Recorder {
             return Ok(None);
         }
         let body = self.store.get(&key).await?;
-        match serde_json::from_slice::<StreamAccess>(&body) {
-            Ok(access) => Ok(Some(access.passcode_hash)),
-            Err(err) => {
-                // Unreadable: keep the recordings closed rather than open them to all.
-                tracing::warn!(room = %room, error = %err, "access.json unreadable; the recordings stay private");
-                Ok(Some(String::new()))
-            }
-        }
+        Ok(Some(passcode_hash_in(room, &body)))
+    }
+
+    /// The passcode hash a finished stream's replays (its recordings, and the broadcast they
+    /// carried) are kept under, if they are kept private: one bucket read.
+    pub async fn replay_passcode(&self, room: &RoomId) -> Result<Option<String>, ApiError> {
+        let found = self.store.find(&access_key(room)).await?;
+        Ok(found.map(|body| passcode_hash_in(room, &body)))
     }
 
     /// Notes a recording of `creator_tag`'s in the ledger (best effort: a failure is logged).

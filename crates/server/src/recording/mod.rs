@@ -23,6 +23,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::config::S3Settings;
 use crate::error::ApiError;
+use crate::hls::{Broadcaster, HLS_PREFIX, event_playlist_key, event_playlist_path};
 use crate::livekit::{LiveKit, LiveKitError, unix_millis};
 use crate::storage::{RecordingStore, StorageError};
 use crate::streams::RoomMetadata;
@@ -194,6 +195,7 @@ fn summary_of(judged: &Judged) -> RecordingSummary {
             .filter(|f| f.size > 0)
             .and_then(|f| u64::try_from(f.size).ok()),
         playback_url: None,
+        hls_playlist_url: None,
         error: judged.verdict.error.clone(),
     }
 }
@@ -314,12 +316,14 @@ impl Recorder {
 
     /// Starts recording `room` (one recording per room) of the stream `stream`: kept private
     /// when the stream has a passcode; refused with `recording_quota` when its creator recorded
-    /// `minutes_per_day` already today.
+    /// `minutes_per_day` already today. When nothing broadcasts the stream yet and HLS is on,
+    /// the same egress broadcasts it too (`broadcaster`): one compositor for both.
     pub async fn start(
         &self,
         room: &RoomId,
         stream: &RoomMetadata,
         minutes_per_day: Option<u32>,
+        broadcaster: Option<&Broadcaster>,
     ) -> Result<RecordingStarted, ApiError> {
         if let (Some(tag), Some(limit)) = (&stream.creator, minutes_per_day) {
             let used = self.minutes_recorded_today(tag).await?;
@@ -332,6 +336,10 @@ impl Recorder {
             .list_egress(Some(room), None)
             .await
             .map_err(Self::egress_error)?;
+        let started_at = unix_millis();
+        // Nothing broadcasts yet: the recording's egress carries the broadcast too.
+        let broadcast =
+            broadcaster.and_then(|b| b.segments_for_recording(room, started_at, &egresses));
         if self
             .judged_egresses(room, recordings_only(egresses))
             .await
@@ -344,7 +352,6 @@ impl Recorder {
             // Before anything is recorded: the replay is private from its first byte.
             self.keep_private(room, hash).await?;
         }
-        let started_at = unix_millis();
         let file_path = recording_key(room, started_at);
         // The marker first: a store that cannot take it would lose the recording at its end.
         let marker_path = marker_key(&file_path);
@@ -355,11 +362,9 @@ impl Recorder {
             egress_id: None,
         };
         self.store.put_json(&marker_path, marker.to_json()).await?;
-        let info = match self
-            .livekit
-            .start_room_composite(room, vec![EgressOutput::File(self.file_output(&file_path))])
-            .await
-        {
+        let mut outputs = vec![EgressOutput::File(self.file_output(&file_path))];
+        outputs.extend(broadcast.map(EgressOutput::Segments));
+        let info = match self.livekit.start_room_composite(room, outputs).await {
             Ok(info) => info,
             Err(err) => {
                 // Nothing records: take the marker back, or it would be reported as lost.
@@ -543,6 +548,7 @@ impl Recorder {
             duration_ms: None,
             size_bytes: None,
             playback_url: None,
+            hls_playlist_url: None,
             error: Some(LOST_REASON.to_owned()),
         })
     }
@@ -556,9 +562,11 @@ impl Recorder {
         admit: impl FnOnce(Option<&str>) -> Result<(), ApiError>,
     ) -> Result<RecordingList, ApiError> {
         let prefix = format!("{RECORDINGS_PREFIX}/{room}/");
-        let (egresses, objects) = tokio::join!(
+        let broadcasts_prefix = format!("{HLS_PREFIX}/{room}/");
+        let (egresses, objects, broadcasts) = tokio::join!(
             self.livekit.list_egress(Some(room), None),
-            self.store.list(&prefix)
+            self.store.list(&prefix),
+            self.store.list(&broadcasts_prefix)
         );
         // The bucket is the truth about saved files; the egress list adds durations and failures
         // when LiveKit still remembers them.
@@ -569,6 +577,11 @@ impl Recorder {
             Vec::new()
         }));
         let objects = objects?;
+        // The broadcasts recordings carried (a second replay format); none when unreadable.
+        let broadcasts = broadcasts.unwrap_or_else(|err| {
+            tracing::warn!(room = %room, error = %err, "the room's broadcasts are not listed");
+            Vec::new()
+        });
         admit(self.stored_passcode(room, &objects).await?.as_deref())?;
         let egresses = self.judged_egresses(room, egresses).await;
         let active = egresses.iter().find(|j| j.is_running()).map(summary_of);
@@ -588,6 +601,7 @@ impl Recorder {
                 duration_ms: None,
                 size_bytes: None,
                 playback_url: None,
+                hls_playlist_url: None,
                 error: None,
             });
             summary.file_path = object.key.clone();
@@ -608,6 +622,10 @@ impl Recorder {
                     .get_or_insert_with(|| "the recording ended with an error".into());
             }
             summary.playback_url = Some(self.store.playback_url(&object.key).await?);
+            summary.hls_playlist_url = broadcasts
+                .iter()
+                .any(|o| o.key == event_playlist_key(room, summary.started_at))
+                .then(|| event_playlist_path(room, summary.started_at));
             recordings.push(summary);
         }
         // Failures that left no file are reported too: a recording is never silently lost.

@@ -9,6 +9,7 @@ use onair_api::{ErrorBody, HlsInfo, RoomId};
 
 use crate::error::ApiError;
 use crate::extract::{BearerToken, StreamId, StreamPasscode};
+use crate::hls::EVENT_PLAYLIST;
 use crate::rate_limit::ClientIp;
 use crate::state::AppState;
 
@@ -57,6 +58,7 @@ pub async fn start_hls(
         (status = 401, description = "No host key", body = ErrorBody),
         (status = 403, description = "Host key of another stream, tampered or expired", body = ErrorBody),
         (status = 404, description = "No stream with that id (or a malformed id)", body = ErrorBody),
+        (status = 409, description = "`hls_with_recording`: the broadcast rides on the recording's egress, and ends with it", body = ErrorBody),
         (status = 502, description = "LiveKit refused the request", body = ErrorBody),
         (status = 503, description = "LiveKit or its egress unreachable, or HLS not configured (`hls_unavailable`: no bucket)", body = ErrorBody),
     )
@@ -73,19 +75,23 @@ pub async fn stop_hls(
 }
 
 /// Lets a viewer of `room_id`'s broadcast in: anyone for a public stream, the passcode's holders
-/// for a passcode stream (answers whether it is one, for the cache headers).
+/// for a passcode stream, live or over (a finished stream's replays keep its passcode in the
+/// bucket, beside its recordings). Answers whether it is private, for the cache headers.
 async fn admit_to_broadcast(
     app: &AppState,
     room_id: &RoomId,
     passcode: Option<&str>,
     client: Option<std::net::IpAddr>,
 ) -> Result<bool, ApiError> {
-    let snapshot = app.streams.get(room_id).await?;
-    let stored = snapshot.metadata.passcode_hash.as_deref();
-    if stored.is_some() && passcode.is_none() {
-        return Err(ApiError::PasscodeRequired);
-    }
-    app.passcodes.admit(room_id, stored, passcode, client)?;
+    let stored = match app.streams.metadata(room_id).await? {
+        Some(metadata) => metadata.passcode_hash.clone(),
+        None => match &app.recorder {
+            Some(recorder) => recorder.replay_passcode(room_id).await?,
+            None => None,
+        },
+    };
+    app.passcodes
+        .admit(room_id, stored.as_deref(), passcode, client)?;
     Ok(stored.is_some())
 }
 
@@ -115,6 +121,7 @@ pub async fn live_playlist(
     ClientIp(client): ClientIp,
     StreamPasscode(passcode): StreamPasscode,
 ) -> Result<Response, ApiError> {
+    app.streams.get(&room_id).await?;
     let private = admit_to_broadcast(&app, &room_id, passcode.as_deref(), client).await?;
     let playlist = app
         .broadcaster()?
@@ -126,40 +133,35 @@ pub async fn live_playlist(
     } else {
         "public, max-age=1"
     };
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(PLAYLIST_TYPE),
-            ),
-            (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
-        ],
-        playlist.to_string(),
-    )
-        .into_response())
+    Ok(playlist_response(cache, playlist.to_string()))
 }
 
-/// GET /hls/{roomId}/{startMillis}/{segment} — one 2 s MPEG-TS segment of a broadcast, as the
-/// live playlist lists it. A segment never changes: cached for a year (a passcode stream's only
-/// privately).
+/// GET /hls/{roomId}/{startMillis}/{file} — one file of a broadcast: a 2 s MPEG-TS segment as
+/// its playlists list it, which never changes (cached for a year; a passcode stream's only
+/// privately), or `index.m3u8`, the playlist of the whole event: the replay of a broadcast,
+/// seekable, served after the stream is over (cached for a year once it has ended, a second
+/// while it grows).
 #[utoipa::path(
-    get, path = "/hls/{roomId}/{startMillis}/{segment}", tag = "hls",
+    get, path = "/hls/{roomId}/{startMillis}/{file}", tag = "hls",
     params(
         ("roomId" = RoomId, Path, description = "Stream id"),
         ("startMillis" = u64, Path, description = "When the broadcast started, as its playlist names it"),
-        ("segment" = String, Path, description = "The segment's file name, such as `segment_00042.ts`"),
+        ("file" = String, Path, description = "A segment's file name, such as `segment_00042.ts`, or `index.m3u8` (the event playlist)"),
         ("X-Stream-Passcode" = Option<String>, Header, description = "The stream's passcode, percent-encoded as UTF-8, for a passcode stream"),
     ),
     responses(
-        (status = 200, description = "The segment", content_type = "video/mp2t", body = Vec<u8>),
+        (status = 200, description = "The segment (`video/mp2t`), or the event playlist (`application/vnd.apple.mpegurl`)", content(
+            (Vec<u8> = "video/mp2t"),
+            (String = "application/vnd.apple.mpegurl"),
+        )),
         (status = 403, description = "`passcode_required` / `passcode_wrong`: a passcode stream needs its passcode", body = ErrorBody),
-        (status = 404, description = "No such stream or segment", body = ErrorBody),
+        (status = 404, description = "No such stream, segment or playlist", body = ErrorBody),
         (status = 429, description = "`rate_limited`: too many wrong passcodes from this address for this stream", body = ErrorBody),
         (status = 502, description = "LiveKit refused the request", body = ErrorBody),
         (status = 503, description = "LiveKit or the bucket unreachable, or HLS not configured", body = ErrorBody),
     )
 )]
-pub async fn segment(
+pub async fn broadcast_file(
     State(app): State<AppState>,
     StreamId(room_id): StreamId,
     Path(segments): Path<(String, String, String)>,
@@ -167,11 +169,24 @@ pub async fn segment(
     StreamPasscode(passcode): StreamPasscode,
 ) -> Result<Response, ApiError> {
     let private = admit_to_broadcast(&app, &room_id, passcode.as_deref(), client).await?;
-    let not_found = || ApiError::NotFound("no such segment".into());
+    let not_found = || ApiError::NotFound("no such segment or playlist".into());
     let (_, start_millis, name) = segments;
     let start_millis: u64 = start_millis.parse().map_err(|_| not_found())?;
-    let segment = app
-        .broadcaster()?
+    let broadcaster = app.broadcaster()?;
+    let scope = if private { "private" } else { "public" };
+    if name == EVENT_PLAYLIST {
+        let playlist = broadcaster
+            .event_playlist(&room_id, start_millis)
+            .await?
+            .ok_or_else(not_found)?;
+        let cache = if playlist.contains("#EXT-X-ENDLIST") {
+            format!("{scope}, max-age=31536000, immutable")
+        } else {
+            format!("{scope}, max-age=1")
+        };
+        return Ok(playlist_response(&cache, playlist));
+    }
+    let segment = broadcaster
         .segment(&room_id, start_millis, &name)
         .await?
         .ok_or_else(not_found)?;
@@ -188,4 +203,20 @@ pub async fn segment(
         segment,
     )
         .into_response())
+}
+
+/// A playlist with its media type and `cache_control`.
+fn playlist_response(cache_control: &str, playlist: String) -> Response {
+    let cache = HeaderValue::from_str(cache_control).expect("a plain ASCII header");
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(PLAYLIST_TYPE),
+            ),
+            (header::CACHE_CONTROL, cache),
+        ],
+        playlist,
+    )
+        .into_response()
 }

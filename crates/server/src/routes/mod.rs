@@ -123,7 +123,7 @@ pub fn api_router() -> Router<AppState> {
         .routes(routes!(destinations::remove_destination))
         .routes(routes!(hls::start_hls, hls::stop_hls))
         .routes(routes!(hls::live_playlist))
-        .routes(routes!(hls::segment))
+        .routes(routes!(hls::broadcast_file))
         .routes(routes!(tokens::issue_token))
         .routes(routes!(auth::get_me))
         .routes(routes!(auth::sign_in_with_key))

@@ -45,6 +45,7 @@ pub async fn start_recording(
             &request.room_name,
             &stream,
             app.access.max_recording_minutes_per_day,
+            app.broadcaster.as_ref(),
         )
         .await?;
     app.streams.forget(&request.room_name).await;

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use onair_api::{
-    CreateRoomRequest, CreatedRoom, ErrorBody, LockedRoom, RoomAnswer, RoomId, Visibility,
+    CreateRoomRequest, CreatedRoom, ErrorBody, LockedRoom, Playback, RoomAnswer, RoomId, Visibility,
 };
 
 use crate::error::ApiError;
@@ -81,6 +81,7 @@ pub async fn create_room(
         &room_id,
         Some(&request.host_name),
         Role::Host,
+        Playback::Webrtc,
         app.config.token_ttl,
     )?;
     tracing::info!(room = %room_id, "stream created");

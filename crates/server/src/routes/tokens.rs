@@ -1,21 +1,27 @@
 //! LiveKit access tokens. The hot path of a viral link: it answers from the stream cache and
-//! signs locally, so hundreds of viewers cost no LiveKit call each.
+//! signs locally, so hundreds of viewers cost no LiveKit call each — seating them over WebRTC
+//! or HLS included (`crate::audience`).
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use onair_api::{DisplayName, ErrorBody, TokenRequest, TokenResponse};
+use onair_api::{DisplayName, ErrorBody, Playback, RoomId, TokenRequest, TokenResponse};
 
 use crate::error::ApiError;
 use crate::extract::{BearerToken, StreamJson};
 use crate::livekit::{IssuedToken, Role};
 use crate::rate_limit::ClientIp;
 use crate::state::AppState;
+use crate::streams::StreamSnapshot;
 
 /// POST /api/token — a token to join a stream: subscribe-only for viewers (under a neutral
 /// name when they give none: they watch first and name themselves when they chat); with the
 /// host key and `isHost: true`, publish rights for the host (e.g. after a reload of the
 /// studio). For its host, a stream LiveKit lost (LiveKit restarted) is opened again.
+/// A viewer watches over WebRTC while the stream's WebRTC audience has room
+/// (`MAX_WEBRTC_VIEWERS`); past it, or when asking for `playback: "hls"`, the token joins the
+/// room for chat and reactions only and the viewer plays the HLS broadcast (which a full
+/// audience starts, unless `HLS_MODE=off`).
 #[utoipa::path(
     post, path = "/api/token", tag = "tokens",
     request_body = TokenRequest,
@@ -31,7 +37,7 @@ use crate::state::AppState;
         (status = 415, description = "Body not declared as JSON", body = ErrorBody),
         (status = 429, description = "`rate_limited`: too many wrong passcodes from this address for this stream", body = ErrorBody),
         (status = 502, description = "LiveKit refused the request", body = ErrorBody),
-        (status = 503, description = "LiveKit unreachable", body = ErrorBody),
+        (status = 503, description = "`livekit_unavailable`: LiveKit unreachable; `audience_full`: the WebRTC audience is full and HLS is off or not configured (retry hint)", body = ErrorBody),
     )
 )]
 pub async fn issue_token(
@@ -41,7 +47,7 @@ pub async fn issue_token(
     StreamJson(request): StreamJson<TokenRequest>,
 ) -> Result<TokenAnswer, ApiError> {
     let mut name = request.participant_name;
-    let role = if request.is_host {
+    let (role, playback) = if request.is_host {
         let metadata = app.authorize_host(&credential, &request.room_name)?;
         // Boxed: re-opening holds LiveKit calls, and the viewers' future (which axum moves
         // around on every request) would otherwise be as large as this rare branch.
@@ -49,7 +55,7 @@ pub async fn issue_token(
         if name.is_none() {
             name = DisplayName::try_from(metadata.host_name).ok();
         }
-        Role::Host
+        (Role::Host, Playback::Webrtc)
     } else {
         let snapshot = app.streams.get(&request.room_name).await?;
         if let Some(stored) = snapshot.metadata.passcode_hash.as_deref() {
@@ -60,15 +66,52 @@ pub async fn issue_token(
                 client,
             )?;
         }
-        Role::Viewer
+        let playback = match request.playback {
+            Some(Playback::Hls) => Playback::Hls,
+            Some(Playback::Webrtc) | None => {
+                seat_viewer(&app, &request.room_name, &snapshot).await?
+            }
+        };
+        (Role::Viewer, playback)
     };
     let token = app.livekit.issue_token(
         &request.room_name,
         name.as_ref(),
         role,
+        playback,
         app.config.token_ttl,
     )?;
-    Ok(TokenAnswer::new(&token, app.livekit.public_url_json()))
+    Ok(TokenAnswer::new(
+        &token,
+        app.livekit.public_url_json(),
+        playback,
+    ))
+}
+
+/// A WebRTC seat when one is free; else the HLS broadcast, started for the overflow if the
+/// host has not (after the answer: the viewer's page waits for its first segment).
+async fn seat_viewer(
+    app: &AppState,
+    room: &RoomId,
+    snapshot: &StreamSnapshot,
+) -> Result<Playback, ApiError> {
+    let playback = app
+        .webrtc_seats
+        .seat(room, snapshot.webrtc_viewer_count)
+        .await;
+    if playback == Playback::Hls && !snapshot.hls.live {
+        let broadcaster = app.broadcaster().map_err(|_| ApiError::AudienceFull)?;
+        if !broadcaster.takes_overflow() {
+            return Err(ApiError::AudienceFull);
+        }
+        let (app, room) = (app.clone(), room.clone());
+        tokio::spawn(async move {
+            if let Some(broadcaster) = &app.broadcaster {
+                broadcaster.audience_overflowed(&room).await;
+            }
+        });
+    }
+    Ok(playback)
 }
 
 /// The answer to a token request: a [`TokenResponse`] as JSON, written straight into one
@@ -79,20 +122,25 @@ pub async fn issue_token(
 pub struct TokenAnswer(Vec<u8>);
 
 impl TokenAnswer {
-    fn new(token: &IssuedToken, server_url_json: &str) -> Self {
+    fn new(token: &IssuedToken, server_url_json: &str, playback: Playback) -> Self {
         debug_assert!(
             (token.jwt.bytes().chain(token.identity.bytes()))
                 .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)),
             "a JWT or identity that would need escaping"
         );
-        let parts: [&[u8]; 7] = [
+        let playback: &[u8] = match playback {
+            Playback::Webrtc => br#"webrtc"}"#,
+            Playback::Hls => br#"hls"}"#,
+        };
+        let parts: [&[u8]; 8] = [
             br#"{"token":""#,
             token.jwt.as_bytes(),
             br#"","serverUrl":"#,
             server_url_json.as_bytes(),
             br#","identity":""#,
             token.identity.as_bytes(),
-            br#""}"#,
+            br#"","playback":""#,
+            playback,
         ];
         Self(parts.concat())
     }
@@ -117,15 +165,18 @@ mod tests {
         };
         let server_url = r#"wss://live.example.com/a"b\c"#;
         let server_url_json = serde_json::to_string(server_url).unwrap();
-        let TokenAnswer(body) = TokenAnswer::new(&token, &server_url_json);
-        let read: TokenResponse = serde_json::from_slice(&body).unwrap();
-        assert_eq!(
-            read,
-            TokenResponse {
-                token: token.jwt.clone(),
-                server_url: server_url.to_owned(),
-                identity: token.identity.clone(),
-            }
-        );
+        for playback in [Playback::Webrtc, Playback::Hls] {
+            let TokenAnswer(body) = TokenAnswer::new(&token, &server_url_json, playback);
+            let read: TokenResponse = serde_json::from_slice(&body).unwrap();
+            assert_eq!(
+                read,
+                TokenResponse {
+                    token: token.jwt.clone(),
+                    server_url: server_url.to_owned(),
+                    identity: token.identity.clone(),
+                    playback,
+                }
+            );
+        }
     }
 }

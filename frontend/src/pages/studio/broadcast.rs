@@ -1,7 +1,7 @@
 //! The host's HLS switch in the controls bar: "Broadcast" sends the stream over HLS too, for
 //! audiences past what one LiveKit server carries (they watch a few seconds behind). Its state
 //! comes from the stream (`hls.live`), so a broadcast the operator starts on its own
-//! (`HLS_MODE=always`) shows as on.
+//! (`HLS_MODE=always`), or the one a recording carries in its egress, shows as on.
 
 use std::time::Duration;
 
@@ -16,6 +16,10 @@ use crate::api;
 /// few seconds to start an automatic broadcast).
 const ASK_AFTER_GOING_LIVE: Duration = Duration::from_secs(8);
 
+/// After the room's recording flag changed, how long until the stream is asked again (a
+/// recording's egress broadcasts too, and its end ends that broadcast).
+const ASK_AFTER_RECORDING_CHANGED: Duration = Duration::from_secs(1);
+
 /// The `hls-toggle` button.
 #[component]
 pub(super) fn BroadcastButton(studio: Studio) -> impl IntoView {
@@ -26,26 +30,37 @@ pub(super) fn BroadcastButton(studio: Studio) -> impl IntoView {
             on.set(info.hls.live);
         }
     });
+    // Whether the stream broadcasts, asked `after` a while.
+    let ask_later = move |after: Duration| {
+        spawn_local(async move {
+            gloo_timers::future::sleep(after).await;
+            let Some(room_id) = studio.room_id.get_value() else {
+                return;
+            };
+            if busy.get_untracked() {
+                return;
+            }
+            if let Ok(RoomAnswer::Info(info)) =
+                api::get_room(&room_id, studio.passcode().as_deref()).await
+            {
+                on.set(info.hls.live);
+            }
+        });
+    };
     // Going live may start the broadcast on its own: ask the stream a moment later.
     Effect::new(move |was_on_air: Option<bool>| {
         let on_air = studio.on_air.get();
         if on_air && was_on_air == Some(false) {
-            spawn_local(async move {
-                gloo_timers::future::sleep(ASK_AFTER_GOING_LIVE).await;
-                let Some(room_id) = studio.room_id.get_value() else {
-                    return;
-                };
-                if busy.get_untracked() {
-                    return;
-                }
-                if let Ok(RoomAnswer::Info(info)) =
-                    api::get_room(&room_id, studio.passcode().as_deref()).await
-                {
-                    on.set(info.hls.live);
-                }
-            });
+            ask_later(ASK_AFTER_GOING_LIVE);
         }
         on_air
+    });
+    Effect::new(move |was_recording: Option<bool>| {
+        let recording = studio.live.recording.get();
+        if was_recording.is_some_and(|was| was != recording) {
+            ask_later(ASK_AFTER_RECORDING_CHANGED);
+        }
+        recording
     });
     let flip = move |_| {
         let (Some(room_id), Some(host_key)) = (studio.room_id.get_value(), studio.host_key())

@@ -62,6 +62,7 @@ async fn connect(studio: Studio) -> Result<(), String> {
         Some(&credentials.host_name),
         Some(&credentials.host_key),
         None,
+        None,
     )
     .await
     {

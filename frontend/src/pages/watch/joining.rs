@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use onair_api::{ErrorCode, RoomAnswer, TokenResponse};
+use onair_api::{ErrorCode, Playback, RoomAnswer, TokenResponse};
 use std::rc::Rc;
 
 use super::state::{EndReason, Phase, Viewer};
@@ -93,7 +93,17 @@ async fn connect(viewer: Viewer, early: Option<EarlyJoin>) -> Result<Joined, Str
     };
     let token = match early_answer {
         Some(answer) => api::token_from_answer(answer.status, &answer.body),
-        None => api::request_token(&room_id, name.as_deref(), None, passcode.as_deref()).await,
+        None => {
+            let playback = viewer.asks_hls.then_some(Playback::Hls);
+            api::request_token(
+                &room_id,
+                name.as_deref(),
+                None,
+                passcode.as_deref(),
+                playback,
+            )
+            .await
+        }
     };
     let token = match token {
         Ok(token) => token,
@@ -105,6 +115,7 @@ async fn connect(viewer: Viewer, early: Option<EarlyJoin>) -> Result<Joined, Str
     viewer
         .participant_token
         .set_value(Some(token.token.clone()));
+    viewer.playback.set(token.playback);
     // The room is the page's before it has joined: the host's picture and sound go to the
     // page as soon as LiveKit reports them, whichever comes first of that and joining.
     let on_event = move |event| on_event(viewer, event);
@@ -144,7 +155,14 @@ async fn join_room(
 ) -> (Result<(), crate::bindings::livekit::LiveKitError>, Rc<Room>) {
     let room = Rc::new(Room::new(on_event));
     viewer.live.room.set_value(Some(Rc::clone(&room)));
-    (room.join(&token.server_url, &token.token).await, room)
+    let joined = match token.playback {
+        Playback::Webrtc => room.join(&token.server_url, &token.token).await,
+        Playback::Hls => {
+            room.join_without_media(&token.server_url, &token.token)
+                .await
+        }
+    };
+    (joined, room)
 }
 
 /// What a refused token request means for the viewer.

@@ -10,15 +10,20 @@
 //! rooms), the page keeps asking for a new token until the host's studio has re-opened the
 //! stream, and shows `reconnecting` meanwhile.
 //!
+//! Past the stream's WebRTC audience (`MAX_WEBRTC_VIEWERS`), or opened as `/stream/:id?hls`,
+//! the viewer watches the HLS broadcast a few seconds behind ("Broadcast mode", `hls-badge`)
+//! and is in the room for chat and reactions only: the token cannot subscribe.
+//!
 //! A passcode stream asks its passcode first, and only that; the passcode is remembered for the
 //! tab, and one in the link's fragment (`#pc=…`) is used by itself and taken out of the address
 //! bar.
 //!
 //! The parts: [`state`] (what they share), [`joining`] (getting in and staying in),
-//! [`player`] (the picture), [`audience`] (title, reactions, hand, stage), [`naming`] (the
+//! [`player`] (the picture), [`broadcast`] (the HLS broadcast in broadcast mode), [`audience`] (title, reactions, hand, stage), [`naming`] (the
 //! name prompt) and [`notices`] (not found, ended).
 
 mod audience;
+mod broadcast;
 mod joining;
 mod naming;
 mod notices;
@@ -26,6 +31,7 @@ mod player;
 mod state;
 
 use leptos::prelude::*;
+use onair_api::Playback;
 
 use crate::bindings::browser;
 use crate::components::chat::Chat;
@@ -53,6 +59,7 @@ enum Screen {
 #[component]
 pub fn ViewerPage() -> impl IntoView {
     let room_id = route::room_id_after("/stream/");
+    let asks_hls = route::has_query_flag("hls");
     let live = RoomState::new();
     // A passcode in the link's fragment, else the one this tab was let in with before.
     let from_link = browser::take_fragment_param("pc");
@@ -70,6 +77,12 @@ pub fn ViewerPage() -> impl IntoView {
         stage_error: RwSignal::new(None),
         passcode,
         passcode_error: RwSignal::new(None),
+        asks_hls,
+        playback: RwSignal::new(if asks_hls {
+            Playback::Hls
+        } else {
+            Playback::Webrtc
+        }),
     };
     match room_id {
         Some(_) => joining::open(viewer),

@@ -1,11 +1,14 @@
-//! The picture: the host's video (with guests on stage beside), the state pill, the REC badge,
-//! what the stage says when there is no picture, floating reactions, "Tap to unmute" when the
-//! browser holds the sound back, and fullscreen.
+//! The picture: the host's video (with guests on stage beside), or in broadcast mode the HLS
+//! broadcast ([`super::broadcast`]) and its badge; the state pill, the REC badge, what the
+//! stage says when there is no picture, floating reactions, "Tap to unmute" when the browser
+//! holds the sound back, and fullscreen.
 
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use onair_api::Playback;
 
+use super::broadcast::BroadcastVideo;
 use super::joining;
 use super::state::{Phase, Viewer, state_message, stream_state};
 use crate::bindings::browser;
@@ -45,6 +48,7 @@ pub(super) fn Player(viewer: Viewer) -> impl IntoView {
             }
         });
     };
+    let broadcast_mode = move || viewer.playback.get() == Playback::Hls;
     let failure = move || match viewer.phase.get() {
         Phase::Failed { message } => Some(message),
         _ => None,
@@ -52,21 +56,33 @@ pub(super) fn Player(viewer: Viewer) -> impl IntoView {
 
     view! {
         <div class="stage" node_ref=stage_ref data-state=move || state.get()>
-            <StageGrid live=live main_label=Signal::derive(move || Some(host_name()))>
-                <VideoView
-                    room=live.room
-                    track_sid=host_video
-                    source=video_source
-                    testid="stream-video"
-                    adopt=EarlyVideo::take()
-                />
-            </StageGrid>
+            {move || match viewer.playback.get() {
+                Playback::Webrtc => view! {
+                    <StageGrid live=live main_label=Signal::derive(move || Some(host_name()))>
+                        <VideoView
+                            room=live.room
+                            track_sid=host_video
+                            source=video_source
+                            testid="stream-video"
+                            adopt=EarlyVideo::take()
+                        />
+                    </StageGrid>
+                }.into_any(),
+                Playback::Hls => view! { <BroadcastVideo viewer=viewer/> }.into_any(),
+            }}
             <ReactionOverlay reactions=live.reactions/>
             <div class="stage-overlay top">
                 <span class="state-pill" data-state=move || state.get()>
                     <span class="state-dot" aria-hidden="true"></span>
                     <span data-testid="stream-state">{move || state.get()}</span>
                 </span>
+                <Show when=move || broadcast_mode()>
+                    <span
+                        class="hls-badge"
+                        data-testid="hls-badge"
+                        title="You watch the stream's broadcast: chat and reactions are live, the picture is a few seconds behind."
+                    >"Broadcast mode (a few seconds behind)"</span>
+                </Show>
                 <Show when=move || viewer.recorded.get()>
                     <span class="rec-badge" data-testid="recording-indicator" title="This stream is being recorded">"REC"</span>
                 </Show>
@@ -97,7 +113,7 @@ pub(super) fn Player(viewer: Viewer) -> impl IntoView {
                 </div>
             </Show>
             // Muted autoplay: the picture plays, the sound waits for a tap.
-            <Show when=move || live.audio_blocked.get()>
+            <Show when=move || live.audio_blocked.get() && !broadcast_mode()>
                 <button data-testid="unmute" class="button button-primary unmute-button" on:click=unmute>
                     <Icon glyph=Glyph::Speaker/>"Tap to unmute"
                 </button>

@@ -3,7 +3,7 @@
 //! `stream-state` ([`stream_state`]) is read from it.
 
 use leptos::prelude::*;
-use onair_api::{RoomId, RoomInfo};
+use onair_api::{Playback, RoomId, RoomInfo};
 
 use crate::bindings::livekit::ConnectionState;
 use crate::components::name_gate::NameGate;
@@ -65,6 +65,11 @@ pub(super) struct Viewer {
     pub(super) passcode: RwSignal<Option<String>>,
     /// Why the passcode prompt asks again.
     pub(super) passcode_error: RwSignal<Option<String>>,
+    /// The page was opened as `/stream/:id?hls`: the viewer chose the HLS broadcast.
+    pub(super) asks_hls: bool,
+    /// How the viewer sees the stream, as the server seated them: over WebRTC, or through the
+    /// HLS broadcast (asked for, or the WebRTC audience was full) with the room for chat only.
+    pub(super) playback: RwSignal<Playback>,
 }
 
 impl Viewer {

@@ -1,20 +1,21 @@
 //! HLS broadcast on the real stack: the host turns it on, the real LiveKit egress writes 2 s
 //! segments to SeaweedFS, OnAir serves the live playlist and its segments, one playlist render
 //! serves a crowd, and turning it off ends it. With `HLS_MODE=always` the host going live is
-//! enough. Then what the door refuses.
+//! enough. Past `MAX_WEBRTC_VIEWERS`, viewers are seated in the broadcast (which then starts by
+//! itself) with tokens that cannot subscribe. Then what the door refuses.
 
 use std::time::{Duration, Instant};
 
-use onair_api::CreatedRoom;
+use onair_api::{CreatedRoom, Playback, TokenResponse};
 use onair_api_tests::{
-    TestApp, eventually, expect_error, free_port, spawn_app, spawn_recording_app,
-    spawn_recording_app_with, webhook_port,
+    LiveKitTarget, TestApp, eventually, expect_error, free_port, spawn_app, spawn_app_with,
+    spawn_recording_app, spawn_recording_app_with, webhook_port,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::TAKE_TURNS;
-use crate::recording_real::live_stream;
+use crate::recording_real::{listed, live_stream, start_recording};
 
 fn hls_path(stream: &CreatedRoom) -> String {
     format!("/api/rooms/{}/hls", stream.room_id)
@@ -129,10 +130,16 @@ async fn a_host_broadcasts_over_hls_and_a_browser_downloads_its_segments_through
     let bytes = segment.bytes().await.unwrap();
     assert!(bytes.len() > 1000, "a segment of {} bytes", bytes.len());
     assert_eq!(bytes[0], 0x47, "MPEG-TS starts with its sync byte");
-    for unknown in ["segment_99999.ts", "live.m3u8", "index.m3u8"] {
+    for unknown in ["segment_99999.ts", "live.m3u8", "other.m3u8"] {
         let path = last.rsplit_once('/').unwrap().0.to_owned() + "/" + unknown;
         expect_error(app.get(&path).await, StatusCode::NOT_FOUND, "not_found").await;
     }
+    // The playlist of the whole event grows beside the sliding window.
+    let event_path = last.rsplit_once('/').unwrap().0.to_owned() + "/index.m3u8";
+    let event = app.get(&event_path).await;
+    assert_eq!(event.status(), StatusCode::OK, "{event_path}");
+    assert_eq!(event.headers()["cache-control"], "public, max-age=1");
+    assert!(event.text().await.unwrap().contains("segment_00000.ts"));
     println!(
         "hls: {} segments listed, the last one {} KB",
         urls.len(),
@@ -194,6 +201,166 @@ async fn with_hls_always_on_the_host_going_live_starts_the_broadcast() {
     assert_eq!(app.livekit_calls("StartRoomCompositeEgress").await, 1);
     let response = app.delete(&hls_path(&show), Some(&show.host_key)).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn a_recording_carries_the_broadcast_in_its_egress_and_replays_it_after_the_stream() {
+    let _turn = TAKE_TURNS.lock().await;
+    let app = spawn_recording_app_with(webhook_port(), &[]).await;
+    let (show, _publisher) = live_stream(&app, "Ada").await;
+    let room = show.room_id.to_string();
+    let egress_id = start_recording(&app, &show).await;
+    // One egress, one compositor: the recording broadcasts the stream too.
+    let on = eventually(Duration::from_secs(10), || async {
+        hls_of(&app, &show).await["live"] == true
+    })
+    .await;
+    assert!(on.is_some(), "the recording's egress broadcasts");
+    let playlist = first_playlist(&app, &format!("/hls/{room}/live.m3u8")).await;
+    assert!(!segments(&playlist).is_empty());
+    assert_eq!(turn_on(&app, &show).await.status(), StatusCode::OK);
+    assert_eq!(app.livekit_calls("StartRoomCompositeEgress").await, 1);
+    // That broadcast ends with the recording, not before.
+    let response = app.delete(&hls_path(&show), Some(&show.host_key)).await;
+    expect_error(response, StatusCode::CONFLICT, "hls_with_recording").await;
+
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let response = app.stop_recording(&egress_id, Some(&show.host_key)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let recording = listed(&app, &room, &egress_id).await.expect("listed");
+    let replay = recording["hlsPlaylistUrl"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no HLS replay beside the MP4: {recording}"))
+        .to_owned();
+    assert!(replay.starts_with(&format!("/hls/{room}/")) && replay.ends_with("/index.m3u8"));
+    let off = eventually(Duration::from_secs(10), || async {
+        hls_of(&app, &show).await["live"] == false
+    })
+    .await;
+    assert!(off.is_some(), "the broadcast ended with the recording");
+
+    // After the stream: the whole event, seekable, from its first segment.
+    assert_eq!(
+        app.end_stream(&room, Some(&show.host_key)).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let finished = eventually(Duration::from_secs(15), || async {
+        let response = app.get(&replay).await;
+        response.status() == StatusCode::OK
+            && response.text().await.unwrap().contains("#EXT-X-ENDLIST")
+    })
+    .await;
+    assert!(finished.is_some(), "the event playlist ends");
+    let response = app.get(&replay).await;
+    assert_eq!(
+        response.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let event = response.text().await.unwrap();
+    assert!(event.contains("#EXT-X-PLAYLIST-TYPE:EVENT"), "{event}");
+    let listed_segments = segments(&event);
+    assert!(
+        listed_segments.len() >= 2,
+        "a few seconds of segments: {event}"
+    );
+    assert!(listed_segments[0].ends_with("segment_00000.ts"), "{event}");
+    let first = app.get(&listed_segments[0]).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(first.bytes().await.unwrap()[0], 0x47);
+}
+
+async fn viewer_token(app: &TestApp, stream: &CreatedRoom, body: Value) -> TokenResponse {
+    let mut request = json!({"roomName": stream.room_id});
+    request
+        .as_object_mut()
+        .unwrap()
+        .extend(body.as_object().unwrap().clone());
+    let response = app.post_json("/api/token", &request, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn viewers_past_the_webrtc_audience_watch_the_broadcast_which_starts_for_them() {
+    let _turn = TAKE_TURNS.lock().await;
+    let app = spawn_recording_app_with(webhook_port(), &[("MAX_WEBRTC_VIEWERS", "2")]).await;
+    let (show, _publisher) = live_stream(&app, "Ada").await;
+    assert_eq!(hls_of(&app, &show).await["live"], false);
+
+    // A burst of five viewers within one snapshot: two seats, then the broadcast.
+    let mut seated = Vec::new();
+    for _ in 0..5 {
+        seated.push(viewer_token(&app, &show, json!({})).await);
+    }
+    let playbacks: Vec<Playback> = seated.iter().map(|t| t.playback).collect();
+    assert_eq!(
+        playbacks,
+        [
+            Playback::Webrtc,
+            Playback::Webrtc,
+            Playback::Hls,
+            Playback::Hls,
+            Playback::Hls
+        ]
+    );
+    for token in &seated {
+        let grant = app.token_claims(&token.token).video;
+        assert_eq!(
+            grant.can_subscribe,
+            Some(token.playback == Playback::Webrtc),
+            "a broadcast viewer's token receives no media"
+        );
+        assert_eq!(
+            grant.can_publish_data,
+            Some(true),
+            "every viewer chats and reacts"
+        );
+        assert_eq!(grant.can_publish, Some(false));
+    }
+    // Whoever asks for the broadcast gets it, whatever the seats.
+    let asked = viewer_token(&app, &show, json!({"playback": "hls"})).await;
+    assert_eq!(asked.playback, Playback::Hls);
+    assert_eq!(
+        app.token_claims(&asked.token).video.can_subscribe,
+        Some(false)
+    );
+
+    // The overflow started the broadcast once, though three viewers overflowed.
+    let playlist = first_playlist(&app, &format!("/hls/{}/live.m3u8", show.room_id)).await;
+    assert!(!segments(&playlist).is_empty());
+    assert_eq!(
+        app.livekit_calls("StartRoomCompositeEgress").await,
+        1,
+        "{}",
+        app.logs()
+    );
+    let response = app.delete(&hls_path(&show), Some(&show.host_key)).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn a_full_audience_without_a_broadcast_to_offer_is_told_to_come_back() {
+    let one_seat = ("MAX_WEBRTC_VIEWERS", "1");
+    let no_bucket = spawn_app_with(&LiveKitTarget::shared(), &[one_seat]).await;
+    let hls_off = spawn_recording_app_with(free_port(), &[one_seat, ("HLS_MODE", "off")]).await;
+    for (app, why) in [
+        (no_bucket, "no bucket, so no broadcast"),
+        (hls_off, "HLS_MODE=off"),
+    ] {
+        let stream = app.create_stream_as("Ada").await;
+        let first = viewer_token(&app, &stream, json!({})).await;
+        assert_eq!(first.playback, Playback::Webrtc, "{why}");
+        let response = app
+            .post_json("/api/token", &json!({"roomName": stream.room_id}), None)
+            .await;
+        assert_eq!(response.headers()["retry-after"], "15", "{why}");
+        expect_error(response, StatusCode::SERVICE_UNAVAILABLE, "audience_full").await;
+        // The host always gets in.
+        let response = app
+            .host_token(stream.room_id.as_str(), "Ada", Some(&stream.host_key))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "{why}");
+    }
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::TAKE_TURNS;
-use crate::recording_real::{live_stream, start_recording};
+use crate::recording_real::{live_stream, start_recording, wait_for_status};
 
 /// A webhook event as LiveKit writes one (protobuf JSON, camelCase, 64-bit numbers as strings).
 fn room_finished(id: &str, room: &str) -> String {
@@ -102,7 +102,16 @@ async fn livekit_tells_onair_of_a_host_going_live_and_of_a_recording_ending() {
     );
 
     let egress_id = start_recording(&app, &stream).await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    let recording = wait_for_status(
+        &app,
+        stream.room_id.as_str(),
+        &egress_id,
+        "active",
+        Duration::from_secs(30),
+    )
+    .await;
+    assert!(recording.is_some(), "the recording started");
+    tokio::time::sleep(Duration::from_secs(2)).await;
     let stopped = app.stop_recording(&egress_id, Some(&stream.host_key)).await;
     assert_eq!(stopped.status(), StatusCode::OK);
     let stopped: Value = stopped.json().await.unwrap();
