@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use super::{RECORDINGS_PREFIX, Recorder};
 use crate::error::ApiError;
 use crate::livekit::unix_millis;
-use crate::storage::StoredObject;
+use std::sync::Arc;
+
+use crate::storage::{StorageError, StoredObject};
 
 /// Name of the object that keeps a stream's recordings private.
 const ACCESS_OBJECT: &str = "access.json";
@@ -84,10 +86,19 @@ impl Recorder {
     }
 
     /// The passcode hash a finished stream's replays (its recordings, and the broadcast they
-    /// carried) are kept under, if they are kept private: one bucket read.
+    /// carried) are kept under, if they are kept private: one bucket read per stream and
+    /// minute (cached, coalesced), however many segments its replays fetch.
     pub async fn replay_passcode(&self, room: &RoomId) -> Result<Option<String>, ApiError> {
-        let found = self.store.find(&access_key(room)).await?;
-        Ok(found.map(|body| passcode_hash_in(room, &body)))
+        self.replay_passcodes
+            .try_get_with_by_ref(room, async {
+                let found = self.store.find(&access_key(room)).await?;
+                Ok::<_, StorageError>(found.map(|body| passcode_hash_in(room, &body)))
+            })
+            .await
+            .map_err(|err: Arc<StorageError>| {
+                tracing::warn!(room = %room, error = %err, "recording store unavailable");
+                ApiError::StorageUnavailable
+            })
     }
 
     /// Notes a recording of `creator_tag`'s in the ledger (best effort: a failure is logged).

@@ -235,7 +235,14 @@ pub struct Recorder {
     /// What LiveKit's webhooks said about egresses: a stop hears of the file being saved at
     /// once rather than at its next poll.
     webhooks: Arc<Webhooks>,
+    /// The passcode hash each finished stream's replays are kept under (`replay_passcode`):
+    /// read from the bucket once a minute per stream, not on every segment a replay fetches.
+    replay_passcodes: moka::future::Cache<RoomId, Option<String>>,
 }
+
+/// How long a finished stream's replay passcode is remembered; it is written while the stream
+/// is live, so an ended stream's hardly changes.
+const REPLAY_PASSCODE_TTL: Duration = Duration::from_secs(60);
 
 impl Recorder {
     pub fn new(
@@ -254,6 +261,10 @@ impl Recorder {
             s3,
             stale_stops,
             webhooks,
+            replay_passcodes: moka::future::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(REPLAY_PASSCODE_TTL)
+                .build(),
         }
     }
 
