@@ -178,10 +178,14 @@ export class Session {
     const E = LK.RoomEvent;
     const room = newRoom(LK);
     this.room = room;
+    /** Media: `auto` (LiveKit subscribes), `none` (HLS viewer), `all` (subscribed by hand). */
+    this.media = subscribe ? 'auto' : 'none';
     if (watch) watch(room, LK);
-    // Without media, what others publish is told as published (nothing is subscribed).
+    // Without media, what others publish is told as published (nothing is subscribed); once
+    // subscribed by hand (see subscribeAll), what is published next is subscribed to.
     const published = (type) => (pub, p) => {
-      if (!subscribe) this.emit({ type, track: trackInfo(pub, p) });
+      if (this.media === 'none') this.emit({ type, track: trackInfo(pub, p) });
+      else if (this.media === 'all' && type === 'trackPublished') pub.setSubscribed(true);
     };
     room
       .on(E.ConnectionStateChanged, (state) => this.emit({ type: 'connectionState', state }))
@@ -269,6 +273,20 @@ export class Session {
   /** Connects for chat and reactions only (a viewer watching the HLS broadcast). */
   connectWithoutMedia(url, token) {
     return this.connect(url, token, null, false);
+  }
+
+  /**
+   * Receives everything published in the room from now on, after joining without media (an
+   * HLS viewer invited on stage, who must see and hear the others without the broadcast's
+   * delay). Tracks arrive as `trackSubscribed` events.
+   */
+  subscribeAll() {
+    const room = this.requireRoom();
+    if (this.media !== 'none') return;
+    this.media = 'all';
+    for (const p of room.remoteParticipants.values()) {
+      for (const pub of p.trackPublications.values()) pub.setSubscribed(true);
+    }
   }
 
   disconnect() {

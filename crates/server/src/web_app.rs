@@ -106,7 +106,9 @@ impl WebApp {
 }
 
 /// Scripts and WASM only from this origin (pages add their inline boot script, by hash);
-/// network access to this origin and to LiveKit; recordings played from the bucket.
+/// network access to this origin and to LiveKit; recordings played from the bucket; workers
+/// from this origin or made by its scripts (hls.js transmuxes the broadcast in a blob worker,
+/// off the main thread).
 pub fn content_security_policy(config: &Config) -> String {
     let livekit_ws = config.livekit.public_url.origin().ascii_serialization();
     let livekit_http = livekit_ws.replacen("ws", "http", 1);
@@ -121,8 +123,8 @@ pub fn content_security_policy(config: &Config) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
          img-src 'self' data: blob:; media-src 'self' blob:{recordings}; font-src 'self'; \
-         connect-src 'self' {livekit_ws} {livekit_http}; object-src 'none'; base-uri 'self'; \
-         form-action 'self'; frame-ancestors 'none'"
+         connect-src 'self' {livekit_ws} {livekit_http}; worker-src 'self' blob:; \
+         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
 }
 

@@ -33,6 +33,9 @@ mod glue {
             token: &str,
         ) -> Result<JsValue, JsValue>;
 
+        #[wasm_bindgen(method, catch, js_name = subscribeAll)]
+        pub fn subscribe_all(this: &Session) -> Result<(), JsValue>;
+
         #[wasm_bindgen(method)]
         pub fn disconnect(this: &Session);
 
@@ -630,6 +633,13 @@ impl Room {
             .await
             .map_err(js_error)?;
         Ok(())
+    }
+
+    /// Receives everything the room publishes from now on, after
+    /// [`join_without_media`](Self::join_without_media): tracks then arrive as
+    /// [`RoomEvent::TrackSubscribed`]. LiveKit must let us subscribe by then.
+    pub fn subscribe_all(&self) -> Result<(), LiveKitError> {
+        self.session.subscribe_all().map_err(js_error)
     }
 
     /// Turns a camera, microphone or screen share on or off (optionally on a given device).

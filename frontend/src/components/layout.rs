@@ -105,10 +105,10 @@ pub fn VideoView(
             if let Some(sid) = &current {
                 room.detach(sid, &video);
             }
-            if let Some(sid) = &wanted {
-                room.attach(sid, &video);
-            }
-            attached.set_value(wanted);
+            // A track known but not received yet (published to a room we joined without
+            // media) is attached when it arrives: the track list changes then.
+            let shown = wanted.filter(|sid| room.attach(sid, &video));
+            attached.set_value(shown);
         });
     });
     if adopted {

@@ -5,8 +5,11 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use onair_api::Playback;
+
 use super::state::{StageMedia, Viewer};
 use crate::api;
+use crate::bindings::browser;
 use crate::bindings::livekit::TrackSource;
 use crate::components::layout::viewers_label;
 use crate::components::reactions::ReactionBar;
@@ -90,6 +93,15 @@ fn join_stage(viewer: Viewer) {
     };
     viewer.stage_media.set(StageMedia::Starting);
     viewer.stage_error.set(None);
+    // From the broadcast, a few seconds behind, to the room itself: a guest talks with the
+    // host, so sees and hears them live (the invitation lets us subscribe). Back off stage,
+    // the guest keeps watching live: the seat in the SFU is theirs already.
+    if viewer.playback.get_untracked() == Playback::Hls {
+        match room.subscribe_all() {
+            Ok(()) => viewer.playback.set(Playback::Webrtc),
+            Err(err) => browser::warn(&format!("OnAir: watching live on stage: {err}")),
+        }
+    }
     spawn_local(async move {
         let camera = room.set_source(TrackSource::Camera, true, None).await;
         let microphone = room.set_source(TrackSource::Microphone, true, None).await;

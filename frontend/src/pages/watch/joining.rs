@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use onair_api::{ErrorCode, Playback, RoomAnswer, TokenResponse};
 use std::rc::Rc;
+use std::time::Duration;
 
 use super::state::{EndReason, Phase, Viewer};
 use crate::api::{self, ApiFailure};
@@ -23,7 +24,14 @@ enum Joined {
     NotFound,
     /// The stream needs its passcode; why it asks (again), if there is something to say.
     NeedsPasscode(Option<String>),
+    /// The stream has as many viewers as it takes and no broadcast for more: ask again then.
+    AudienceFull {
+        retry_after: Duration,
+    },
 }
+
+/// When to ask again for a seat in a full stream if the server did not say.
+const FULL_RETRY_AFTER: Duration = Duration::from_secs(15);
 
 /// Opens the stream: joins at once (no click, no form) and fetches its title and host beside.
 pub(super) fn open(viewer: Viewer) {
@@ -59,7 +67,20 @@ fn join(viewer: Viewer, early: Option<EarlyJoin>) {
             Ok(Joined::In) => {}
             Ok(Joined::NotFound) => viewer.phase.set(Phase::NotFound),
             Ok(Joined::NeedsPasscode(why)) => ask_passcode(viewer, why),
+            Ok(Joined::AudienceFull { retry_after }) => wait_for_a_seat(viewer, retry_after),
             Err(message) => viewer.phase.set(Phase::Failed { message }),
+        }
+    });
+}
+
+/// Says the stream is full, and asks again for a seat after `retry_after` (unless the viewer
+/// went elsewhere meanwhile).
+fn wait_for_a_seat(viewer: Viewer, retry_after: Duration) {
+    viewer.phase.set(Phase::Full);
+    spawn_local(async move {
+        gloo_timers::future::sleep(retry_after).await;
+        if viewer.phase.try_get_untracked() == Some(Phase::Full) {
+            join(viewer, None);
         }
     });
 }
@@ -173,6 +194,12 @@ fn refused(failure: &ApiFailure, had_passcode: bool) -> Result<Joined, String> {
     if failure.is(ErrorCode::PasscodeRequired) {
         return Ok(Joined::NeedsPasscode(None));
     }
+    if failure.is(ErrorCode::AudienceFull) {
+        let retry_after = failure
+            .retry_after_seconds
+            .map_or(FULL_RETRY_AFTER, Duration::from_secs);
+        return Ok(Joined::AudienceFull { retry_after });
+    }
     // A wrong passcode, or too many wrong ones.
     if had_passcode && let Some(why) = passcode::refusal(failure) {
         return Ok(Joined::NeedsPasscode(Some(why)));
@@ -249,7 +276,7 @@ fn rejoin(viewer: Viewer) {
                     ask_passcode(viewer, why);
                     true
                 }
-                Ok(Joined::NotFound) | Err(_) => false,
+                Ok(Joined::NotFound | Joined::AudienceFull { .. }) | Err(_) => false,
             }
         })
         .await;

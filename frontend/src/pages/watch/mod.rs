@@ -96,7 +96,11 @@ pub fn ViewerPage() -> impl IntoView {
         Phase::NotFound => Screen::NotFound,
         Phase::Passcode => Screen::Passcode,
         Phase::Ended(reason) => Screen::Ended(reason),
-        Phase::Joining | Phase::Watching | Phase::Rejoining | Phase::Failed { .. } => Screen::Watch,
+        Phase::Joining
+        | Phase::Watching
+        | Phase::Rejoining
+        | Phase::Full
+        | Phase::Failed { .. } => Screen::Watch,
     });
     view! {
         <Shell>

@@ -28,6 +28,8 @@ pub(super) enum Phase {
     /// Connection lost; trying to get back in.
     Rejoining,
     Ended(EndReason),
+    /// The stream's audience is full and there is no broadcast for more: tried again by itself.
+    Full,
     /// Could not join; `Try again` offers another attempt.
     Failed {
         message: String,
@@ -94,7 +96,8 @@ pub(super) fn stream_state(viewer: Viewer) -> &'static str {
             ConnectionState::Connected if viewer.live.on_air() => "live",
             ConnectionState::Connected => "waiting",
         },
-        Phase::Joining | Phase::Passcode | Phase::Failed { .. } => "connecting",
+        // A full stream is one still being joined (the page asks again by itself).
+        Phase::Joining | Phase::Passcode | Phase::Full | Phase::Failed { .. } => "connecting",
     }
 }
 
@@ -102,6 +105,9 @@ pub(super) fn stream_state(viewer: Viewer) -> &'static str {
 pub(super) fn state_message(state: &str, viewer: Viewer) -> String {
     let host = viewer.host_name().unwrap_or_else(|| "the host".into());
     match state {
+        "connecting" if viewer.phase.get() == Phase::Full => {
+            "This stream is full right now — you will be let in as soon as there is room.".into()
+        }
         "connecting" => "Connecting to the stream…".into(),
         "waiting" => format!("Waiting for {host} to go live — the video starts by itself."),
         "reconnecting" => "Connection lost — reconnecting…".into(),
