@@ -5,18 +5,29 @@
 //! carries. A malformed stream id, in a path or a body, names no stream: it is answered like an
 //! unknown one, 404 `stream_not_found`.
 
+use axum::body::Body;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
-use axum::http::{StatusCode, header, request::Parts};
-use bytes::Bytes;
+use axum::http::{HeaderMap, header, request::Parts};
+use bytes::{Bytes, BytesMut};
+use http_body_util::BodyExt;
 use onair_api::RoomId;
 use serde::de::DeserializeOwned;
 use std::convert::Infallible;
+use std::time::Duration;
 
 use crate::error::ApiError;
 use crate::host_key::bearer_token;
 
 /// Largest accepted request body.
 pub const BODY_LIMIT_BYTES: usize = 16 * 1024;
+
+/// How much of an oversized body is still read (and thrown away) before it is refused: a
+/// client that sends its whole body before reading (Python's urllib, curl without
+/// `Expect: 100-continue`) would otherwise be cut off mid-send — the kernel answers the bytes
+/// it still sends to a closed socket with a reset, which can discard the 413 before the client
+/// reads it. Bounded in bytes and in time, so it cannot be turned into a slow-sender attack.
+const DRAIN_AT_MOST_BYTES: usize = 1024 * 1024;
+const DRAIN_FOR_AT_MOST: Duration = Duration::from_secs(2);
 
 /// A JSON body deserialised (and so validated) into `T`.
 #[derive(Debug)]
@@ -61,22 +72,69 @@ fn names_a_malformed_stream(bytes: &[u8]) -> bool {
 }
 
 /// The body of a request declared as JSON, at most [`BODY_LIMIT_BYTES`].
-async fn json_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+async fn json_body<S: Send + Sync>(req: Request, _state: &S) -> Result<Bytes, ApiError> {
     if !has_json_content_type(req.headers()) {
         return Err(ApiError::UnsupportedMediaType);
     }
-    Bytes::from_request(req, state).await.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge {
-                limit_bytes: BODY_LIMIT_BYTES,
-            }
-        } else {
-            ApiError::MalformedJson(rejection.body_text())
-        }
-    })
+    body_within(req, BODY_LIMIT_BYTES).await
 }
 
-fn has_json_content_type(headers: &axum::http::HeaderMap) -> bool {
+/// The whole body of `req` if it holds at most `limit` bytes; else 413 `payload_too_large`,
+/// answered once the client has had the chance to finish sending (see [`DRAIN_AT_MOST_BYTES`]).
+/// A body declared too large (`Content-Length`) is refused without being kept.
+pub async fn body_within(req: Request, limit: usize) -> Result<Bytes, ApiError> {
+    let too_large = ApiError::PayloadTooLarge { limit_bytes: limit };
+    let declared_too_large = declared_length(req.headers()).is_some_and(|length| length > limit);
+    let mut body = req.into_body();
+    if declared_too_large {
+        drain(body).await;
+        return Err(too_large);
+    }
+    let mut collected = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|err| {
+            ApiError::MalformedJson(format!("the request body could not be read: {err}"))
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers
+        };
+        if collected.len() + data.len() > limit {
+            drain(body).await;
+            return Err(too_large);
+        }
+        collected.extend_from_slice(&data);
+    }
+    Ok(collected.freeze())
+}
+
+fn declared_length(headers: &HeaderMap) -> Option<usize> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+/// Reads what the client still sends of a refused body, within [`DRAIN_AT_MOST_BYTES`] and
+/// [`DRAIN_FOR_AT_MOST`], and throws it away.
+async fn drain(mut body: Body) {
+    let mut room_left = DRAIN_AT_MOST_BYTES;
+    let _in_time = tokio::time::timeout(DRAIN_FOR_AT_MOST, async {
+        while let Some(Ok(frame)) = body.frame().await {
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            let Some(left) = room_left.checked_sub(data.len()) else {
+                return;
+            };
+            room_left = left;
+        }
+    })
+    .await;
+}
+
+fn has_json_content_type(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -2,12 +2,12 @@
 //! the room an event is about is read afresh from LiveKit at the next request (the room cache
 //! forgets it), and egress reports reach whoever waits on them.
 
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use bytes::Bytes;
 use onair_api::{ErrorBody, HlsMode, RoomId};
 
 use crate::error::ApiError;
+use crate::extract::body_within;
 use crate::livekit::Role;
 use crate::state::AppState;
 use crate::webhooks::{Refusal, WEBHOOK_BODY_LIMIT_BYTES, WEBHOOKS_METRIC};
@@ -29,17 +29,7 @@ pub async fn receive_webhook(
     headers: HeaderMap,
     request: Request,
 ) -> Result<StatusCode, ApiError> {
-    let body = Bytes::from_request(request, &())
-        .await
-        .map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge {
-                    limit_bytes: WEBHOOK_BODY_LIMIT_BYTES,
-                }
-            } else {
-                ApiError::MalformedJson(rejection.body_text())
-            }
-        })?;
+    let body = body_within(request, WEBHOOK_BODY_LIMIT_BYTES).await?;
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok());

@@ -3,6 +3,7 @@
 use onair_api_tests::{LiveKitTarget, expect_error, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use std::time::Duration;
 
 #[tokio::test]
 async fn malformed_json_is_a_400() {
@@ -151,6 +152,74 @@ async fn a_body_over_16_kib_is_a_413() {
     );
     let response = app.post_raw("/api/rooms", "application/json", huge).await;
     expect_error(response, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+}
+
+/// Sends `POST /api/rooms` with a JSON body of about `body_bytes` the way Python's urllib does:
+/// the whole request written before a byte of the answer is read — here in 4 KiB pieces with a
+/// pause between them, as a client on a busy machine sends (chunked, or with
+/// `Content-Length`). Returns the status line of the answer, or what went wrong.
+async fn post_all_then_read(address: &str, body_bytes: usize, chunked: bool) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let body = format!(
+        r#"{{"hostName":"Ada","title":"{}"}}"#,
+        "x".repeat(body_bytes)
+    );
+    let framing = if chunked {
+        "Transfer-Encoding: chunked".to_owned()
+    } else {
+        format!("Content-Length: {}", body.len())
+    };
+    let head = format!(
+        "POST /api/rooms HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{framing}\r\n\r\n"
+    );
+    let mut pieces = vec![head.into_bytes()];
+    for piece in body.as_bytes().chunks(4 * 1024) {
+        pieces.push(if chunked {
+            [format!("{:x}\r\n", piece.len()).as_bytes(), piece, b"\r\n"].concat()
+        } else {
+            piece.to_vec()
+        });
+    }
+    if chunked {
+        pieces.push(b"0\r\n\r\n".to_vec());
+    }
+    for piece in pieces {
+        if let Err(err) = stream.write_all(&piece).await {
+            return format!("sending failed: {err}");
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let mut answer = vec![0; 1024];
+    match stream.read(&mut answer).await {
+        Ok(read) => String::from_utf8_lossy(&answer[..read])
+            .lines()
+            .next()
+            .unwrap_or("no answer")
+            .to_owned(),
+        Err(err) => format!("reading failed: {err}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_client_that_sends_a_whole_oversized_body_before_reading_gets_its_413_under_load() {
+    let app = spawn_app().await;
+    // 64 such clients at once, half chunked, each sending 128 KiB.
+    let clients: Vec<_> = (0..64)
+        .map(|i| {
+            let address = app.address.clone();
+            tokio::spawn(async move { post_all_then_read(&address, 128 * 1024, i % 2 == 0).await })
+        })
+        .collect();
+    for client in clients {
+        assert_eq!(client.await.unwrap(), "HTTP/1.1 413 Payload Too Large");
+    }
+    // The server is none the worse for it.
+    let small = app
+        .post_json("/api/rooms", &json!({"hostName": "Ada"}), None)
+        .await;
+    assert_eq!(small.status(), StatusCode::CREATED);
 }
 
 #[tokio::test]
