@@ -1,8 +1,9 @@
 //! What a stream's egress costs, measured rather than asserted (ignored by default; run it with
 //! `cargo xtask api -- -- --ignored --nocapture egress_cost`): the real egress worker records
-//! one live stream for the same time three ways — the MP4 alone, the MP4 with the HLS broadcast
-//! in the same egress (what OnAir does), and the MP4 beside a broadcast on its own egress (two
-//! compositors) — and prints the CPU and memory the worker itself reports for each egress
+//! one live stream for the same time four ways — the MP4 alone, the MP4 with the HLS broadcast
+//! in the same egress (what OnAir does), the MP4 beside a broadcast on its own egress (two
+//! compositors), and the MP4 with the HLS while the stream is also restreamed over RTMP (to an
+//! ffmpeg server) — and prints the CPU and memory the worker itself reports for each egress
 //! ("egress metrics" in its log).
 
 use std::path::PathBuf;
@@ -15,6 +16,7 @@ use serde_json::{Value, json};
 
 use crate::TAKE_TURNS;
 use crate::recording_real::{live_stream, start_recording, wait_for_status};
+use crate::restream::FfmpegReceiver;
 
 /// How long each way records once active: long enough for the averages to settle.
 const RECORDED_FOR: Duration = Duration::from_secs(40);
@@ -95,21 +97,17 @@ async fn record_for_a_while(app: &TestApp, stream: &CreatedRoom) -> String {
     egress_id
 }
 
-/// Starts the broadcast of `stream` on its own egress; returns that egress's id, as the
-/// worker logged the request.
-async fn broadcast_egress(app: &TestApp, stream: &CreatedRoom) -> String {
-    let path = format!("/api/rooms/{}/hls", stream.room_id);
-    let started = app
-        .post_json(&path, &json!({}), Some(&stream.host_key))
-        .await;
-    assert_eq!(started.status(), StatusCode::CREATED);
+/// The id of the egress of `stream` whose only output is `output_type` (`segments`,
+/// `stream`), as the worker logged its request.
+async fn logged_egress(stream: &CreatedRoom, output_type: &str) -> String {
     let room = format!("\"room\": \"{}\"", stream.room_id);
-    let broadcast_of_room = || {
+    let output = format!("\"outputType\": \"{output_type}\"");
+    let egress_of_room = || {
         egress_logs().into_iter().find_map(|path| {
             let log = std::fs::read_to_string(path).ok()?;
             log.lines()
                 .filter(|line| line.contains("request validated") && line.contains(&room))
-                .filter(|line| line.contains("\"outputType\": \"segments\""))
+                .filter(|line| line.contains(&output))
                 .find_map(|line| {
                     let (_, after) = line.split_once("\"egressID\": \"")?;
                     Some(after.split('"').next()?.to_owned())
@@ -117,11 +115,42 @@ async fn broadcast_egress(app: &TestApp, stream: &CreatedRoom) -> String {
         })
     };
     eventually(Duration::from_secs(10), || async {
-        broadcast_of_room().is_some()
+        egress_of_room().is_some()
     })
     .await
-    .expect("the worker logged the broadcast's request");
-    broadcast_of_room().unwrap()
+    .unwrap_or_else(|| panic!("the worker logged the {output_type} egress's request"));
+    egress_of_room().unwrap()
+}
+
+/// Starts the broadcast of `stream` on its own egress; returns that egress's id.
+async fn broadcast_egress(app: &TestApp, stream: &CreatedRoom) -> String {
+    let path = format!("/api/rooms/{}/hls", stream.room_id);
+    let started = app
+        .post_json(&path, &json!({}), Some(&stream.host_key))
+        .await;
+    assert_eq!(started.status(), StatusCode::CREATED);
+    logged_egress(stream, "segments").await
+}
+
+/// Restreams `stream` to `receiver`; returns the restream's egress id and the destination's.
+async fn restream_egress(
+    app: &TestApp,
+    stream: &CreatedRoom,
+    receiver: &FfmpegReceiver,
+) -> (String, String) {
+    let listening = eventually(Duration::from_secs(10), || async { receiver.listening() }).await;
+    assert!(listening.is_some(), "ffmpeg listens for RTMP");
+    let added = app
+        .post_json(
+            &format!("/api/rooms/{}/destinations", stream.room_id),
+            &json!({"url": receiver.url(), "streamKey": FfmpegReceiver::KEY}),
+            Some(&stream.host_key),
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let destination: Value = added.json().await.unwrap();
+    let destination_id = destination["destinationId"].as_str().unwrap().to_owned();
+    (logged_egress(stream, "stream").await, destination_id)
 }
 
 fn print_cost(way: &str, cost: EgressCost) {
@@ -133,7 +162,7 @@ fn print_cost(way: &str, cost: EgressCost) {
 
 #[tokio::test]
 #[ignore = "a measurement of a few minutes: cargo xtask api -- -- --ignored --nocapture egress_cost"]
-async fn egress_cost_of_mp4_alone_with_hls_in_one_egress_and_in_two() {
+async fn egress_cost_of_mp4_alone_with_hls_in_one_egress_and_in_two_and_with_a_restream() {
     let _turn = TAKE_TURNS.lock().await;
 
     let app = spawn_recording_app_with(webhook_port(), &[("HLS_MODE", "off")]).await;
@@ -158,7 +187,30 @@ async fn egress_cost_of_mp4_alone_with_hls_in_one_egress_and_in_two() {
     assert_eq!(stopped.status(), StatusCode::NO_CONTENT);
     let two_egresses = cost_when_ended(&recording).await + cost_when_ended(&broadcast).await;
 
+    // The recording with its broadcast while an RTMP restream runs (its own egress).
+    let (stream, _third_publisher) = live_stream(&app, "Cy").await;
+    let file = std::env::temp_dir().join(format!("onair-cost-{}.flv", std::process::id()));
+    let receiver = FfmpegReceiver::start(&file, 600);
+    let (restream, destination) = restream_egress(&app, &stream, &receiver).await;
+    let recording = record_for_a_while(&app, &stream).await;
+    let removed = app
+        .delete(
+            &format!("/api/rooms/{}/destinations/{destination}", stream.room_id),
+            Some(&stream.host_key),
+        )
+        .await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    let recording_beside_restream = cost_when_ended(&recording).await;
+    let restream_alone = cost_when_ended(&restream).await;
+    drop(receiver);
+    let _ = std::fs::remove_file(&file);
+
     print_cost("MP4 alone", mp4_alone);
     print_cost("MP4 + HLS in one egress", one_egress);
     print_cost("MP4 and HLS in two egresses", two_egresses);
+    print_cost("RTMP restream (its own egress)", restream_alone);
+    print_cost(
+        "MP4 + HLS, and RTMP beside",
+        recording_beside_restream + restream_alone,
+    );
 }

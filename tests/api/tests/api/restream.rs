@@ -48,16 +48,16 @@ async fn status_of(app: &TestApp, stream: &CreatedRoom, id: &str) -> Option<Valu
 }
 
 /// An RTMP server: `ffmpeg -listen 1` writing what it receives, unchanged, to a file.
-struct FfmpegReceiver {
+pub(crate) struct FfmpegReceiver {
     child: Child,
     port: u16,
 }
 
 impl FfmpegReceiver {
     const APP: &str = "live";
-    const KEY: &str = "ffmpeg-receiver-key";
+    pub(crate) const KEY: &str = "ffmpeg-receiver-key";
 
-    fn start(file: &Path, seconds: u32) -> Self {
+    pub(crate) fn start(file: &Path, seconds: u32) -> Self {
         let port = free_port();
         let child = Command::new("ffmpeg")
             .args(["-loglevel", "error", "-listen", "1", "-i"])
@@ -76,7 +76,7 @@ impl FfmpegReceiver {
 
     /// Whether ffmpeg has bound its port yet: a probe connection would be taken for the
     /// publisher (`-listen 1` serves one), so the kernel's socket table is asked instead.
-    fn listening(&self) -> bool {
+    pub(crate) fn listening(&self) -> bool {
         let wanted = format!(":{:04X}", self.port);
         std::fs::read_to_string("/proc/net/tcp").is_ok_and(|table| {
             table.lines().any(|line| {
@@ -88,7 +88,7 @@ impl FfmpegReceiver {
         })
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("rtmp://127.0.0.1:{}/{}", self.port, Self::APP)
     }
 
