@@ -6,6 +6,13 @@ import { chromium } from 'playwright-core';
 /** The browser: `ONAIR_E2E_CHROMIUM`, else Debian's. */
 export const CHROMIUM = process.env.ONAIR_E2E_CHROMIUM || '/usr/bin/chromium';
 
+/**
+ * A home folder for Chromium (`ONAIR_E2E_CHROMIUM_HOME`), whose NSS database
+ * (`.pki/nssdb`) holds the certificate authorities it trusts beyond the system's: the compose
+ * check puts Caddy's internal CA there, as a LAN's users would import it.
+ */
+const CHROMIUM_HOME = process.env.ONAIR_E2E_CHROMIUM_HOME;
+
 /** The flag that lets pages play sound before the user touched them. */
 export const AUTOPLAY_WITH_SOUND = '--autoplay-policy=no-user-gesture-required';
 
@@ -43,5 +50,6 @@ export async function launchChromium({ autoplay = true, extraArgs = [] } = {}) {
     args: [...(autoplay ? CHROMIUM_FLAGS : CHROMIUM_FLAGS.filter((flag) => flag !== AUTOPLAY_WITH_SOUND)), ...extraArgs],
     // The Debian wrapper script execs the real binary: let it take its time on a busy machine.
     timeout: 60_000,
+    ...(CHROMIUM_HOME ? { env: { ...process.env, HOME: CHROMIUM_HOME } } : {}),
   });
 }
