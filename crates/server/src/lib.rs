@@ -5,6 +5,7 @@ pub mod access;
 pub mod access_token;
 pub mod audience;
 pub mod config;
+pub mod doctor;
 pub mod error;
 pub mod extract;
 pub mod healthcheck;

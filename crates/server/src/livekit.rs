@@ -537,6 +537,88 @@ impl LiveKit {
     }
 }
 
+/// What `onair doctor` asks of LiveKit: a throwaway room of no stream, a token to join it as
+/// a browser would, and the egress and ingress lists, by room name (the room is no [`RoomId`]).
+impl LiveKit {
+    /// Opens `name` with no metadata (so no stream page shows it); LiveKit closes it by itself
+    /// `empty_timeout` after it was last empty, should the doctor not delete it.
+    pub async fn create_probe_room(
+        &self,
+        name: &str,
+        empty_timeout: Duration,
+    ) -> Result<(), LiveKitError> {
+        let options = CreateRoomOptions {
+            empty_timeout: empty_timeout.as_secs() as u32,
+            departure_timeout: 1,
+            max_participants: 2,
+            ..CreateRoomOptions::default()
+        };
+        self.call("CreateRoom", self.api.room().create_room(name, options))
+            .await
+            .map(drop)
+    }
+
+    pub async fn delete_probe_room(&self, name: &str) -> Result<(), LiveKitError> {
+        self.call("DeleteRoom", self.api.room().delete_room(name))
+            .await
+    }
+
+    /// A token that joins `room` as `identity`, subscribe-only, for `ttl`.
+    pub fn probe_token(
+        &self,
+        room: &str,
+        identity: &str,
+        ttl: Duration,
+    ) -> Result<String, serde_json::Error> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        self.signer.sign(&ParticipantClaims {
+            exp: (now + ttl).as_secs(),
+            iss: &self.settings.api_key,
+            nbf: now.as_secs(),
+            sub: identity,
+            name: "onair doctor",
+            video: RoomGrant {
+                room_join: true,
+                room,
+                can_publish: false,
+                can_subscribe: true,
+                can_publish_data: false,
+                can_update_own_metadata: false,
+            },
+            attributes: RoleAttribute { role: "doctor" },
+        })
+    }
+
+    /// The egresses of the room named `room`.
+    pub async fn list_egress_named(
+        &self,
+        room: &str,
+    ) -> Result<Vec<proto::EgressInfo>, LiveKitError> {
+        let options = EgressListOptions {
+            filter: EgressListFilter::Room(room.to_owned()),
+            ..EgressListOptions::default()
+        };
+        self.call("ListEgress", self.api.egress().list_egress(options))
+            .await
+    }
+
+    /// The ingresses of the room named `room`.
+    pub async fn list_ingress_named(
+        &self,
+        room: &str,
+    ) -> Result<Vec<proto::IngressInfo>, LiveKitError> {
+        self.call(
+            "ListIngress",
+            self.api
+                .ingress()
+                .list_ingress(IngressListFilter::Room(room.to_owned())),
+        )
+        .await
+    }
+}
+
 /// H.264 + AAC at the preset's size: MP4s that play in every browser and editor (the SDK's
 /// default audio codec is Opus).
 fn recording_encoding(preset: RecordingPreset) -> EncodingOptions {

@@ -1,14 +1,20 @@
 //! `onair`: loads the configuration (a bad setting stops here with one line naming it) and
 //! serves until Ctrl-C or SIGTERM. `onair healthcheck` probes a running server's `/healthz`
-//! with the same configuration (the container's `HEALTHCHECK`); `onair creator-key` manages the
-//! creator keys of `CREATOR_KEYS_FILE`.
+//! with the same configuration (the container's `HEALTHCHECK`); `onair doctor` checks the
+//! deployment that configuration describes (LiveKit, its public URL, media ports, egress,
+//! ingress, the bucket, the clock, webhooks: `doctor.rs`), one line per check, exit 1 when one
+//! failed; `onair creator-key` manages the creator keys of `CREATOR_KEYS_FILE`.
+
+use std::io::Write as _;
 
 use onair_server::access::creator_keys::{self, CreatorKeys};
-use onair_server::{config::Config, healthcheck, startup, telemetry};
+use onair_server::{config::Config, doctor, healthcheck, startup, telemetry};
 
 const USAGE: &str =
     "usage: onair                          serve (configured by config/onair.toml and the environment)
        onair healthcheck              exit 0 when the server configured here answers /healthz
+       onair doctor                   check the deployment configured here, one line per check
+                                      (exit 0 when nothing failed, 1 otherwise)
        onair creator-key add <name>   make a creator key (printed once) in CREATOR_KEYS_FILE
        onair creator-key list         the keys' names
        onair creator-key remove <name>";
@@ -50,17 +56,32 @@ async fn main() -> std::process::ExitCode {
         return creator_key_command(&args[1..]);
     }
     let command = args.first().cloned();
-    if command.as_deref().is_some_and(|arg| arg != "healthcheck") {
+    if command
+        .as_deref()
+        .is_some_and(|arg| arg != "healthcheck" && arg != "doctor")
+    {
         eprintln!("{USAGE}");
         return std::process::ExitCode::from(2);
     }
+    let checking = command.as_deref() == Some("doctor");
     let config = match Config::load() {
         Ok(config) => config,
+        Err(err) if checking => {
+            let _ = writeln!(std::io::stdout(), "{}", doctor::configuration_failure(&err));
+            return std::process::ExitCode::FAILURE;
+        }
         Err(err) => {
             eprintln!("onair: {err}");
             return std::process::ExitCode::from(2);
         }
     };
+    if checking {
+        return if doctor::run(&config).await {
+            std::process::ExitCode::SUCCESS
+        } else {
+            std::process::ExitCode::FAILURE
+        };
+    }
     if command.is_some() {
         return match healthcheck::probe(healthcheck::probe_address(config.bind)) {
             Ok(()) => std::process::ExitCode::SUCCESS,

@@ -525,6 +525,8 @@ pub struct TestApp {
     pub address: String,
     pub livekit: LiveKitTarget,
     pub client: reqwest::Client,
+    /// The environment it runs with (on top of an empty one), for `onair doctor` beside it.
+    settings: Vec<(String, String)>,
     log_file: PathBuf,
     child: Child,
 }
@@ -600,7 +602,7 @@ pub async fn spawn_app_on(
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("ONAIR_CONFIG", "/nonexistent/onair.toml")
-        .envs(settings)
+        .envs(settings.clone())
         .stdout(log.try_clone().expect("log file"))
         .stderr(log);
     // Through xtask, so the process dies with the test binary even if a test panics.
@@ -614,11 +616,51 @@ pub async fn spawn_app_on(
         address: format!("http://127.0.0.1:{port}"),
         livekit: livekit.clone(),
         client,
+        settings,
         log_file,
         child,
     };
     app.wait_until_healthy().await;
     app
+}
+
+/// What `onair doctor` printed and how it exited.
+#[derive(Debug)]
+pub struct DoctorReport {
+    /// The exit code (`None`: killed by a signal).
+    pub status: Option<i32>,
+    /// Its standard output: one line per check.
+    pub output: String,
+    pub errors: String,
+}
+
+impl DoctorReport {
+    pub fn lines(&self) -> impl Iterator<Item = &str> {
+        self.output.lines()
+    }
+
+    /// The line of the check about `what` (the first that mentions it).
+    pub fn line(&self, what: &str) -> &str {
+        self.lines()
+            .find(|line| line.contains(what))
+            .unwrap_or_else(|| panic!("no line about {what:?} in:\n{self}"))
+    }
+}
+
+impl std::fmt::Display for DoctorReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}(exit {:?}){}",
+            self.output,
+            self.status,
+            if self.errors.is_empty() {
+                String::new()
+            } else {
+                format!("\nstderr:\n{}", self.errors)
+            }
+        )
+    }
 }
 
 /// Runs `onair` with `settings` only (no defaults) and returns its exit code and output, for
@@ -637,6 +679,29 @@ pub fn run_app_expecting_exit(settings: &[(&str, &str)]) -> (Option<i32>, String
 }
 
 impl TestApp {
+    /// Runs `onair doctor` as an operator does beside this server: the same binary, with the
+    /// same settings. Panics if it has not finished within 90 s (each check is bounded).
+    pub async fn doctor(&self) -> DoctorReport {
+        let mut command = tokio::process::Command::new(onair_binary());
+        command
+            .arg("doctor")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("ONAIR_CONFIG", "/nonexistent/onair.toml")
+            .envs(self.settings.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        let output = tokio::time::timeout(Duration::from_secs(90), command.output())
+            .await
+            .expect("onair doctor finishes within 90 s")
+            .expect("onair doctor runs");
+        DoctorReport {
+            status: output.status.code(),
+            output: String::from_utf8_lossy(&output.stdout).into_owned(),
+            errors: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
     async fn wait_until_healthy(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {

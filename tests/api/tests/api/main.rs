@@ -4,6 +4,7 @@
 
 mod access;
 mod bad_input;
+mod doctor;
 mod egress_cost;
 mod graceful_shutdown;
 mod hls;
