@@ -36,6 +36,10 @@ commands:
                                 creator key)
   image                         build the Dockerfile with podman (onair:dev) and check the image:
                                 probes, home page in Chromium, non-root, HEALTHCHECK, SIGTERM
+  compose-images                build local stand-ins of the images compose.yaml names (same
+                                names and tags; no registry is reachable here)
+  compose-check                 compose.yaml up with podman compose, a browser journey through
+                                Caddy's HTTPS, down and up again (a step of `test`)
 
 --with-recording, the old name of --with-workers, is still accepted.
 ";
@@ -72,6 +76,8 @@ fn main() -> ExitCode {
         "bench-app" => commands::bench_app::run(rest),
         "schemathesis" => commands::schemathesis::run(rest),
         "image" => commands::image::run(rest),
+        "compose-images" => commands::compose_images::run(rest),
+        "compose-check" => commands::compose_check::run(rest),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(())

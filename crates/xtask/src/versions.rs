@@ -98,6 +98,14 @@ pub const WORKERS_DEBIAN_PACKAGES: &[&str] = &[
 /// packages, since no container registry is reachable.
 pub const IMAGE_DEBIAN_PACKAGES: &[&str] = &["podman", "runc", "mmdebstrap"];
 
+/// `cargo xtask compose-check`: certutil (Caddy's internal CA into Chromium's NSS database) and
+/// ffmpeg (the OBS stand-in).
+pub const COMPOSE_DEBIAN_PACKAGES: &[&str] = &["libnss3-tools", "ffmpeg"];
+
+/// podman-compose from PyPI (its lock file: config/compose/requirements.txt). Debian 12 has
+/// 1.0.3, which cannot run `network_mode: host`, and no Docker Compose v2.
+pub const PODMAN_COMPOSE: &str = "1.6.0";
+
 /// The Debian release the base images are made of (`mmdebstrap {DEBIAN_SUITE}`).
 pub const DEBIAN_SUITE: &str = "bookworm";
 
@@ -127,6 +135,12 @@ pub const OIDC_PROVIDER: &str = "v3.52.0";
 
 /// The Go module of [`OIDC_PROVIDER`].
 pub const OIDC_PROVIDER_MODULE: &str = "github.com/zitadel/oidc/v3";
+
+/// Caddy, the TLS front of compose.yaml (its stand-in image `caddy:2.11` is built from it).
+pub const CADDY: &str = "v2.11.9";
+
+/// The Go package that builds `caddy`.
+pub const CADDY_PACKAGE: &str = "github.com/caddyserver/caddy/v2/cmd/caddy";
 
 /// The Go package that builds the example OP (its binary is named `server`).
 pub const OIDC_PROVIDER_PACKAGE: &str = "github.com/zitadel/oidc/v3/example/server";

@@ -39,26 +39,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let podman = Podman::ensure()?;
     podman.ensure_base_images()?;
 
-    header(&format!(
-        "podman build -t {} (the Dockerfile, unchanged)",
-        versions::IMAGE_TAG
-    ));
-    let build_start = Instant::now();
-    let mut build = podman.command([
-        "build",
-        "--pull=never",
-        "--network=host",
-        // HEALTHCHECK is part of Docker's image format, not OCI's: podman drops it otherwise.
-        "--format=docker",
-        "-t",
-        versions::IMAGE_TAG,
-        "-f",
-        "Dockerfile",
-        ".",
-    ]);
-    build.current_dir(workspace_root());
-    run_checked(build, "podman build")?;
-    let build_time = build_start.elapsed();
+    let build_time = build_image(&podman)?;
 
     header("checking the image");
     let checks = check_image(&podman)?;
@@ -81,6 +62,30 @@ pub fn run(args: &[String]) -> Result<()> {
         SIZE_GOAL_BYTES / 1_000_000
     );
     Ok(())
+}
+
+/// `podman build` of the Dockerfile, unchanged, as `onair:dev`; returns how long it took.
+pub fn build_image(podman: &Podman) -> Result<Duration> {
+    header(&format!(
+        "podman build -t {} (the Dockerfile, unchanged)",
+        versions::IMAGE_TAG
+    ));
+    let build_start = Instant::now();
+    let mut build = podman.command([
+        "build",
+        "--pull=never",
+        "--network=host",
+        // HEALTHCHECK is part of Docker's image format, not OCI's: podman drops it otherwise.
+        "--format=docker",
+        "-t",
+        versions::IMAGE_TAG,
+        "-f",
+        "Dockerfile",
+        ".",
+    ]);
+    build.current_dir(workspace_root());
+    run_checked(build, "podman build")?;
+    Ok(build_start.elapsed())
 }
 
 /// The Dockerfile must name the base images that xtask makes, or podman would try a registry.

@@ -4,6 +4,8 @@
 pub mod bench;
 pub mod bench_app;
 pub mod browser;
+pub mod compose_check;
+pub mod compose_images;
 pub mod image;
 pub mod run;
 pub mod schemathesis;

@@ -3,8 +3,9 @@
 //! the egress and ingress workers) on free ports, `cargo test` of the workspace against it,
 //! Schemathesis against the OpenAPI document (of an open `onair`, then of a private one), then
 //! the browser suite (the release app in headless Chromium against its own supervised LiveKit,
-//! workers, an open and a private `onair`, and an OpenID Connect provider), and last the Docker
-//! image built with podman and checked (`cargo xtask image`) — then a summary. Every service is
+//! workers, an open and a private `onair`, and an OpenID Connect provider), the Docker image
+//! built with podman and checked (`cargo xtask image`), and last compose.yaml run for real
+//! (`cargo xtask compose-check`) — then a summary. Every service is
 //! stopped whatever happens (`Drop`, or the interrupt handler on Ctrl-C).
 
 use std::path::{Path, PathBuf};
@@ -61,7 +62,7 @@ pub fn run(args: &[String]) -> Result<()> {
 /// Runs the steps. Format, lint and test failures are recorded and the run goes on, so one run
 /// shows every problem; a step the rest depends on (tools, LiveKit) ends it with `Err`.
 fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
-    const TOTAL: usize = 12;
+    const TOTAL: usize = 13;
     let mut step = |name: &'static str, title: String, f: &mut dyn FnMut() -> Result<()>| {
         header(&format!("[{}/{TOTAL}] {title}", outcomes.len() + 1));
         let start = Instant::now();
@@ -231,10 +232,22 @@ fn steps(extra: &[String], outcomes: &mut Vec<Outcome>) -> Result<()> {
         },
     );
 
-    let _ = step(
+    let image = step(
         "image",
         "the Docker image (cargo xtask image: podman build, then the operator's checks)".into(),
         &mut || super::image::run(&[]),
+    );
+
+    let _ = step(
+        "compose",
+        "compose.yaml for real (cargo xtask compose-check: up, a journey through Caddy, down, up)"
+            .into(),
+        &mut || {
+            if image.is_err() {
+                bail!("skipped: the image did not build");
+            }
+            super::compose_check::run(&[])
+        },
     );
     Ok(())
 }

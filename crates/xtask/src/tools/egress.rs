@@ -67,6 +67,25 @@ pub fn ensure_egress() -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// Writes egress's own `build/egress/entrypoint.sh` (start PulseAudio, then `/tini -- egress`),
+/// read from its release source, to `to`, executable: the compose stand-in image runs it, as the
+/// official image does. It is never copied into the project.
+pub fn write_entrypoint_script(to: &Path) -> Result<()> {
+    let staging = to.with_extension("source");
+    let _ = fs::remove_dir_all(&staging);
+    fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
+    let result = (|| -> Result<()> {
+        let src = SOURCE.find()?.unpack_into(&staging)?;
+        let script = src.join("build/egress/entrypoint.sh");
+        fs::copy(&script, to).with_context(|| format!("copying {}", script.display()))?;
+        let mut chmod = Command::new("chmod");
+        chmod.arg("755").arg(to);
+        run_checked(chmod, "chmod 755 (egress's entrypoint.sh)")
+    })();
+    let _ = fs::remove_dir_all(&staging);
+    result
+}
+
 /// egress's release source.
 const SOURCE: ReleaseSource = ReleaseSource {
     name: "egress",

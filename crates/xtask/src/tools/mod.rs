@@ -26,6 +26,7 @@ pub mod debian;
 pub mod egress;
 pub mod ingress;
 pub mod oidc_provider;
+pub(crate) mod pip_venv;
 pub mod podman;
 pub(crate) mod release_source;
 pub mod schemathesis;
@@ -69,66 +70,98 @@ pub fn livekit_server_path() -> Result<PathBuf> {
 /// Returns the path of the pinned `livekit-server`, installing it with `go install` first when
 /// it is missing (a few minutes on two cores; needs Go on `PATH`).
 pub fn ensure_livekit_server() -> Result<PathBuf> {
-    let version = versions::LIVEKIT_SERVER;
-    let target = livekit_server_path()?;
-    if target.is_file() {
-        println!("livekit-server {version}: present");
-        return Ok(target);
+    GoInstall {
+        name: "livekit-server",
+        version: versions::LIVEKIT_SERVER,
+        package: versions::LIVEKIT_SERVER_PACKAGE,
+        built_as: "server",
+        target: livekit_server_path()?,
     }
-    let go_version = Command::new("go").arg("version").output();
-    match go_version {
-        Err(e) if e.kind() == ErrorKind::NotFound => bail!(
-            "livekit-server {version} is not installed and `go` is not on PATH: install Go \
-             (1.26 or newer, https://go.dev/doc/install) and run again"
-        ),
-        Err(e) => return Err(e).context("running `go version`"),
-        Ok(out) if !out.status.success() => bail!("`go version` failed: {}", out.status),
-        Ok(_) => {}
-    }
-
-    let tools = tools_dir()?;
-    let staging = tools.join(format!(".install-livekit-server-{}", std::process::id()));
-    fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
-    let result = go_install_into(&staging, &target);
-    let _ = fs::remove_dir_all(&staging);
-    result?;
-    println!(
-        "livekit-server {version}: installed at {}",
-        target.display()
-    );
-    Ok(target)
+    .ensure()
 }
 
-fn go_install_into(staging: &Path, target: &Path) -> Result<()> {
-    let module = format!(
-        "{}@{}",
-        versions::LIVEKIT_SERVER_PACKAGE,
-        versions::LIVEKIT_SERVER
-    );
-    println!(
-        "livekit-server {}: installing with `go install {module}` (takes a few minutes)…",
-        versions::LIVEKIT_SERVER
-    );
-    let mut go = Command::new("go");
-    go.args(["install", &module]).env("GOBIN", staging);
-    let status = run_tool(go).context("running `go install`")?;
-    if !status.success() {
-        bail!("`go install {module}` failed ({status})");
+/// Where the pinned `caddy` lives (whether or not it is installed yet).
+pub fn caddy_path() -> Result<PathBuf> {
+    Ok(tools_dir()?
+        .join(format!("caddy-{}", versions::CADDY))
+        .join("caddy"))
+}
+
+/// Returns the path of the pinned `caddy` (the TLS front of compose.yaml's stand-in image),
+/// installing it with `go install` when missing (about 3 minutes on two cores; needs Go).
+pub fn ensure_caddy() -> Result<PathBuf> {
+    GoInstall {
+        name: "caddy",
+        version: versions::CADDY,
+        package: versions::CADDY_PACKAGE,
+        built_as: "caddy",
+        target: caddy_path()?,
     }
-    let built = staging.join("server");
-    if !built.is_file() {
-        bail!(
-            "`go install {module}` succeeded but left no {}",
-            built.display()
-        );
+    .ensure()
+}
+
+/// A tool installed with `go install {package}@{version}`, which names the binary `built_as`,
+/// kept at `target`.
+struct GoInstall {
+    name: &'static str,
+    version: &'static str,
+    package: &'static str,
+    built_as: &'static str,
+    target: PathBuf,
+}
+
+impl GoInstall {
+    fn ensure(self) -> Result<PathBuf> {
+        let Self {
+            name,
+            version,
+            package,
+            built_as,
+            target,
+        } = self;
+        if target.is_file() {
+            println!("{name} {version}: present");
+            return Ok(target);
+        }
+        match Command::new("go").arg("version").output() {
+            Err(e) if e.kind() == ErrorKind::NotFound => bail!(
+                "{name} {version} is not installed and `go` is not on PATH: install Go \
+                 (1.26 or newer, https://go.dev/doc/install) and run again"
+            ),
+            Err(e) => return Err(e).context("running `go version`"),
+            Ok(out) if !out.status.success() => bail!("`go version` failed: {}", out.status),
+            Ok(_) => {}
+        }
+        let tools = tools_dir()?;
+        let staging = tools.join(format!(".install-{name}-{}", std::process::id()));
+        fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
+        let module = format!("{package}@{version}");
+        println!("{name} {version}: installing with `go install {module}` (takes a few minutes)…");
+        let result = (|| -> Result<()> {
+            let mut go = Command::new("go");
+            go.args(["install", &module]).env("GOBIN", &staging);
+            let status = run_tool(go).context("running `go install`")?;
+            if !status.success() {
+                bail!("`go install {module}` failed ({status})");
+            }
+            let built = staging.join(built_as);
+            if !built.is_file() {
+                bail!(
+                    "`go install {module}` succeeded but left no {}",
+                    built.display()
+                );
+            }
+            let dir = target.parent().context("the tool's path has no parent")?;
+            fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            // Same filesystem (both inside the tools dir), so the rename is atomic.
+            fs::rename(&built, &target)
+                .with_context(|| format!("moving {} to {}", built.display(), target.display()))
+        })();
+        let _ = fs::remove_dir_all(&staging);
+        result?;
+        println!("{name} {version}: installed at {}", target.display());
+        Ok(target)
     }
-    let dir = target
-        .parent()
-        .context("livekit-server path has no parent")?;
-    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    // Same filesystem (both inside the tools dir), so the rename is atomic.
-    fs::rename(&built, target)
-        .with_context(|| format!("moving {} to {}", built.display(), target.display()))
 }
 
 /// Makes sure the `wasm32-unknown-unknown` target is installed for the workspace's toolchain,

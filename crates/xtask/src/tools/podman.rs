@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::process::run_checked;
 use crate::tools::debian;
+use crate::tools::pip_venv::PipVenv;
 use crate::versions;
 
 /// Podman with this machine's settings.
@@ -64,6 +65,22 @@ impl Podman {
         command
             .env("CONTAINERS_CONF", &self.containers_conf)
             .args(args);
+        command
+    }
+
+    /// The `containers.conf` every podman command here is given (`CONTAINERS_CONF`).
+    pub fn containers_conf(&self) -> &Path {
+        &self.containers_conf
+    }
+
+    /// `podman-compose` (from the venv [`ensure_podman_compose`] returns) with this machine's
+    /// podman settings.
+    pub fn compose(&self, venv: &Path) -> Command {
+        let mut command = Command::new(venv.join("bin/python"));
+        command
+            .env("CONTAINERS_CONF", &self.containers_conf)
+            // -I: only the venv counts, not the user's site-packages.
+            .args(["-I", "-m", "podman_compose"]);
         command
     }
 
@@ -118,6 +135,50 @@ impl Podman {
             self.make_rust_base(&rust, &toolchain_name, &containerfile, &rust_recipe)?;
         }
         Ok(())
+    }
+
+    /// Builds the folder `context` (holding its `Containerfile`) as the local image `name`,
+    /// also tagged `also_as`, unless `name` was made by the same `recipe` already (a text naming
+    /// everything that goes in: the Containerfile, the versions of the binaries). Returns
+    /// whether it built.
+    pub fn build_unless_made(
+        &self,
+        name: &str,
+        also_as: &str,
+        context: &Path,
+        recipe: &str,
+    ) -> Result<bool> {
+        let digest = recipe_digest(recipe);
+        if self.recipe_of(name)?.as_deref() == Some(digest.as_str())
+            && self.image_exists(also_as)?
+        {
+            println!("{name}: present");
+            return Ok(false);
+        }
+        let label = format!("{RECIPE_LABEL}={digest}");
+        let mut build = self.command([
+            "build",
+            "--pull=never",
+            "--network=host",
+            // HEALTHCHECK and the like are Docker's image format, not OCI's.
+            "--format=docker",
+            "--label",
+            &label,
+            "-t",
+            name,
+            "-t",
+            also_as,
+        ]);
+        build.arg(context);
+        run_checked(build, &format!("podman build ({name})"))?;
+        Ok(true)
+    }
+
+    /// The size of the local image `name`, in bytes.
+    pub fn image_size(&self, name: &str) -> Result<u64> {
+        self.output(&["image", "inspect", "--format", "{{.Size}}", name])?
+            .parse()
+            .with_context(|| format!("reading the size of {name}"))
     }
 
     /// The recipe label of the local image `name`, `None` when there is no such image.
@@ -222,7 +283,19 @@ impl Podman {
     }
 }
 
-/// The label that records which recipe made a base image, so that a changed recipe makes it
+/// Installs the pinned podman-compose (from PyPI, `config/compose/requirements.txt`) when
+/// missing; returns its venv. Debian 12's podman-compose (1.0.3) adds a network to every
+/// container, so it cannot run compose.yaml's `network_mode: host`, which later versions can.
+pub fn ensure_podman_compose() -> Result<PathBuf> {
+    PipVenv {
+        name: "podman-compose",
+        version: versions::PODMAN_COMPOSE,
+        requirements: crate::workspace_root().join("config/compose/requirements.txt"),
+    }
+    .ensure()
+}
+
+/// The label that records which recipe made a local image, so that a changed recipe makes it
 /// again.
 const RECIPE_LABEL: &str = "org.onair.base-recipe";
 
