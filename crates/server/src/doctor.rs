@@ -345,7 +345,7 @@ impl<'a> Doctor<'a> {
                 "LiveKit must answer over its public URL first (above)",
             )),
         }
-        match bounded(self.livekit.delete_probe_room(&room)).await {
+        match bounded(self.livekit.delete_room_named(&room)).await {
             Ok(Ok(()) | Err(LiveKitError::NotFound)) => {}
             other => report.add(Finding::warn(
                 format!("throwaway room {room}"),

@@ -349,7 +349,12 @@ impl LiveKit {
 
     /// Ends the stream for everyone. `NotFound` when there was no such room.
     pub async fn delete_room(&self, room: &RoomId) -> Result<(), LiveKitError> {
-        self.call("DeleteRoom", self.api.room().delete_room(room.as_str()))
+        self.delete_room_named(room.as_str()).await
+    }
+
+    /// Deletes the room named `name` (a stream's, or the doctor's throwaway room).
+    pub async fn delete_room_named(&self, name: &str) -> Result<(), LiveKitError> {
+        self.call("DeleteRoom", self.api.room().delete_room(name))
             .await
     }
 
@@ -445,11 +450,19 @@ impl LiveKit {
         &self,
         room: &RoomId,
     ) -> Result<Vec<proto::IngressInfo>, LiveKitError> {
+        self.list_ingress_named(room.as_str()).await
+    }
+
+    /// The ingresses of the room named `room` (a stream's, or the doctor's throwaway room).
+    pub async fn list_ingress_named(
+        &self,
+        room: &str,
+    ) -> Result<Vec<proto::IngressInfo>, LiveKitError> {
         self.call(
             "ListIngress",
             self.api
                 .ingress()
-                .list_ingress(IngressListFilter::Room(room.to_string())),
+                .list_ingress(IngressListFilter::Room(room.to_owned())),
         )
         .await
     }
@@ -511,6 +524,22 @@ impl LiveKit {
             (Some(room), None) => EgressListFilter::Room(room.to_string()),
             (None, None) => EgressListFilter::All,
         };
+        self.list_egress_by(filter).await
+    }
+
+    /// The egresses of the room named `room` (the doctor's throwaway room is no [`RoomId`]).
+    pub async fn list_egress_named(
+        &self,
+        room: &str,
+    ) -> Result<Vec<proto::EgressInfo>, LiveKitError> {
+        self.list_egress_by(EgressListFilter::Room(room.to_owned()))
+            .await
+    }
+
+    async fn list_egress_by(
+        &self,
+        filter: EgressListFilter,
+    ) -> Result<Vec<proto::EgressInfo>, LiveKitError> {
         let options = EgressListOptions {
             filter,
             ..EgressListOptions::default()
@@ -538,7 +567,8 @@ impl LiveKit {
 }
 
 /// What `onair doctor` asks of LiveKit: a throwaway room of no stream, a token to join it as
-/// a browser would, and the egress and ingress lists, by room name (the room is no [`RoomId`]).
+/// a browser would (the room is no [`RoomId`]; its egress and ingress lists are asked by name
+/// through [`LiveKit::list_egress_named`] and [`LiveKit::list_ingress_named`]).
 impl LiveKit {
     /// Opens `name` with no metadata (so no stream page shows it); LiveKit closes it by itself
     /// `empty_timeout` after it was last empty, should the doctor not delete it.
@@ -556,11 +586,6 @@ impl LiveKit {
         self.call("CreateRoom", self.api.room().create_room(name, options))
             .await
             .map(drop)
-    }
-
-    pub async fn delete_probe_room(&self, name: &str) -> Result<(), LiveKitError> {
-        self.call("DeleteRoom", self.api.room().delete_room(name))
-            .await
     }
 
     /// A token that joins `room` as `identity`, subscribe-only, for `ttl`.
@@ -589,33 +614,6 @@ impl LiveKit {
             },
             attributes: RoleAttribute { role: "doctor" },
         })
-    }
-
-    /// The egresses of the room named `room`.
-    pub async fn list_egress_named(
-        &self,
-        room: &str,
-    ) -> Result<Vec<proto::EgressInfo>, LiveKitError> {
-        let options = EgressListOptions {
-            filter: EgressListFilter::Room(room.to_owned()),
-            ..EgressListOptions::default()
-        };
-        self.call("ListEgress", self.api.egress().list_egress(options))
-            .await
-    }
-
-    /// The ingresses of the room named `room`.
-    pub async fn list_ingress_named(
-        &self,
-        room: &str,
-    ) -> Result<Vec<proto::IngressInfo>, LiveKitError> {
-        self.call(
-            "ListIngress",
-            self.api
-                .ingress()
-                .list_ingress(IngressListFilter::Room(room.to_owned())),
-        )
-        .await
     }
 }
 
