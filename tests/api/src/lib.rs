@@ -949,31 +949,60 @@ impl TestApp {
 
     /// How many ingresses LiveKit itself holds for `room` (its Twirp API, in JSON).
     pub async fn ingress_count(&self, room: &str) -> usize {
+        let grants = livekit_api::access_token::VideoGrants {
+            ingress_admin: true,
+            ..Default::default()
+        };
+        let listed = self
+            .livekit_twirp(
+                "livekit.Ingress/ListIngress",
+                grants,
+                json!({"room_name": room}),
+            )
+            .await;
+        listed["items"].as_array().map_or(0, Vec::len)
+    }
+
+    /// How many egresses LiveKit itself counts running for `room`.
+    pub async fn running_egress_count(&self, room: &str) -> usize {
+        let grants = livekit_api::access_token::VideoGrants {
+            room_record: true,
+            ..Default::default()
+        };
+        let listed = self
+            .livekit_twirp(
+                "livekit.Egress/ListEgress",
+                grants,
+                json!({"room_name": room, "active": true}),
+            )
+            .await;
+        listed["items"].as_array().map_or(0, Vec::len)
+    }
+
+    /// Calls livekit-server's Twirp `method` (`service/Method`) in JSON, with `grants`.
+    async fn livekit_twirp(
+        &self,
+        method: &str,
+        grants: livekit_api::access_token::VideoGrants,
+        body: Value,
+    ) -> Value {
         let admin = livekit_api::access_token::AccessToken::with_api_key(
             &self.livekit.api_key,
             &self.livekit.api_secret,
         )
-        .with_grants(livekit_api::access_token::VideoGrants {
-            ingress_admin: true,
-            ..Default::default()
-        })
+        .with_grants(grants)
         .to_jwt()
-        .expect("an ingress admin token");
-        let listed: Value = self
-            .client
-            .post(format!(
-                "{}/twirp/livekit.Ingress/ListIngress",
-                self.livekit.http_url()
-            ))
+        .expect("an admin token");
+        self.client
+            .post(format!("{}/twirp/{method}", self.livekit.http_url()))
             .bearer_auth(admin)
-            .json(&json!({"room_name": room}))
+            .json(&body)
             .send()
             .await
             .expect("asking livekit-server")
             .json()
             .await
-            .expect("ListIngress JSON");
-        listed["items"].as_array().map_or(0, Vec::len)
+            .unwrap_or_else(|err| panic!("{method} answers JSON: {err}"))
     }
 
     /// Asks livekit-server itself whether it accepts `token` (`GET /rtc/validate`).

@@ -224,6 +224,13 @@ pub struct FoundRecording {
     judged: Judged,
 }
 
+impl FoundRecording {
+    /// Its egress, while OnAir judges it running (a recording that can still be stopped).
+    pub fn running_egress(&self) -> Option<&proto::EgressInfo> {
+        self.judged.is_running().then_some(&self.judged.info)
+    }
+}
+
 /// Starts, stops and lists recordings.
 pub struct Recorder {
     livekit: Arc<LiveKit>,
@@ -327,8 +334,8 @@ impl Recorder {
 
     /// Starts recording `room` (one recording per room) of the stream `stream`: kept private
     /// when the stream has a passcode; refused with `recording_quota` when its creator recorded
-    /// `minutes_per_day` already today. When nothing broadcasts the stream yet and HLS is on,
-    /// the same egress broadcasts it too (`broadcaster`): one compositor for both.
+    /// `minutes_per_day` already today. When HLS is on, the same egress broadcasts the stream
+    /// too (`broadcaster`), taking over a broadcast that runs: one compositor for both.
     pub async fn start(
         &self,
         room: &RoomId,
@@ -348,11 +355,8 @@ impl Recorder {
             .await
             .map_err(Self::egress_error)?;
         let started_at = unix_millis();
-        // Nothing broadcasts yet: the recording's egress carries the broadcast too.
-        let broadcast =
-            broadcaster.and_then(|b| b.segments_for_recording(room, started_at, &egresses));
         if self
-            .judged_egresses(room, recordings_only(egresses))
+            .judged_egresses(room, recordings_only(egresses.clone()))
             .await
             .iter()
             .any(Judged::is_running)
@@ -363,6 +367,15 @@ impl Recorder {
             // Before anything is recorded: the replay is private from its first byte.
             self.keep_private(room, hash).await?;
         }
+        // The recording's egress carries the broadcast too (taking over a running one).
+        let broadcast = match broadcaster {
+            Some(broadcaster) => {
+                broadcaster
+                    .broadcast_for_recording(room, started_at, &egresses)
+                    .await?
+            }
+            None => None,
+        };
         let file_path = recording_key(room, started_at);
         // The marker first: a store that cannot take it would lose the recording at its end.
         let marker_path = marker_key(&file_path);
@@ -374,7 +387,11 @@ impl Recorder {
         };
         self.store.put_json(&marker_path, marker.to_json()).await?;
         let mut outputs = vec![EgressOutput::File(self.file_output(&file_path))];
-        outputs.extend(broadcast.map(EgressOutput::Segments));
+        outputs.extend(
+            broadcast
+                .as_ref()
+                .map(|carried| EgressOutput::Segments(carried.output.clone())),
+        );
         let info = match self.livekit.start_room_composite(room, outputs).await {
             Ok(info) => info,
             Err(err) => {
@@ -395,6 +412,9 @@ impl Recorder {
                 .await;
         }
         tracing::info!(room = %room, egress = %info.egress_id, file = %file_path, "recording started");
+        if let Some((broadcaster, carried)) = broadcaster.zip(broadcast) {
+            broadcaster.recording_started(room, started_at, carried);
+        }
         let verdict = verdict::judge(&info, false, SystemTime::now());
         Ok(RecordingStarted {
             egress_id: info.egress_id.clone(),

@@ -79,7 +79,17 @@ pub async fn stop_recording(
     let recording = recorder.find(&request.egress_id).await?;
     let room = recording.room.clone();
     app.authorize_host(&credential, &room)?;
-    let stopped = recorder.stop(recording).await?;
+    // A broadcast the recording's egress carries and that outlives it gets an egress of its
+    // own, started beside the recording's end.
+    let running_egress = recording.running_egress().cloned();
+    let hand_back = async {
+        if let Some((broadcaster, egress)) = app.broadcaster.as_ref().zip(running_egress) {
+            broadcaster.recording_stopping(&room, &egress).await;
+        }
+    };
+    let stopped = async { recorder.stop(recording).await };
+    let ((), stopped) = tokio::join!(hand_back, stopped);
+    let stopped = stopped?;
     app.streams.forget(&room).await;
     Ok(Json(stopped))
 }

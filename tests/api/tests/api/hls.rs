@@ -410,3 +410,235 @@ async fn hls_is_the_hosts_to_turn_on_and_the_operators_to_allow() {
         .await;
     expect_error(response, StatusCode::SERVICE_UNAVAILABLE, "hls_unavailable").await;
 }
+
+/// What a player following a live playlist saw: each segment by its number, in order.
+#[derive(Default)]
+struct Follower {
+    /// Segment path, start (unix millis) and length (ms) by media sequence number.
+    seen: std::collections::BTreeMap<u64, (String, i64, i64)>,
+    /// The numbers of segments that came after a change of egress.
+    discontinuities: std::collections::BTreeSet<u64>,
+    /// When each segment number was first listed.
+    listed_at: std::collections::BTreeMap<u64, Instant>,
+    highest_media_sequence: u64,
+}
+
+impl Follower {
+    /// Reads one reload of the playlist, checking what a player relies on: numbers never go
+    /// back, and a number always names the same segment.
+    fn reload(&mut self, text: &str) {
+        let playlist = m3u8_rs::parse_media_playlist_res(text.as_bytes())
+            .unwrap_or_else(|err| panic!("a playlist a player reads: {err:?}\n{text}"));
+        assert!(
+            playlist.media_sequence >= self.highest_media_sequence,
+            "the media sequence went back to {}:\n{text}",
+            playlist.media_sequence
+        );
+        self.highest_media_sequence = playlist.media_sequence;
+        for (number, segment) in (playlist.media_sequence..).zip(&playlist.segments) {
+            let starts = segment
+                .program_date_time
+                .unwrap_or_else(|| panic!("segment {number} is dated:\n{text}"))
+                .timestamp_millis();
+            let length = (f64::from(segment.duration) * 1000.0).round() as i64;
+            let entry = (segment.uri.clone(), starts, length);
+            self.listed_at.entry(number).or_insert_with(Instant::now);
+            let known = self.seen.entry(number).or_insert_with(|| entry.clone());
+            assert_eq!(known.0, entry.0, "segment {number} changed:\n{text}");
+            if segment.discontinuity {
+                self.discontinuities.insert(number);
+            }
+        }
+    }
+
+    fn has_segment_of(&self, folder: &str) -> bool {
+        self.seen.values().any(|(path, ..)| path.contains(folder))
+    }
+
+    /// The gap (or, negative, the overlap) in ms between the end of each segment and the start
+    /// of the next, at each change of egress.
+    fn handover_gaps(&self) -> Vec<i64> {
+        self.discontinuities
+            .iter()
+            .filter_map(|number| {
+                let (_, starts, _) = self.seen.get(number)?;
+                let (_, previous_starts, previous_length) = self.seen.get(&(number - 1))?;
+                Some(starts - (previous_starts + previous_length))
+            })
+            .collect()
+    }
+
+    /// How long the playlist listed nothing new before each change of egress was listed, ms.
+    fn handover_waits(&self) -> Vec<u128> {
+        self.discontinuities
+            .iter()
+            .filter_map(|number| {
+                let listed = self.listed_at.get(number)?;
+                let before = self.listed_at.get(&(number - 1))?;
+                Some(listed.duration_since(*before).as_millis())
+            })
+            .collect()
+    }
+}
+
+/// Reloads the live playlist every half second, as a player does, until `done`.
+async fn follow_until(
+    app: &TestApp,
+    path: &str,
+    follower: &mut Follower,
+    limit: Duration,
+    done: impl Fn(&Follower) -> bool,
+) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "the broadcast stays on");
+        follower.reload(&response.text().await.unwrap());
+        if done(follower) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    false
+}
+
+/// The start (unix millis) a recording's file path names.
+fn started_at(file_path: &str) -> u64 {
+    file_path
+        .rsplit('/')
+        .next()
+        .and_then(|name| name.strip_suffix(".mp4"))
+        .and_then(|millis| millis.parse().ok())
+        .unwrap_or_else(|| panic!("a recording's path: {file_path}"))
+}
+
+#[tokio::test]
+async fn a_recording_takes_over_the_running_broadcast_and_hands_it_back_without_players_noticing() {
+    let _turn = TAKE_TURNS.lock().await;
+    let app = spawn_recording_app_with(webhook_port(), &[]).await;
+    let (show, _publisher) = live_stream(&app, "Ada").await;
+    let room = show.room_id.to_string();
+    let live_path = format!("/hls/{room}/live.m3u8");
+    assert_eq!(turn_on(&app, &show).await.status(), StatusCode::CREATED);
+    first_playlist(&app, &live_path).await;
+    let mut player = Follower::default();
+    follow_until(
+        &app,
+        &live_path,
+        &mut player,
+        Duration::from_secs(4),
+        |_| false,
+    )
+    .await;
+
+    // The host records: the recording's egress carries the broadcast, and the broadcast's own
+    // egress stops once the players have been moved over, so the stream costs one compositor.
+    let recording_asked = Instant::now();
+    let response = app.start_recording(&room, Some(&show.host_key)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let started: Value = response.json().await.unwrap();
+    let egress_id = started["egressId"].as_str().unwrap().to_owned();
+    let recording_folder = format!("/{}/", started_at(started["filePath"].as_str().unwrap()));
+    let moved = follow_until(
+        &app,
+        &live_path,
+        &mut player,
+        Duration::from_secs(60),
+        |p| p.has_segment_of(&recording_folder),
+    )
+    .await;
+    assert!(moved, "players reach the recording's egress");
+    println!(
+        "hls takeover: players on the recording's egress {} ms after record",
+        recording_asked.elapsed().as_millis()
+    );
+    let one = eventually(Duration::from_secs(20), || async {
+        app.running_egress_count(&room).await == 1
+    })
+    .await;
+    assert!(one.is_some(), "one egress records and broadcasts");
+    println!(
+        "hls takeover: one egress left {} ms after record",
+        recording_asked.elapsed().as_millis()
+    );
+    assert_eq!(hls_of(&app, &show).await["live"], true);
+    follow_until(
+        &app,
+        &live_path,
+        &mut player,
+        Duration::from_secs(6),
+        |_| false,
+    )
+    .await;
+
+    // The recording stops: the broadcast goes on, on an egress of its own again.
+    let response = app.stop_recording(&egress_id, Some(&show.host_key)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let stop_asked = Instant::now();
+    let handed_back = follow_until(
+        &app,
+        &live_path,
+        &mut player,
+        Duration::from_secs(60),
+        |p| p.discontinuities.len() == 2,
+    )
+    .await;
+    assert!(
+        handed_back,
+        "players reach the broadcast's own egress again"
+    );
+    println!(
+        "hls hand-back: players on the broadcast's own egress {} ms after stop",
+        stop_asked.elapsed().as_millis()
+    );
+    follow_until(
+        &app,
+        &live_path,
+        &mut player,
+        Duration::from_secs(4),
+        |_| false,
+    )
+    .await;
+    assert_eq!(app.running_egress_count(&room).await, 1);
+    assert_eq!(hls_of(&app, &show).await["live"], true);
+
+    // What the player saw: one unbroken numbering, two changes of egress, nothing twice.
+    let numbers: Vec<u64> = player.seen.keys().copied().collect();
+    let first = numbers[0];
+    assert_eq!(
+        numbers,
+        (first..first + numbers.len() as u64).collect::<Vec<_>>(),
+        "no segment number skipped"
+    );
+    let gaps = player.handover_gaps();
+    println!("hls handovers: gap between egresses {gaps:?} ms (negative: overlap)");
+    println!(
+        "hls handovers: the playlist listed nothing new for {:?} ms before each",
+        player.handover_waits()
+    );
+    assert_eq!(gaps.len(), 2, "{:?}", player.discontinuities);
+    assert!(
+        gaps.iter().all(|gap| *gap > -1000),
+        "nothing shown twice: {gaps:?}"
+    );
+    for (path, ..) in player.seen.values().rev().take(2) {
+        let segment = app.get(path).await;
+        assert_eq!(segment.status(), StatusCode::OK, "{path}");
+        assert_eq!(segment.bytes().await.unwrap()[0], 0x47);
+    }
+
+    // The recording replays in both formats, and the host can still turn the broadcast off.
+    let recording = listed(&app, &room, &egress_id).await.expect("listed");
+    let replay = recording["hlsPlaylistUrl"].as_str().unwrap_or_default();
+    assert!(replay.contains(&recording_folder), "{recording}");
+    let response = app.delete(&hls_path(&show), Some(&show.host_key)).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let off = eventually(Duration::from_secs(10), || async {
+        hls_of(&app, &show).await["live"] == false
+    })
+    .await;
+    assert!(
+        off.is_some(),
+        "the broadcast ends when the host turns it off"
+    );
+}

@@ -9,24 +9,30 @@
 //! (`/hls/{roomId}/{startMillis}/segment_00042.ts`) and is cached for a year, so the CDN asks
 //! OnAir for each segment once.
 //!
-//! One egress carries the recording and the broadcast together when the host records while
-//! nothing broadcasts (`Broadcaster::segments_for_recording`): one compositor and one encoder
-//! for both, the broadcast's folder named by the recording's start. That broadcast then lasts
-//! as long as the recording, and its event playlist is the recording's second replay format
-//! (seekable, starts at once). A broadcast started first keeps its own egress when a recording
-//! follows: moving its viewers to a new egress would restart their players.
+//! A stream costs one compositor however it is recorded and broadcast: the recording's egress
+//! carries the broadcast too (`Broadcaster::broadcast_for_recording`), its folder named by the
+//! recording's start, so its event playlist is the recording's second replay format (seekable,
+//! starts at once). A broadcast already running when the recording starts is taken over: the
+//! recording's egress continues it (a `continues.json` marker in its folder names the one it
+//! continues) and the broadcast's own egress is stopped once the recording's has written its
+//! first segment. When the recording stops, a broadcast the host had on before it (or
+//! `HLS_MODE=always`) is handed back to an egress of its own the same way. Players follow one
+//! live playlist throughout ([`chain`]): one numbering, a discontinuity where the egress
+//! changes, nothing shown twice.
 //!
 //! A viral stream's viewers cost one egress lookup and one bucket read per second per replica
 //! for the playlist, and one bucket read per segment per replica: rendered playlists (one
 //! second) and segments (a minute, 128 MiB at most) are cached with request coalescing (moka),
 //! however many viewers ask.
 
+mod chain;
+
 use livekit_api::services::egress::EgressOutput;
 use livekit_protocol as proto;
 use onair_api::hls::live_playlist_path;
 use onair_api::{HlsInfo, HlsMode, RoomId};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::config::S3Settings;
 use crate::error::ApiError;
@@ -51,6 +57,12 @@ const SEGMENT_CACHE_BYTES: u64 = 128 * 1024 * 1024;
 /// How long a broadcast started on its own is remembered, so the host's next tracks (or a
 /// republish after a reconnect) do not start another while egress is still starting it.
 const AUTO_START_MEMORY: Duration = Duration::from_secs(60);
+/// The marker in a broadcast's folder naming the broadcast it continues.
+const CONTINUES_MARKER: &str = "continues.json";
+/// How long the broadcast's own egress keeps running while the recording's egress that takes
+/// it over has written no segment yet; past it, the broadcast stays on its own egress.
+const TAKEOVER_WAIT: Duration = Duration::from_secs(60);
+const TAKEOVER_POLL: Duration = Duration::from_millis(500);
 
 /// The bucket folder of a broadcast of `room` started at `start_millis` (ends with `/`).
 pub fn broadcast_folder(room: &RoomId, start_millis: u64) -> String {
@@ -65,6 +77,22 @@ pub fn event_playlist_key(room: &RoomId, start_millis: u64) -> String {
 /// Where browsers get that playlist (the replay of a broadcast) from OnAir.
 pub fn event_playlist_path(room: &RoomId, start_millis: u64) -> String {
     format!("/hls/{room}/{start_millis}/{EVENT_PLAYLIST}")
+}
+
+fn continues_key(room: &RoomId, start_millis: u64) -> String {
+    format!("{}{CONTINUES_MARKER}", broadcast_folder(room, start_millis))
+}
+
+fn live_playlist_key(room: &RoomId, start_millis: u64) -> String {
+    format!("{}{LIVE_PLAYLIST}", broadcast_folder(room, start_millis))
+}
+
+/// What a `continues.json` marker says.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Continues {
+    /// The start (unix millis) of the broadcast this one continues.
+    continues: u64,
 }
 
 /// The folder an HLS egress writes to, from its request; `None` for other egresses.
@@ -85,6 +113,17 @@ fn running_broadcast(infos: &[proto::EgressInfo]) -> Option<&proto::EgressInfo> 
         .max_by_key(|info| info.started_at)
 }
 
+/// The starts (unix millis) of the room's running broadcasts, oldest egress first.
+fn running_broadcast_starts(infos: &[proto::EgressInfo]) -> Vec<u64> {
+    let mut running: Vec<_> = infos
+        .iter()
+        .filter(|info| livekit_says_running(info))
+        .filter_map(|info| Some((info.started_at, start_of(&folder_of(info)?)?)))
+        .collect();
+    running.sort_unstable();
+    running.into_iter().map(|(_, start)| start).collect()
+}
+
 /// What viewers are told of a room's broadcast, from its egresses.
 pub fn info_of(room: &RoomId, infos: &[proto::EgressInfo]) -> HlsInfo {
     match running_broadcast(infos) {
@@ -94,24 +133,6 @@ pub fn info_of(room: &RoomId, infos: &[proto::EgressInfo]) -> HlsInfo {
         },
         None => HlsInfo::default(),
     }
-}
-
-/// `playlist` with each segment line replaced by its path on OnAir
-/// (`/hls/{roomId}/{startMillis}/{segment}`); tags are kept as they are.
-fn with_segment_paths(playlist: &str, room: &RoomId, start_millis: u64) -> String {
-    let mut rendered = String::with_capacity(playlist.len() * 2);
-    for line in playlist.lines() {
-        let line = line.trim_end();
-        if line.is_empty() || line.starts_with('#') {
-            rendered.push_str(line);
-        } else {
-            // Egress writes segment names relative to the playlist; keep only that last part.
-            let name = line.rsplit('/').next().unwrap_or(line);
-            rendered.push_str(&format!("/hls/{room}/{start_millis}/{name}"));
-        }
-        rendered.push('\n');
-    }
-    rendered
 }
 
 /// The start time in a broadcast folder (`live-hls/{roomId}/{startMillis}/`).
@@ -144,6 +165,14 @@ fn shared_error(err: &ApiError) -> ApiError {
     }
 }
 
+/// The broadcast a recording's egress carries beside its file.
+pub struct CarriedBroadcast {
+    /// Where it writes the segments.
+    pub output: proto::SegmentedFileOutput,
+    /// The egress of the broadcast it takes over, stopped once it writes.
+    takes_over_egress: Option<String>,
+}
+
 /// Starts and stops broadcasts, and renders their playlists.
 pub struct Broadcaster {
     livekit: Arc<LiveKit>,
@@ -157,6 +186,11 @@ pub struct Broadcaster {
     /// Rooms whose broadcast this replica started on its own lately (`HLS_MODE=always`): the
     /// host's audio and video are two `track_published` events, and they start one egress.
     auto_started: moka::future::Cache<RoomId, ()>,
+    /// What each broadcast's `continues.json` says (written before its egress starts, so
+    /// never changed once read): the broadcast it continues, if any.
+    continues: moka::future::Cache<(RoomId, u64), Option<u64>>,
+    /// Where each broadcast joins the one it continues; fixed once that one ended.
+    joins: moka::future::Cache<(RoomId, u64), Arc<chain::Join>>,
 }
 
 impl Broadcaster {
@@ -189,6 +223,8 @@ impl Broadcaster {
             playlists,
             segments,
             auto_started,
+            continues: moka::future::Cache::builder().max_capacity(10_000).build(),
+            joins: moka::future::Cache::builder().max_capacity(10_000).build(),
         }
     }
 
@@ -222,16 +258,67 @@ impl Broadcaster {
         if running_broadcast(&egresses).is_some() {
             return Ok((false, info_of(room, &egresses)));
         }
-        let folder = broadcast_folder(room, unix_millis());
+        let info = self.start_broadcast(room, unix_millis(), None).await?;
+        self.playlists.invalidate(room).await;
+        Ok((true, info_of(room, &[info])))
+    }
+
+    /// Starts an egress broadcasting `room` into the folder of `start_millis`, continuing the
+    /// broadcast started at `continues` if one is given.
+    async fn start_broadcast(
+        &self,
+        room: &RoomId,
+        start_millis: u64,
+        continues: Option<u64>,
+    ) -> Result<proto::EgressInfo, ApiError> {
+        if let Some(previous) = continues {
+            self.mark_continuation(room, start_millis, previous).await?;
+        }
+        let folder = broadcast_folder(room, start_millis);
         let segments = self.segments_output(&folder);
         let info = self
             .livekit
             .start_room_composite(room, vec![EgressOutput::Segments(segments)])
             .await
             .map_err(Self::egress_error)?;
-        tracing::info!(room = %room, egress = %info.egress_id, folder = %folder, "HLS broadcast started");
-        self.playlists.invalidate(room).await;
-        Ok((true, info_of(room, &[info])))
+        tracing::info!(room = %room, egress = %info.egress_id, folder = %folder, ?continues, "HLS broadcast started");
+        Ok(info)
+    }
+
+    /// Writes that the broadcast of `room` started at `start_millis` continues the one started
+    /// at `previous` (before its egress starts, so players never see it on its own).
+    async fn mark_continuation(
+        &self,
+        room: &RoomId,
+        start_millis: u64,
+        previous: u64,
+    ) -> Result<(), ApiError> {
+        let marker = Continues {
+            continues: previous,
+        };
+        let body = serde_json::to_vec(&marker).expect("a marker serialises");
+        self.store
+            .put_json(&continues_key(room, start_millis), body)
+            .await?;
+        Ok(())
+    }
+
+    /// The broadcast that the one of `room` started at `start_millis` continues, if any.
+    async fn continued_by(
+        &self,
+        room: &RoomId,
+        start_millis: u64,
+    ) -> Result<Option<u64>, ApiError> {
+        let store = &self.store;
+        self.continues
+            .try_get_with((room.clone(), start_millis), async move {
+                let marker = store.find(&continues_key(room, start_millis)).await?;
+                Ok(marker
+                    .and_then(|body| serde_json::from_slice::<Continues>(&body).ok())
+                    .map(|marker| marker.continues))
+            })
+            .await
+            .map_err(|err: Arc<ApiError>| shared_error(&err))
     }
 
     /// The segments a broadcast writes into `folder` of the bucket.
@@ -250,17 +337,93 @@ impl Broadcaster {
     }
 
     /// The broadcast a recording of `room` starting at `started_at` carries in its own egress,
-    /// given the room's `egresses`: `None` when HLS is off or a broadcast already runs.
-    pub fn segments_for_recording(
+    /// given the room's `egresses`: `None` when HLS is off. A broadcast already running is
+    /// taken over: the recording's continues it ([`Self::recording_started`] retires its egress).
+    pub async fn broadcast_for_recording(
         &self,
         room: &RoomId,
         started_at: u64,
         egresses: &[proto::EgressInfo],
-    ) -> Option<proto::SegmentedFileOutput> {
-        if self.mode == HlsMode::Off || running_broadcast(egresses).is_some() {
-            return None;
+    ) -> Result<Option<CarriedBroadcast>, ApiError> {
+        if self.mode == HlsMode::Off {
+            return Ok(None);
         }
-        Some(self.segments_output(&broadcast_folder(room, started_at)))
+        let taken_over = running_broadcast(egresses)
+            .and_then(|info| Some((info.egress_id.clone(), start_of(&folder_of(info)?)?)));
+        if let Some((_, previous)) = &taken_over {
+            self.mark_continuation(room, started_at, *previous).await?;
+        }
+        Ok(Some(CarriedBroadcast {
+            output: self.segments_output(&broadcast_folder(room, started_at)),
+            takes_over_egress: taken_over.map(|(egress_id, _)| egress_id),
+        }))
+    }
+
+    /// The recording of `room` started at `started_at` carries `carried`: the egress of the
+    /// broadcast it took over stops, in the background, once the recording's has written its
+    /// first segment (players switch without a gap). If it writes none within a minute, the
+    /// broadcast stays on its own egress.
+    pub fn recording_started(&self, room: &RoomId, started_at: u64, carried: CarriedBroadcast) {
+        let Some(retiring) = carried.takes_over_egress else {
+            return;
+        };
+        let (livekit, store, room) = (self.livekit.clone(), self.store.clone(), room.clone());
+        tokio::spawn(async move {
+            let live_playlist = live_playlist_key(&room, started_at);
+            let waiting_since = Instant::now();
+            while waiting_since.elapsed() < TAKEOVER_WAIT {
+                let written = store.find(&live_playlist).await.unwrap_or_else(|err| {
+                    tracing::debug!(room = %room, error = %err, "the recording's live playlist is unreadable yet");
+                    None
+                });
+                if written
+                    .and_then(|body| chain::parse(&body))
+                    .is_some_and(|playlist| !playlist.segments.is_empty())
+                {
+                    match livekit.stop_egress(&retiring).await {
+                        Ok(_) | Err(LiveKitError::NotFound) => {
+                            tracing::info!(room = %room, egress = %retiring, waited_ms = waiting_since.elapsed().as_millis() as u64, "the recording's egress took the broadcast over; its own egress stopped")
+                        }
+                        Err(err) => {
+                            tracing::warn!(room = %room, egress = %retiring, error = %err, "the broadcast's own egress could not be stopped after the takeover")
+                        }
+                    }
+                    return;
+                }
+                tokio::time::sleep(TAKEOVER_POLL).await;
+            }
+            tracing::warn!(room = %room, egress = %retiring, "the recording's egress wrote no segment within a minute; the broadcast stays on its own egress");
+        });
+    }
+
+    /// The host stops the recording `recording` of `room`: when its egress carries a broadcast
+    /// that outlives it (one the host had on before, or `HLS_MODE=always`), an egress of its
+    /// own continues that broadcast, started in the background beside the recording's ending.
+    pub async fn recording_stopping(&self, room: &RoomId, recording: &proto::EgressInfo) {
+        let Some(carried) = folder_of(recording).as_deref().and_then(start_of) else {
+            return;
+        };
+        let outlives = match self.mode {
+            HlsMode::Off => false,
+            HlsMode::Always => true,
+            HlsMode::Host => match self.continued_by(room, carried).await {
+                Ok(previous) => previous.is_some(),
+                Err(err) => {
+                    tracing::warn!(room = %room, error = %err, "cannot tell whether the broadcast outlives the recording; it ends with it");
+                    false
+                }
+            },
+        };
+        if !outlives {
+            return;
+        }
+        if let Err(err) = self
+            .start_broadcast(room, unix_millis(), Some(carried))
+            .await
+        {
+            tracing::warn!(room = %room, error = %err, "the broadcast could not go on after the recording");
+        }
+        self.playlists.invalidate(room).await;
     }
 
     /// The host (or their encoder) published a track: with `HLS_MODE=always` the broadcast
@@ -343,16 +506,102 @@ impl Broadcaster {
     }
 
     async fn render_live_playlist(&self, room: &RoomId) -> Result<Option<Arc<str>>, ApiError> {
-        let egresses = self.egresses(room).await?;
-        let Some(folder) = running_broadcast(&egresses).and_then(folder_of) else {
+        let running = running_broadcast_starts(&self.egresses(room).await?);
+        let Some(&newest) = running.last() else {
             return Ok(None);
         };
-        let Some(playlist) = self.store.find(&format!("{folder}{LIVE_PLAYLIST}")).await? else {
+        // A broadcast that has not joined the one it continues yet (its first new segment is
+        // not written, or the previous egress still runs): players follow the previous one.
+        let mut current = newest;
+        let mut join = None;
+        while let Some(previous) = self.continued_by(room, current).await? {
+            match self.join(room, previous, current, &running).await? {
+                Some(joined) => {
+                    join = Some(joined);
+                    break;
+                }
+                None => current = previous,
+            }
+        }
+        let Some(live) = self
+            .store
+            .find(&live_playlist_key(room, current))
+            .await?
+            .and_then(|body| chain::parse(&body))
+        else {
             return Ok(None);
         };
-        let start = start_of(&folder).unwrap_or_default();
-        let rendered = with_segment_paths(&String::from_utf8_lossy(&playlist), room, start);
-        Ok(Some(rendered.into()))
+        let mut placed = join
+            .as_ref()
+            .map(|join| join.previous_tail.clone())
+            .unwrap_or_default();
+        placed.extend(chain::place(&live, current, join.as_deref()));
+        if placed.is_empty() {
+            return Ok(None);
+        }
+        // The end of a broadcast that another continues is not the end.
+        let ended = current == newest && live.end_list;
+        Ok(Some(chain::live_window(placed, room, ended).into()))
+    }
+
+    /// Where the broadcast of `room` started at `next` joins the one started at `previous`;
+    /// `None` until `previous` has ended and `next` has a segment past its end. `running` are
+    /// the starts of the room's running broadcasts.
+    async fn join(
+        &self,
+        room: &RoomId,
+        previous: u64,
+        next: u64,
+        running: &[u64],
+    ) -> Result<Option<Arc<chain::Join>>, ApiError> {
+        let key = (room.clone(), next);
+        if let Some(join) = self.joins.get(&key).await {
+            return Ok(Some(join));
+        }
+        let Some(shown_before) = self.all_placed(room, previous, running).await? else {
+            return Ok(None);
+        };
+        let next_event = self
+            .store
+            .find(&event_playlist_key(room, next))
+            .await?
+            .and_then(|body| chain::parse(&body));
+        let Some(join) = next_event.and_then(|event| chain::join(&shown_before, &event)) else {
+            return Ok(None);
+        };
+        let join = Arc::new(join);
+        self.joins.insert(key, join.clone()).await;
+        Ok(Some(join))
+    }
+
+    /// Every segment the ended broadcast of `room` started at `start` showed, placed in the
+    /// continuous broadcast; `None` while it runs.
+    fn all_placed<'a>(
+        &'a self,
+        room: &'a RoomId,
+        start: u64,
+        running: &'a [u64],
+    ) -> futures_util::future::BoxFuture<'a, Result<Option<Vec<chain::Placed>>, ApiError>> {
+        Box::pin(async move {
+            let event = self
+                .store
+                .find(&event_playlist_key(room, start))
+                .await?
+                .and_then(|body| chain::parse(&body));
+            let ended = !running.contains(&start) || event.as_ref().is_some_and(|e| e.end_list);
+            if !ended {
+                return Ok(None);
+            }
+            let Some(event) = event else {
+                // It ended before writing anything.
+                return Ok(Some(Vec::new()));
+            };
+            let join = match self.continued_by(room, start).await? {
+                Some(previous) => self.join(room, previous, start, running).await?,
+                None => None,
+            };
+            Ok(Some(chain::place(&event, start, join.as_deref())))
+        })
     }
 
     /// The playlist of the whole broadcast of `room` started at `start_millis` (the replay), with
@@ -369,8 +618,7 @@ impl Broadcaster {
         else {
             return Ok(None);
         };
-        let playlist = String::from_utf8_lossy(&body);
-        Ok(Some(with_segment_paths(&playlist, room, start_millis)))
+        Ok(chain::parse(&body).map(|event| chain::with_segment_paths(event, room, start_millis)))
     }
 
     /// The segment `name` of `room`'s broadcast started at `start_millis` (cached, coalesced);
@@ -452,13 +700,7 @@ mod tests {
     }
 
     #[test]
-    fn segments_are_served_by_onair_and_the_tags_kept() {
-        let room = RoomId::parse("abcdefghij0123").unwrap();
-        let playlist = "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.000,\nsegment_00001.ts\n#EXTINF:2.000,\nsegment_00002.ts\n";
-        assert_eq!(
-            with_segment_paths(playlist, &room, 17),
-            "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.000,\n/hls/abcdefghij0123/17/segment_00001.ts\n#EXTINF:2.000,\n/hls/abcdefghij0123/17/segment_00002.ts\n"
-        );
+    fn a_folder_names_its_start() {
         assert_eq!(start_of("live-hls/abcdefghij0123/17/"), Some(17));
     }
 
