@@ -502,6 +502,11 @@ async fn follow_until(
     false
 }
 
+/// A player that keeps following `path` for `how_long`, whatever happens.
+async fn follow_for(app: &TestApp, path: &str, follower: &mut Follower, how_long: Duration) {
+    follow_until(app, path, follower, how_long, |_| false).await;
+}
+
 /// The start (unix millis) a recording's file path names.
 fn started_at(file_path: &str) -> u64 {
     file_path
@@ -522,14 +527,7 @@ async fn a_recording_takes_over_the_running_broadcast_and_hands_it_back_without_
     assert_eq!(turn_on(&app, &show).await.status(), StatusCode::CREATED);
     first_playlist(&app, &live_path).await;
     let mut player = Follower::default();
-    follow_until(
-        &app,
-        &live_path,
-        &mut player,
-        Duration::from_secs(4),
-        |_| false,
-    )
-    .await;
+    follow_for(&app, &live_path, &mut player, Duration::from_secs(4)).await;
 
     // The host records: the recording's egress carries the broadcast, and the broadcast's own
     // egress stops once the players have been moved over, so the stream costs one compositor.
@@ -562,14 +560,7 @@ async fn a_recording_takes_over_the_running_broadcast_and_hands_it_back_without_
         recording_asked.elapsed().as_millis()
     );
     assert_eq!(hls_of(&app, &show).await["live"], true);
-    follow_until(
-        &app,
-        &live_path,
-        &mut player,
-        Duration::from_secs(6),
-        |_| false,
-    )
-    .await;
+    follow_for(&app, &live_path, &mut player, Duration::from_secs(6)).await;
 
     // The recording stops: the broadcast goes on, on an egress of its own again.
     let response = app.stop_recording(&egress_id, Some(&show.host_key)).await;
@@ -591,14 +582,7 @@ async fn a_recording_takes_over_the_running_broadcast_and_hands_it_back_without_
         "hls hand-back: players on the broadcast's own egress {} ms after stop",
         stop_asked.elapsed().as_millis()
     );
-    follow_until(
-        &app,
-        &live_path,
-        &mut player,
-        Duration::from_secs(4),
-        |_| false,
-    )
-    .await;
+    follow_for(&app, &live_path, &mut player, Duration::from_secs(4)).await;
     assert_eq!(app.running_egress_count(&room).await, 1);
     assert_eq!(hls_of(&app, &show).await["live"], true);
 
