@@ -4,9 +4,9 @@
 // Omar opens the link with `?hls`: hls.js plays the broadcast in "Broadcast mode", a few seconds
 // behind, while his chat and reactions reach Rosa at once over the room he joined without
 // media. Rosa records, then stops: the recording's egress takes the broadcast over and hands it
-// back, and Omar's picture plays on through both changes. Invited on stage, Omar leaves the broadcast for the live room. A viewer turned away by a
-// full stream is told so and let in when the page asks again. Pressing "HLS on" again stops the
-// broadcast.
+// back, and Omar's picture plays on through both changes. Invited on stage, Omar leaves the
+// broadcast for the live room. A viewer turned away by a full stream is told so and let in when
+// the page asks again. Pressing "HLS on" again stops the broadcast.
 //
 // Needs the recording stack of `cargo xtask e2e` / `cargo xtask test` (Redis, egress, SeaweedFS).
 
